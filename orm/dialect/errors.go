@@ -1,0 +1,70 @@
+package dialect
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors for conditions reported by the database. Classify wraps a
+// driver error so that errors.Is matches one of these while errors.As still
+// reaches the driver's own error value (*pq.Error, *pgconn.PgError,
+// *mysql.MySQLError, sqlite3.Error).
+var (
+	ErrUniqueViolation     = errors.New("orm: unique constraint violation")
+	ErrForeignKeyViolation = errors.New("orm: foreign key constraint violation")
+	ErrNotNullViolation    = errors.New("orm: not null constraint violation")
+	ErrCheckViolation      = errors.New("orm: check constraint violation")
+	ErrSerialization       = errors.New("orm: serialization failure")
+	ErrDeadlock            = errors.New("orm: deadlock detected")
+	// ErrLockTimeout reports a lock wait that timed out or a busy database
+	// (MySQL 1205, SQLite SQLITE_BUSY/SQLITE_LOCKED). It is retryable.
+	ErrLockTimeout = errors.New("orm: lock wait timeout")
+	// ErrUnsupported reports a feature the dialect does not have, such as
+	// row locks on SQLite.
+	ErrUnsupported = errors.New("orm: not supported by this dialect")
+)
+
+// ConstraintError is a constraint violation reported by the database. Kind is
+// one of ErrUniqueViolation, ErrForeignKeyViolation, ErrNotNullViolation or
+// ErrCheckViolation; Err is the driver's error.
+type ConstraintError struct {
+	Kind       error
+	Code       string // driver error code: SQLSTATE, MySQL error number or SQLite extended code
+	Constraint string // constraint or index name, when the driver reports it
+	Table      string // table name, when the driver reports it
+	Column     string // column name, when the driver reports it
+	Err        error
+}
+
+func (e *ConstraintError) Error() string {
+	msg := e.Kind.Error()
+	if e.Constraint != "" {
+		msg += fmt.Sprintf(" (constraint %q)", e.Constraint)
+	}
+	return msg + ": " + e.Err.Error()
+}
+
+// Unwrap returns both the sentinel kind and the driver error, so errors.Is and
+// errors.As see both.
+func (e *ConstraintError) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+// RetryableError is a transaction failure that a retry may cure: a
+// serialization failure, a deadlock or a lock timeout. Kind is ErrSerialization,
+// ErrDeadlock or ErrLockTimeout; Err is the driver's error.
+type RetryableError struct {
+	Kind error
+	Code string
+	Err  error
+}
+
+func (e *RetryableError) Error() string { return e.Kind.Error() + ": " + e.Err.Error() }
+
+// Unwrap returns both the sentinel kind and the driver error.
+func (e *RetryableError) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+// IsRetryable reports whether err (or any error it wraps) is a serialization
+// failure, a deadlock or a lock timeout, after which running the whole
+// transaction again may succeed.
+func IsRetryable(err error) bool {
+	return errors.Is(err, ErrSerialization) || errors.Is(err, ErrDeadlock) || errors.Is(err, ErrLockTimeout)
+}
