@@ -1,0 +1,35 @@
+package relations
+
+import (
+	"reflect"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// Lazy holds the related object of a to-one relation once it is loaded.
+// The zero value is "not loaded".
+type Lazy[T any] struct {
+	value  *T
+	loaded bool
+}
+
+// Get returns the related object and whether the relation is loaded. A loaded
+// relation whose foreign key is NULL returns (nil, true).
+func (l *Lazy[T]) Get() (*T, bool) { return l.value, l.loaded }
+
+// IsLoaded reports whether the relation has been loaded or set.
+func (l *Lazy[T]) IsLoaded() bool { return l.loaded }
+
+// Set stores obj (nil for "no related object") and marks the relation loaded.
+// It changes only this field; use the session's RelateToOne to keep the
+// foreign key and the other side in step.
+func (l *Lazy[T]) Set(obj *T) { l.value, l.loaded = obj, true }
+
+// Reset forgets the loaded object; the relation is "not loaded" again.
+func (l *Lazy[T]) Reset() { l.value, l.loaded = nil, false }
+
+// RelationShape implements schema.RelationField.
+func (*Lazy[T]) RelationShape() schema.Shape { return schema.ToOne }
+
+// RelationTarget implements schema.RelationField.
+func (*Lazy[T]) RelationTarget() reflect.Type { return reflect.TypeFor[T]() }

@@ -1,0 +1,491 @@
+package schema
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+)
+
+// builder builds one registration: a set of models that reference each other.
+type builder struct {
+	reg     *Registry
+	pending map[reflect.Type]*Model
+	queue   []reflect.Type
+	order   []*Model // models and link tables in build order
+	rels    []*rawRelation
+	errs    []error
+}
+
+// rawRelation is a relation field seen while parsing, resolved once every
+// model of the registration is known.
+type rawRelation struct {
+	model  *Model
+	field  reflect.StructField
+	index  []int
+	shape  Shape
+	target reflect.Type
+	opts   map[string]tagOption
+	tag    string
+	rel    *Relation
+}
+
+func (b *builder) fail(m *Model, field, tag, format string, args ...any) {
+	name := ""
+	if m != nil {
+		name = m.Name
+	}
+	b.errs = append(b.errs, &TagError{Type: name, Field: field, Tag: tag, Reason: fmt.Sprintf(format, args...)})
+}
+
+func (b *builder) enqueue(t reflect.Type) {
+	if _, ok := b.reg.Lookup(t); ok {
+		return
+	}
+	if _, ok := b.pending[t]; ok {
+		return
+	}
+	b.pending[t] = nil
+	b.queue = append(b.queue, t)
+}
+
+func (b *builder) run() {
+	for len(b.queue) > 0 {
+		t := b.queue[0]
+		b.queue = b.queue[1:]
+		m := b.parseModel(t)
+		b.pending[t] = m
+		b.order = append(b.order, m)
+	}
+	b.checkTables()
+	if len(b.errs) > 0 {
+		return
+	}
+	// Many-to-one relations first: they may declare the foreign keys that
+	// one-to-many and one-to-one relations on the other side look for.
+	var rest []*rawRelation
+	for _, rr := range b.rels {
+		if !b.resolveManyToOne(rr) {
+			rest = append(rest, rr)
+		}
+	}
+	for _, rr := range rest {
+		b.resolveOther(rr)
+	}
+	if len(b.errs) > 0 {
+		return
+	}
+	for _, m := range b.order {
+		b.buildForeignKeys(m)
+	}
+	for _, rr := range b.rels {
+		if rr.rel != nil {
+			b.resolveBack(rr)
+		}
+	}
+	for _, rr := range b.rels {
+		if rr.rel != nil {
+			rr.model.Relations = append(rr.model.Relations, rr.rel)
+			rr.model.byRelation[rr.rel.Name] = rr.rel
+		}
+	}
+}
+
+// byTable finds a model of this registration or a published one.
+func (b *builder) byTable(table string) *Model {
+	for _, m := range b.order {
+		if m.Table == table {
+			return m
+		}
+	}
+	if m, ok := b.reg.Table(table); ok {
+		return m
+	}
+	return nil
+}
+
+func (b *builder) modelOf(t reflect.Type) *Model {
+	if m := b.pending[t]; m != nil {
+		return m
+	}
+	m, _ := b.reg.Lookup(t)
+	return m
+}
+
+func (b *builder) checkTables() {
+	seen := map[string]*Model{}
+	for _, m := range b.order {
+		if other, ok := seen[m.Table]; ok {
+			b.fail(m, "", "", "table %q is also the table of %s", m.Table, other.Name)
+			continue
+		}
+		if pub, ok := b.reg.Table(m.Table); ok {
+			b.fail(m, "", "", "table %q is already the table of registered model %s", m.Table, pub.Name)
+			continue
+		}
+		seen[m.Table] = m
+	}
+}
+
+type tableNamer interface{ TableName() string }
+
+func (b *builder) parseModel(t reflect.Type) *Model {
+	m := &Model{
+		Type:       t,
+		Name:       t.String(),
+		byColumn:   map[string]*Field{},
+		byGoName:   map[string]*Field{},
+		byRelation: map[string]*Relation{},
+	}
+	if tn, ok := reflect.New(t).Interface().(tableNamer); ok {
+		m.Table = callTableName(tn)
+		if m.Table == "" {
+			b.fail(m, "", "", "TableName() returned an empty name")
+		}
+	} else {
+		m.Table = SnakeCase(t.Name())
+		if m.Table == "" {
+			b.fail(m, "", "", "anonymous struct types need a TableName method")
+		}
+	}
+	b.walk(m, t, nil, "", true, 0)
+	if len(m.Fields) == 0 {
+		b.fail(m, "", "", "no columns")
+	}
+	b.finishModel(m)
+	return m
+}
+
+func callTableName(tn tableNamer) (name string) {
+	defer func() {
+		if recover() != nil {
+			name = ""
+		}
+	}()
+	return tn.TableName()
+}
+
+// walk collects the columns and relation fields of struct type t, flattening
+// embedded structs.
+func (b *builder) walk(m *Model, t reflect.Type, index []int, path string, direct bool, offset uintptr) {
+	for i := 0; i < t.NumField(); i++ {
+		sf := t.Field(i)
+		tag, hasTag := sf.Tag.Lookup("sqlmodel")
+		tag = strings.TrimSpace(tag)
+		if tag == "-" {
+			continue
+		}
+		idx := append(append([]int(nil), index...), i)
+		fpath := sf.Name
+		if path != "" {
+			fpath = path + "." + sf.Name
+		}
+		ft := sf.Type
+		if sf.Anonymous {
+			et := ft
+			isPtr := et.Kind() == reflect.Pointer
+			if isPtr {
+				et = et.Elem()
+			}
+			if et.Kind() == reflect.Struct && et != typeTime && !reflect.PointerTo(et).Implements(typeScanner) {
+				if hasTag && tag != "" {
+					b.fail(m, fpath, tag, "an embedded struct takes no options")
+					continue
+				}
+				if isPtr {
+					b.walk(m, et, idx, fpath, false, 0)
+				} else {
+					b.walk(m, et, idx, fpath, direct, offset+sf.Offset)
+				}
+				continue
+			}
+		}
+		if !sf.IsExported() {
+			if hasTag {
+				b.fail(m, fpath, tag, "unexported fields cannot be columns")
+			}
+			continue
+		}
+		if reflect.PointerTo(ft).Implements(typeRelationField) {
+			b.parseRelation(m, sf, idx, fpath, tag)
+			continue
+		}
+		b.parseColumn(m, sf, idx, fpath, tag, direct, offset+sf.Offset)
+	}
+}
+
+var columnOptions = map[string]bool{
+	"pk": false, "autoincrement": false, "noautoincrement": false, "column": true, "fk": true,
+	"ondelete": true, "onupdate": true, "unique": false, "index": false, "unique_index": false,
+	"nullable": false, "notnull": false, "default": true, "type": true, "size": true, "version": false, "json": false,
+}
+
+var relationOptions = map[string]bool{
+	"fk": true, "link": true, "link_model": true, "back_populates": true, "cascade_delete": false,
+	"passive_deletes": false, "delete_orphan": false, "order_by": true, "lazy": true,
+}
+
+// optionalValue lists options whose value may be left out.
+var optionalValue = map[string]bool{"index": true, "unique_index": true}
+
+// parseOptions validates the options of a tag against the allowed set: known
+// names, no duplicates, a value exactly where one is required.
+func (b *builder) parseOptions(m *Model, field, tag string, allowed map[string]bool, other map[string]bool, what string) (map[string]tagOption, bool) {
+	opts, err := parseTag(tag)
+	if err != nil {
+		b.fail(m, field, tag, "malformed tag: %v", err)
+		return nil, false
+	}
+	out := make(map[string]tagOption, len(opts))
+	ok := true
+	for _, o := range opts {
+		needsValue, known := allowed[o.key]
+		switch {
+		case !known && other[o.key]:
+			b.fail(m, field, tag, "option %q is not valid on %s", o.key, what)
+			ok = false
+		case !known:
+			b.fail(m, field, tag, "unknown option %q", o.key)
+			ok = false
+		case out[o.key].key != "":
+			b.fail(m, field, tag, "option %q given twice", o.key)
+			ok = false
+		case needsValue && (!o.hasValue || o.value == ""):
+			b.fail(m, field, tag, "option %q needs a value (%s=...)", o.key, o.key)
+			ok = false
+		case !needsValue && o.hasValue && !optionalValue[o.key]:
+			b.fail(m, field, tag, "option %q takes no value", o.key)
+			ok = false
+		case optionalValue[o.key] && o.hasValue && o.value == "":
+			b.fail(m, field, tag, "option %q has an empty name", o.key)
+			ok = false
+		}
+		out[o.key] = o
+	}
+	return out, ok
+}
+
+var referentialActions = map[string]string{
+	"cascade": "CASCADE", "set null": "SET NULL", "restrict": "RESTRICT", "no action": "NO ACTION", "set default": "SET DEFAULT",
+}
+
+func (b *builder) parseColumn(m *Model, sf reflect.StructField, idx []int, path, tag string, direct bool, offset uintptr) {
+	opts, ok := b.parseOptions(m, path, tag, columnOptions, relationOptions, "a column (only on Lazy/RelatedMany fields)")
+	if !ok {
+		return
+	}
+	f := &Field{
+		Model: m, GoName: sf.Name, Path: path, Index: idx, Type: sf.Type, Column: SnakeCase(sf.Name),
+		Tag: tag, direct: direct, offset: offset,
+	}
+	has := func(k string) bool { _, ok := opts[k]; return ok }
+	if o, ok := opts["column"]; ok {
+		f.Column = o.value
+	}
+	if o, ok := opts["type"]; ok {
+		f.SQLType = o.value
+	}
+	f.JSON = has("json")
+	if msg := classify(f); msg != "" {
+		b.fail(m, path, tag, "%s", msg)
+		return
+	}
+	f.PrimaryKey = has("pk")
+	f.Unique = has("unique")
+	f.Version = has("version")
+	if has("nullable") && has("notnull") {
+		b.fail(m, path, tag, "nullable and notnull contradict each other")
+		return
+	}
+	if has("nullable") {
+		f.Nullable = true
+	}
+	if has("notnull") {
+		f.Nullable = false
+	}
+	if f.PrimaryKey && has("nullable") {
+		b.fail(m, path, tag, "a primary key column cannot be nullable")
+		return
+	}
+	if f.PrimaryKey {
+		f.Nullable = false
+	}
+	if has("autoincrement") && has("noautoincrement") {
+		b.fail(m, path, tag, "autoincrement and noautoincrement contradict each other")
+		return
+	}
+	if has("autoincrement") {
+		if f.Kind != KindInt && f.Kind != KindUint {
+			b.fail(m, path, tag, "autoincrement needs an integer column, not %s", f.Type)
+			return
+		}
+		if !f.PrimaryKey {
+			b.fail(m, path, tag, "autoincrement is only valid on the primary key")
+			return
+		}
+		f.AutoIncrement = true
+	}
+	if o, ok := opts["size"]; ok {
+		n, err := strconv.Atoi(o.value)
+		if err != nil || n <= 0 {
+			b.fail(m, path, tag, "size=%s is not a positive integer", o.value)
+			return
+		}
+		if f.Kind != KindString && f.Kind != KindBytes {
+			b.fail(m, path, tag, "size is only valid on string and []byte columns")
+			return
+		}
+		f.Size = n
+	}
+	if o, ok := opts["default"]; ok {
+		f.Default, f.HasDefault = o.value, true
+	}
+	if f.Version {
+		if (f.Kind != KindInt && f.Kind != KindUint) || f.Pointer || f.Valuer {
+			b.fail(m, path, tag, "version needs a non-pointer integer field, not %s", f.Type)
+			return
+		}
+		if f.PrimaryKey {
+			b.fail(m, path, tag, "a primary key cannot be the version column")
+			return
+		}
+		if m.Version != nil {
+			b.fail(m, path, tag, "a second version column (the first is %s)", m.Version.Path)
+			return
+		}
+		m.Version = f
+	}
+	if o, ok := opts["fk"]; ok {
+		i := strings.LastIndexByte(o.value, '.')
+		if i <= 0 || i == len(o.value)-1 {
+			b.fail(m, path, tag, "fk=%s must name TABLE.COLUMN", o.value)
+			return
+		}
+		f.ForeignKey = &ColumnRef{Table: o.value[:i], Column: o.value[i+1:]}
+	}
+	for _, k := range []string{"ondelete", "onupdate"} {
+		o, ok := opts[k]
+		if !ok {
+			continue
+		}
+		act, valid := referentialActions[strings.ToLower(strings.Join(strings.Fields(o.value), " "))]
+		if !valid {
+			b.fail(m, path, tag, "%s=%s: want cascade, set null, restrict, no action or set default", k, o.value)
+			return
+		}
+		if f.ForeignKey == nil {
+			b.fail(m, path, tag, "%s needs fk=TABLE.COLUMN on the same field", k)
+			return
+		}
+		if act == "SET NULL" && !f.Nullable {
+			b.fail(m, path, tag, "%s=set null on a NOT NULL column (make the field a pointer or add nullable)", k)
+			return
+		}
+		if k == "ondelete" {
+			f.OnDelete = act
+		} else {
+			f.OnUpdate = act
+		}
+	}
+	if prev, dup := m.byColumn[f.Column]; dup {
+		b.fail(m, path, tag, "duplicate column %q (also %s)", f.Column, prev.Path)
+		return
+	}
+	bindAccessors(f)
+	m.Fields = append(m.Fields, f)
+	m.byColumn[f.Column] = f
+	m.byGoName[f.Path] = f
+	if _, taken := m.byGoName[f.GoName]; !taken {
+		m.byGoName[f.GoName] = f
+	}
+	b.collectIndexes(m, f, opts)
+}
+
+func (b *builder) collectIndexes(m *Model, f *Field, opts map[string]tagOption) {
+	add := func(name string, unique bool, opt string) {
+		for _, ix := range m.Indexes {
+			if ix.Name == name {
+				if ix.Unique != unique {
+					b.fail(m, f.Path, f.Tag, "index %q is declared both unique and not unique", name)
+					return
+				}
+				ix.Columns = append(ix.Columns, f.Column)
+				return
+			}
+		}
+		m.Indexes = append(m.Indexes, &Index{Name: name, Columns: []string{f.Column}, Unique: unique})
+	}
+	if o, ok := opts["index"]; ok {
+		name := o.value
+		if name == "" {
+			name = limitName("idx_" + m.Table + "_" + f.Column)
+		}
+		add(name, false, "index")
+	}
+	if o, ok := opts["unique_index"]; ok {
+		name := o.value
+		if name == "" {
+			name = limitName("uix_" + m.Table + "_" + f.Column)
+		}
+		add(name, true, "unique_index")
+	}
+}
+
+// finishModel settles the primary key and the generated-key column.
+func (b *builder) finishModel(m *Model) {
+	for _, f := range m.Fields {
+		if f.PrimaryKey {
+			m.PrimaryKey = append(m.PrimaryKey, f)
+		}
+	}
+	if len(m.PrimaryKey) == 0 {
+		b.fail(m, "", "", "no primary key: mark a field with `sqlmodel:\"pk\"`")
+		return
+	}
+	if len(m.PrimaryKey) > 1 {
+		for _, f := range m.PrimaryKey {
+			if f.AutoIncrement {
+				b.fail(m, f.Path, f.Tag, "autoincrement is not possible in a composite primary key")
+			}
+		}
+		return
+	}
+	pk := m.PrimaryKey[0]
+	explicitOff := strings.Contains(pk.Tag, "noautoincrement")
+	if !pk.AutoIncrement && !explicitOff && (pk.Kind == KindInt || pk.Kind == KindUint) && !pk.Valuer && pk.SQLType == "" {
+		pk.AutoIncrement = true
+	}
+	if pk.AutoIncrement {
+		m.AutoIncrement = pk
+	}
+}
+
+func (b *builder) parseRelation(m *Model, sf reflect.StructField, idx []int, path, tag string) {
+	opts, ok := b.parseOptions(m, path, tag, relationOptions, columnOptions, "a relation field (only on columns)")
+	if !ok {
+		return
+	}
+	rf := reflect.New(sf.Type).Interface().(RelationField)
+	target := rf.RelationTarget()
+	if target.Kind() != reflect.Struct {
+		b.fail(m, path, tag, "relation target %s is not a struct", target)
+		return
+	}
+	b.enqueue(target)
+	b.rels = append(b.rels, &rawRelation{model: m, field: sf, index: idx, shape: rf.RelationShape(), target: target, opts: opts, tag: tag})
+}
+
+// limitName keeps generated identifiers within the 63/64-character limits of
+// PostgreSQL and MySQL, replacing the tail with a hash when needed.
+func limitName(s string) string {
+	const max = 63
+	if len(s) <= max {
+		return s
+	}
+	var h uint32 = 2166136261
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return s[:max-9] + "_" + fmt.Sprintf("%08x", h)
+}

@@ -1,0 +1,100 @@
+package schema
+
+import (
+	"reflect"
+	"strconv"
+)
+
+// Shape is what a relation placeholder type holds: one object or many.
+type Shape uint8
+
+// Shapes of relation placeholder types.
+const (
+	ToOne  Shape = iota + 1 // Lazy[T]
+	ToMany                  // RelatedMany[T]
+)
+
+// RelationField is implemented, on their pointer, by the relation placeholder
+// types (relations.Lazy[T], relations.RelatedMany[T]). The registry recognises
+// relation fields through it, so schema never imports the relations package.
+type RelationField interface {
+	RelationShape() Shape
+	RelationTarget() reflect.Type
+}
+
+var typeRelationField = reflect.TypeFor[RelationField]()
+
+// RelKind is the kind of a relationship.
+type RelKind uint8
+
+// Relationship kinds.
+const (
+	ManyToOne  RelKind = iota + 1 // Lazy[T] with the foreign key in this model
+	OneToOne                      // Lazy[T] with the foreign key in T
+	OneToMany                     // RelatedMany[T] with the foreign key in T
+	ManyToMany                    // RelatedMany[T] through a link table
+)
+
+func (k RelKind) String() string {
+	switch k {
+	case ManyToOne:
+		return "many-to-one"
+	case OneToOne:
+		return "one-to-one"
+	case OneToMany:
+		return "one-to-many"
+	case ManyToMany:
+		return "many-to-many"
+	}
+	return "RelKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// Relation is a relationship field of a model.
+type Relation struct {
+	Name   string // Go field name
+	Index  []int  // reflect field index path
+	Kind   RelKind
+	Model  *Model // the model declaring the field
+	Target *Model
+	// For ManyToOne, LocalFields are the foreign-key fields of Model and
+	// RemoteFields the referenced fields of Target. For OneToOne and
+	// OneToMany, LocalFields are the referenced fields of Model and
+	// RemoteFields the foreign-key fields of Target. For ManyToMany,
+	// LocalFields and RemoteFields are the primary keys of Model and Target.
+	LocalFields  []*Field
+	RemoteFields []*Field
+	// Link describes the link table of a ManyToMany relation.
+	Link *LinkTable
+
+	BackPopulates string
+	// Back is the relation on Target named by BackPopulates, nil when none.
+	Back           *Relation
+	CascadeDelete  bool
+	PassiveDeletes bool
+	DeleteOrphan   bool
+	OrderBy        []OrderTerm
+	// Raise forbids lazy single loads of this relation (lazy=raise).
+	Raise bool
+	Tag   string
+}
+
+// OrderTerm is one column of an order_by option.
+type OrderTerm struct {
+	Field *Field
+	Desc  bool
+}
+
+// LinkTable describes the table between the two ends of a many-to-many
+// relation. LocalColumns reference the declaring model's primary key and
+// RemoteColumns the target's, in primary-key order.
+type LinkTable struct {
+	Model         *Model // the link table's own model (synthesised, or the link_model struct)
+	LocalColumns  []*Field
+	RemoteColumns []*Field
+	// Declared reports a link_model= struct, whose rows are ordinary tracked
+	// objects with columns of their own.
+	Declared bool
+}
+
+// Table returns the link table's name.
+func (l *LinkTable) Table() string { return l.Model.Table }
