@@ -1,0 +1,16 @@
+// Package layering holds no code, only a test that enforces the import
+// direction between the module's packages. From top to bottom:
+//
+//	orm            (github.com/sqlmodel-go/sqlmodel/orm)
+//	orm/session
+//	orm/query
+//	orm/relations  (may import orm/schema, not orm/dialect)
+//	orm/dialect    (may import orm/schema, not orm/relations)
+//	orm/schema
+//	internal/topo
+//
+// A package may import only packages below it, directly or through other
+// packages, and nothing under orm/ may import internal/testkit outside of
+// _test.go files. The test reads the import graph with
+// `go list -deps`; packages that do not exist yet are skipped.
+package layering

@@ -1,0 +1,32 @@
+package orm
+
+import (
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// Errors reported by the database, classified from the driver's error; the
+// driver's error stays reachable with errors.As.
+var (
+	ErrUniqueViolation     = dialect.ErrUniqueViolation
+	ErrForeignKeyViolation = dialect.ErrForeignKeyViolation
+	ErrNotNullViolation    = dialect.ErrNotNullViolation
+	ErrCheckViolation      = dialect.ErrCheckViolation
+	ErrSerialization       = dialect.ErrSerialization
+	ErrDeadlock            = dialect.ErrDeadlock
+	ErrLockTimeout         = dialect.ErrLockTimeout
+	ErrUnsupported         = dialect.ErrUnsupported
+)
+
+// Errors reported while registering models.
+var (
+	ErrInvalidTag         = schema.ErrInvalidTag
+	ErrUnmapped           = schema.ErrUnmapped
+	ErrCircularDependency = schema.ErrCircularDependency
+)
+
+// TagError describes one mistake in a model; see schema.TagError.
+type TagError = schema.TagError
+
+// ConstraintError is a classified constraint violation; see dialect.ConstraintError.
+type ConstraintError = dialect.ConstraintError

@@ -1,0 +1,209 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// DB is a database handle: a connection pool, its dialect, the model
+// registry and the query hooks. It is safe for concurrent use by many
+// goroutines and many sessions.
+type DB struct {
+	x        *sqlx.DB
+	dialect  dialect.Dialect
+	registry *schema.Registry
+	hooks    []QueryHook
+	logger   *slog.Logger
+	owned    bool // Close closes the pool
+}
+
+// Option configures a DB at Open.
+type Option func(*DB)
+
+// WithRegistry makes the DB use r for model metadata, so that several DBs
+// (for example one per database of a multi-database app) share one registry.
+func WithRegistry(r *schema.Registry) Option { return func(db *DB) { db.registry = r } }
+
+// WithLogger logs statements through l: failures at warn level, every
+// statement with its arguments at debug level.
+func WithLogger(l *slog.Logger) Option {
+	return func(db *DB) {
+		db.logger = l
+		if l != nil {
+			db.hooks = append(db.hooks, slogHook{l})
+		}
+	}
+}
+
+// WithQueryHook adds a hook that observes every statement.
+func WithQueryHook(h QueryHook) Option { return func(db *DB) { db.hooks = append(db.hooks, h) } }
+
+// Open opens a database with a database/sql driver name ("postgres", "pgx",
+// "mysql", "sqlite3") and a DSN. It adjusts DSNs where the ORM depends on a
+// setting: MySQL gets parseTime=true; SQLite gets foreign keys on, a busy
+// timeout of 5 s and immediate write transactions, and ":memory:" databases
+// are limited to one connection (each connection would see its own database).
+// For MySQL, Open connects once to tell MySQL from MariaDB.
+func Open(driver, dsn string, opts ...Option) (*DB, error) {
+	d, err := dialect.ForDriver(driver)
+	if err != nil {
+		return nil, err
+	}
+	memory := false
+	switch d.Name() {
+	case "mysql":
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("orm: mysql DSN: %w", err)
+		}
+		cfg.ParseTime = true
+		dsn = cfg.FormatDSN()
+	case "sqlite":
+		dsn, memory = sqliteDSN(dsn)
+	}
+	sqlDB, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
+	}
+	if memory {
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetConnMaxIdleTime(0)
+		sqlDB.SetConnMaxLifetime(0)
+	}
+	if d.Name() == "mysql" {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if d, err = detectMySQLFlavor(ctx, sqlDB); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
+	db := newDB(sqlDB, driver, d, opts)
+	db.owned = true
+	return db, nil
+}
+
+// OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
+// "mariadb" or "sqlite" (driver names are accepted too). The caller keeps
+// ownership of the pool: Close does not close it. For SQLite, enable foreign
+// keys on the pool's connections yourself (DSN option _foreign_keys=1).
+func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
+	if sqlDB == nil {
+		return nil, errors.New("orm: OpenDB: nil *sql.DB")
+	}
+	d, err := dialect.ForDriver(dialectName)
+	if err != nil {
+		return nil, err
+	}
+	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
+	return newDB(sqlDB, driverName, d, opts), nil
+}
+
+func newDB(sqlDB *sql.DB, driver string, d dialect.Dialect, opts []Option) *DB {
+	db := &DB{x: sqlx.NewDb(sqlDB, driver), dialect: d}
+	for _, o := range opts {
+		o(db)
+	}
+	if db.registry == nil {
+		db.registry = schema.NewRegistry()
+	}
+	if db.logger == nil {
+		db.logger = slog.New(discardHandler{})
+	}
+	return db
+}
+
+type discardHandler struct{}
+
+func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
+func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
+func (h discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
+func (h discardHandler) WithGroup(string) slog.Handler           { return h }
+
+func detectMySQLFlavor(ctx context.Context, db *sql.DB) (dialect.Dialect, error) {
+	var version string
+	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
+		return nil, fmt.Errorf("orm: connect to mysql: %w", err)
+	}
+	if strings.Contains(strings.ToLower(version), "mariadb") {
+		return dialect.MariaDB(), nil
+	}
+	return dialect.MySQL(), nil
+}
+
+// sqliteDSN adds the settings the ORM relies on unless the DSN sets them.
+func sqliteDSN(dsn string) (string, bool) {
+	path, query, _ := strings.Cut(dsn, "?")
+	memory := path == ":memory:" || path == "file::memory:" || strings.Contains(query, "mode=memory") && !strings.Contains(query, "cache=shared")
+	vals, err := url.ParseQuery(query)
+	if err != nil {
+		return dsn, memory
+	}
+	set := func(keys []string, v string) {
+		for _, k := range keys {
+			if vals.Has(k) {
+				return
+			}
+		}
+		vals.Set(keys[0], v)
+	}
+	set([]string{"_foreign_keys", "_fk"}, "1")
+	set([]string{"_busy_timeout", "_timeout"}, "5000")
+	set([]string{"_txlock"}, "immediate")
+	return path + "?" + vals.Encode(), memory
+}
+
+// Close closes the pool if Open created it. A DB made by OpenDB leaves the
+// caller's pool open.
+func (db *DB) Close() error {
+	if db.owned {
+		return db.x.Close()
+	}
+	return nil
+}
+
+// SQL returns the underlying pool.
+func (db *DB) SQL() *sql.DB { return db.x.DB }
+
+// X returns the underlying pool as an *sqlx.DB.
+func (db *DB) X() *sqlx.DB { return db.x }
+
+// Dialect returns the dialect of the database.
+func (db *DB) Dialect() dialect.Dialect { return db.dialect }
+
+// Registry returns the model registry.
+func (db *DB) Registry() *schema.Registry { return db.registry }
+
+// Logger returns the DB's logger (a discarding one when none was set).
+func (db *DB) Logger() *slog.Logger { return db.logger }
+
+// WithQueryHook returns a copy of db that also runs h; db itself is not
+// changed. Both share the pool and the registry.
+func (db *DB) WithQueryHook(h QueryHook) *DB {
+	c := *db
+	c.hooks = append(append([]QueryHook(nil), db.hooks...), h)
+	c.owned = false
+	return &c
+}
+
+// Register registers models (struct values, pointers or reflect.Types) and
+// every model their relations reach. See schema.Registry.Register.
+func (db *DB) Register(models ...any) error {
+	_, err := db.registry.Register(models...)
+	return err
+}
+
+// Ping verifies a connection to the database.
+func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }

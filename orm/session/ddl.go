@@ -1,0 +1,159 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// CreateAll creates the tables of the given models (struct values or
+// pointers), of every model they reference by foreign key, and the link
+// tables of their many-to-many relations, with their indexes, in foreign-key
+// order, skipping what already exists: running it twice is harmless. Where
+// foreign keys form a cycle through nullable columns, the cycle-closing
+// constraints are added once every table exists; a cycle of NOT NULL foreign
+// keys is an error matching schema.ErrCircularDependency, reported before any
+// SQL runs. On PostgreSQL and SQLite everything happens in one transaction.
+func (db *DB) CreateAll(ctx context.Context, models ...any) error {
+	ordered, deferred, err := db.plan(models)
+	if err != nil {
+		return err
+	}
+	d := db.dialect
+	alter := d.Features().Has(dialect.AlterForeignKeys)
+	omit := map[*schema.ForeignKey]bool{}
+	if alter {
+		for _, fk := range deferred {
+			omit[fk] = true
+		}
+	}
+	var stmts []string
+	for _, m := range ordered {
+		s, err := d.CreateTable(m, func(fk *schema.ForeignKey) bool { return omit[fk] })
+		if err != nil {
+			return err
+		}
+		stmts = append(stmts, s...)
+	}
+	return db.ddl(ctx, func(c conn, inTx bool) error {
+		for _, s := range stmts {
+			if _, err := db.exec(ctx, c, inTx, s); err != nil {
+				return fmt.Errorf("orm: CreateAll: %w", err)
+			}
+		}
+		if !alter {
+			return nil
+		}
+		for _, fk := range deferred {
+			owner := ownerOf(ordered, fk)
+			exists, err := db.exists(ctx, c, inTx, owner, fk)
+			if err != nil {
+				return fmt.Errorf("orm: CreateAll: %w", err)
+			}
+			if !exists {
+				if _, err := db.exec(ctx, c, inTx, d.AddForeignKey(owner, fk)); err != nil {
+					return fmt.Errorf("orm: CreateAll: %w", err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// DropAll drops the tables of the given models and the link tables of their
+// many-to-many relations, if they exist, dependants first. Tables of other
+// models that still reference them make it fail with the database's error.
+func (db *DB) DropAll(ctx context.Context, models ...any) error {
+	ms, err := db.registry.Register(models...)
+	if err != nil {
+		return err
+	}
+	var set []*schema.Model
+	seen := map[*schema.Model]bool{}
+	add := func(m *schema.Model) {
+		if !seen[m] {
+			seen[m] = true
+			set = append(set, m)
+		}
+	}
+	for _, m := range ms {
+		add(m)
+		for _, r := range m.Relations {
+			if r.Kind == schema.ManyToMany && !r.Link.Declared {
+				add(r.Link.Model)
+			}
+		}
+	}
+	ordered, deferred, err := schema.DependencyOrder(set)
+	if err != nil {
+		return err
+	}
+	d := db.dialect
+	return db.ddl(ctx, func(c conn, inTx bool) error {
+		if d.Features().Has(dialect.AlterForeignKeys) {
+			for _, fk := range deferred {
+				owner := ownerOf(ordered, fk)
+				exists, err := db.exists(ctx, c, inTx, owner, fk)
+				if err != nil {
+					return fmt.Errorf("orm: DropAll: %w", err)
+				}
+				if exists {
+					if _, err := db.exec(ctx, c, inTx, d.DropForeignKey(owner, fk)); err != nil {
+						return fmt.Errorf("orm: DropAll: %w", err)
+					}
+				}
+			}
+		}
+		for i := len(ordered) - 1; i >= 0; i-- {
+			if _, err := db.exec(ctx, c, inTx, d.DropTable(ordered[i])); err != nil {
+				return fmt.Errorf("orm: DropAll: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// plan registers models and orders their closure for CreateAll.
+func (db *DB) plan(models []any) ([]*schema.Model, []*schema.ForeignKey, error) {
+	ms, err := db.registry.Register(models...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return schema.DependencyOrder(schema.Closure(ms))
+}
+
+func ownerOf(models []*schema.Model, fk *schema.ForeignKey) *schema.Model {
+	for _, m := range models {
+		for _, x := range m.ForeignKeys {
+			if x == fk {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+func (db *DB) exists(ctx context.Context, c conn, inTx bool, m *schema.Model, fk *schema.ForeignKey) (bool, error) {
+	q, args := db.dialect.ForeignKeyExists(m, fk)
+	n, err := db.query(ctx, c, inTx, q, args, func(*sql.Rows) error { return nil })
+	return n > 0, err
+}
+
+// ddl runs fn in a transaction where DDL is transactional, else on the pool.
+func (db *DB) ddl(ctx context.Context, fn func(c conn, inTx bool) error) error {
+	if !db.dialect.Features().Has(dialect.TransactionalDDL) {
+		return fn(db.x, false)
+	}
+	tx, err := db.x.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("orm: begin: %w", err)
+	}
+	if err := fn(tx, true); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}

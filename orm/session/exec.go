@@ -1,0 +1,94 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// conn is what statements run on: the pool, a transaction or a connection.
+type conn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// before runs the hooks' BeforeQuery; it returns nil when there are no hooks,
+// so that statements cost nothing extra without them.
+func (db *DB) before(ctx context.Context, op, query string, args []any, inTx bool) (context.Context, *QueryEvent) {
+	if len(db.hooks) == 0 {
+		return ctx, nil
+	}
+	e := &QueryEvent{Op: op, Query: query, Args: args, InTx: inTx, Start: time.Now(), Rows: -1}
+	for _, h := range db.hooks {
+		ctx = h.BeforeQuery(ctx, e)
+	}
+	return ctx, e
+}
+
+func (db *DB) after(ctx context.Context, e *QueryEvent, rows int64, err error) {
+	if e == nil {
+		return
+	}
+	e.Duration, e.Rows, e.Err = time.Since(e.Start), rows, err
+	for i := len(db.hooks) - 1; i >= 0; i-- {
+		db.hooks[i].AfterQuery(ctx, e)
+	}
+}
+
+// exec runs a statement without a result set through the hooks and
+// classifies its error.
+func (db *DB) exec(ctx context.Context, c conn, inTx bool, query string, args ...any) (sql.Result, error) {
+	hctx, e := db.before(ctx, "exec", query, args, inTx)
+	res, err := c.ExecContext(hctx, query, args...)
+	err = db.dialect.ClassifyError(err)
+	var n int64 = -1
+	if err == nil && e != nil {
+		if k, rerr := res.RowsAffected(); rerr == nil {
+			n = k
+		}
+	}
+	db.after(hctx, e, n, err)
+	return res, err
+}
+
+// query runs a statement with a result set and calls each for every row
+// until it returns an error. The hooks see the whole run, rows included.
+func (db *DB) query(ctx context.Context, c conn, inTx bool, query string, args []any, each func(*sql.Rows) error) (int64, error) {
+	hctx, e := db.before(ctx, "query", query, args, inTx)
+	var n int64
+	err := func() error {
+		rows, err := c.QueryContext(hctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			n++
+			if err := each(rows); err != nil {
+				return err
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return rows.Close()
+	}()
+	err = db.dialect.ClassifyError(err)
+	db.after(hctx, e, n, err)
+	return n, err
+}
+
+// control records a transaction-control step (begin, commit, rollback) in the hooks.
+func (db *DB) control(ctx context.Context, op string, fn func(context.Context) error) error {
+	hctx, e := db.before(ctx, op, op, nil, true)
+	err := db.dialect.ClassifyError(fn(hctx))
+	db.after(hctx, e, -1, err)
+	return err
+}
+
+// ExecContext runs a statement on the pool through the DB's hooks, with
+// driver errors classified (see dialect.Classify). Placeholders are the
+// dialect's own.
+func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.exec(ctx, db.x, false, query, args...)
+}

@@ -1,0 +1,64 @@
+package session
+
+import (
+	"context"
+	"log/slog"
+	"time"
+)
+
+// QueryEvent describes one statement sent to the database. Hooks receive the
+// same *QueryEvent before and after the statement runs.
+type QueryEvent struct {
+	// Op is "exec" for statements without a result set, "query" otherwise,
+	// and "begin", "commit", "rollback" or "savepoint" for transaction control.
+	Op    string
+	Query string
+	Args  []any
+	// InTx reports that the statement ran inside a transaction.
+	InTx  bool
+	Start time.Time
+	// Duration, Rows and Err are set after the statement ran. Rows is the
+	// number of rows affected (exec) or read (query), -1 when unknown.
+	Duration time.Duration
+	Rows     int64
+	Err      error
+}
+
+// QueryHook observes statements. BeforeQuery may return a derived context
+// (for tracing spans); AfterQuery runs with that context once the statement
+// has finished, including reading all rows of a query. Hooks run in the
+// order they were added before a statement and in reverse order after it.
+// A hook must be safe for concurrent use when its DB is shared.
+type QueryHook interface {
+	BeforeQuery(ctx context.Context, e *QueryEvent) context.Context
+	AfterQuery(ctx context.Context, e *QueryEvent)
+}
+
+// AfterQueryFunc adapts a function to a QueryHook that only observes
+// finished statements.
+type AfterQueryFunc func(ctx context.Context, e *QueryEvent)
+
+// BeforeQuery implements QueryHook; it returns ctx unchanged.
+func (f AfterQueryFunc) BeforeQuery(ctx context.Context, _ *QueryEvent) context.Context { return ctx }
+
+// AfterQuery implements QueryHook.
+func (f AfterQueryFunc) AfterQuery(ctx context.Context, e *QueryEvent) { f(ctx, e) }
+
+// slogHook logs each finished statement at debug level (with its arguments)
+// and failed statements at warn level (without them).
+type slogHook struct{ l *slog.Logger }
+
+func (h slogHook) BeforeQuery(ctx context.Context, _ *QueryEvent) context.Context { return ctx }
+
+func (h slogHook) AfterQuery(ctx context.Context, e *QueryEvent) {
+	if e.Err != nil {
+		h.l.LogAttrs(ctx, slog.LevelWarn, "orm: statement failed", slog.String("op", e.Op), slog.String("query", e.Query),
+			slog.Duration("duration", e.Duration), slog.String("error", e.Err.Error()))
+		return
+	}
+	if !h.l.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	h.l.LogAttrs(ctx, slog.LevelDebug, "orm: statement", slog.String("op", e.Op), slog.String("query", e.Query),
+		slog.Any("args", e.Args), slog.Duration("duration", e.Duration), slog.Int64("rows", e.Rows), slog.Bool("tx", e.InTx))
+}
