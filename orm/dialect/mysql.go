@@ -131,8 +131,12 @@ func (mysqlDialect) ForeignKeyExists(m *schema.Model, fk *schema.ForeignKey) (st
 		[]any{m.Table, fk.Name}
 }
 
-func (d mysqlDialect) DropTable(m *schema.Model) string { return "DROP TABLE IF EXISTS " + d.Quote(m.Table) }
+func (d mysqlDialect) DropTable(m *schema.Model) string {
+	return "DROP TABLE IF EXISTS " + d.Quote(m.Table)
+}
 
-func (mysqlDialect) LockClause(skipLocked, noWait bool) (string, error) { return lockClause(skipLocked, noWait), nil }
+func (mysqlDialect) LockClause(skipLocked, noWait bool) (string, error) {
+	return lockClause(skipLocked, noWait), nil
+}
 
 func (mysqlDialect) ClassifyError(err error) error { return Classify(err) }

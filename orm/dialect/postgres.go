@@ -90,9 +90,13 @@ func (postgres) ForeignKeyExists(m *schema.Model, fk *schema.ForeignKey) (string
 		[]any{m.Table, fk.Name}
 }
 
-func (d postgres) DropTable(m *schema.Model) string { return "DROP TABLE IF EXISTS " + d.Quote(m.Table) }
+func (d postgres) DropTable(m *schema.Model) string {
+	return "DROP TABLE IF EXISTS " + d.Quote(m.Table)
+}
 
-func (postgres) LockClause(skipLocked, noWait bool) (string, error) { return lockClause(skipLocked, noWait), nil }
+func (postgres) LockClause(skipLocked, noWait bool) (string, error) {
+	return lockClause(skipLocked, noWait), nil
+}
 
 func (postgres) ClassifyError(err error) error { return Classify(err) }
 

@@ -48,8 +48,8 @@ type Field struct {
 	Type   reflect.Type // Go type of the field as declared
 	Column string       // column name
 
-	Kind     Kind // logical storage type
-	Bits     int  // size of ints, uints and floats
+	Kind     Kind   // logical storage type
+	Bits     int    // size of ints, uints and floats
 	SQLType  string // explicit type= option, verbatim; empty means the dialect decides
 	Size     int    // size= option, 0 when absent
 	Nullable bool

@@ -14,9 +14,9 @@ import (
 // Register serialises builders with a mutex and publishes a whole set of
 // related models at once, or nothing when any of them is invalid.
 type Registry struct {
-	mu     sync.Mutex                          // serialises Register
-	models sync.Map                            // reflect.Type -> *Model
-	tables atomic.Pointer[map[string]*Model]   // table name -> *Model, replaced on publish
+	mu     sync.Mutex                        // serialises Register
+	models sync.Map                          // reflect.Type -> *Model
+	tables atomic.Pointer[map[string]*Model] // table name -> *Model, replaced on publish
 }
 
 // NewRegistry returns an empty registry.
