@@ -23,43 +23,43 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
-// fields are the names a ConstraintError should carry; an empty field is not
+// classifiedNames are the names a ConstraintError should carry; an empty field is not
 // checked (the driver or server version may or may not report it).
-type fields struct {
+type classifiedNames struct {
 	Constraint, Table, Column string
 }
 
-// conn is one database/sql driver opened on a target.
-type conn struct {
+// driverDB is one database/sql driver opened on a target.
+type driverDB struct {
 	driver string // database/sql driver name
 	db     *sql.DB
 }
 
-// withParams appends query parameters to a go-sqlite3 DSN.
-func withParams(dsn, params string) string {
+// sqliteDSNWith appends query parameters to a go-sqlite3 DSN.
+func sqliteDSNWith(dsn, params string) string {
 	if strings.Contains(dsn, "?") {
 		return dsn + "&" + params
 	}
 	return dsn + "?" + params
 }
 
-// openAll opens the target with every driver under test: PostgreSQL with both
+// openClassifyTarget opens the target with every driver under test: PostgreSQL with both
 // pgx and lib/pq, SQLite with foreign keys enforced, MySQL as it is.
-func openAll(t *testing.T, tg testkit.Target) []conn {
+func openClassifyTarget(t *testing.T, tg testkit.Target) []driverDB {
 	t.Helper()
-	var conns []conn
+	var conns []driverDB
 	switch tg.Dialect {
 	case "postgres":
-		conns = []conn{
+		conns = []driverDB{
 			{"pgx", tg.OpenWithDriver(t, "pgx")},
 			{"postgres", tg.OpenWithDriver(t, "postgres")},
 		}
 	case "sqlite":
 		fk := tg
-		fk.DSN = withParams(tg.DSN, "_foreign_keys=1")
-		conns = []conn{{tg.Driver, fk.Open(t)}}
+		fk.DSN = sqliteDSNWith(tg.DSN, "_foreign_keys=1")
+		conns = []driverDB{{tg.Driver, fk.Open(t)}}
 	default:
-		conns = []conn{{tg.Driver, tg.Open(t)}}
+		conns = []driverDB{{tg.Driver, tg.Open(t)}}
 	}
 	for _, c := range conns {
 		t.Cleanup(func() { _ = c.db.Close() })
@@ -67,7 +67,7 @@ func openAll(t *testing.T, tg testkit.Target) []conn {
 	return conns
 }
 
-func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
+func execClassify(t *testing.T, db *sql.DB, stmts ...string) {
 	t.Helper()
 	for _, s := range stmts {
 		if _, err := db.Exec(s); err != nil {
@@ -76,7 +76,7 @@ func mustExec(t *testing.T, db *sql.DB, stmts ...string) {
 	}
 }
 
-func timeout(t *testing.T) context.Context {
+func classifyCtx(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	t.Cleanup(cancel)
@@ -123,13 +123,12 @@ func assertDriverError(t *testing.T, driver string, orig, classified error) {
 // assertConstraint classifies err and checks it is a ConstraintError of kind
 // carrying want, that the driver error is still reachable and that a second
 // Classify leaves the result alone.
-func assertConstraint(t *testing.T, driver string, err, kind error, want fields) {
+func assertConstraint(t *testing.T, driver string, err, kind error, want classifiedNames) {
 	t.Helper()
 	if err == nil {
 		t.Fatalf("statement succeeded, want %v", kind)
 	}
 	got := dialect.Classify(err)
-	t.Logf("%s: %v", driver, err)
 	if !errors.Is(got, kind) {
 		t.Fatalf("Classify(%v) = %v, want errors.Is %v", err, got, kind)
 	}
@@ -137,6 +136,7 @@ func assertConstraint(t *testing.T, driver string, err, kind error, want fields)
 	if !errors.As(got, &ce) {
 		t.Fatalf("Classify(%v) = %T, want *dialect.ConstraintError", err, got)
 	}
+	t.Logf("%s: code %s, constraint %q, table %q, column %q: %v", driver, ce.Code, ce.Constraint, ce.Table, ce.Column, err)
 	if ce.Kind != kind {
 		t.Errorf("Kind = %v, want %v", ce.Kind, kind)
 	}
@@ -171,7 +171,6 @@ func assertRetryable(t *testing.T, driver string, err, kind error) {
 		t.Fatalf("no error, want %v", kind)
 	}
 	got := dialect.Classify(err)
-	t.Logf("%s: %v", driver, err)
 	if !errors.Is(got, kind) {
 		t.Fatalf("Classify(%v) = %v, want errors.Is %v", err, got, kind)
 	}
@@ -179,6 +178,7 @@ func assertRetryable(t *testing.T, driver string, err, kind error) {
 	if !errors.As(got, &re) {
 		t.Fatalf("Classify(%v) = %T, want *dialect.RetryableError", err, got)
 	}
+	t.Logf("%s: code %s: %v", driver, re.Code, err)
 	if re.Err != err {
 		t.Errorf("Err = %v, want the original error %v", re.Err, err)
 	}
@@ -203,13 +203,13 @@ func TestClassifyConstraintViolations(t *testing.T) {
 		name string
 		stmt string
 		kind error
-		want map[string]fields // by dialect
+		want map[string]classifiedNames // by dialect
 	}{
 		{
 			name: "unique",
 			stmt: `INSERT INTO child (id, email, qty, parent_id) VALUES (2, 'a@example.com', 1, 1)`,
 			kind: dialect.ErrUniqueViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Constraint: "uq_child_email", Table: "child"},
 				"mysql":    {Constraint: "uq_child_email"},
 				"sqlite":   {Table: "child", Column: "email"},
@@ -219,7 +219,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 			name: "primary_key",
 			stmt: `INSERT INTO child (id, email, qty, parent_id) VALUES (1, 'b@example.com', 1, 1)`,
 			kind: dialect.ErrUniqueViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Constraint: "child_pkey", Table: "child"},
 				"mysql":    {Constraint: "PRIMARY"},
 				"sqlite":   {Table: "child", Column: "id"},
@@ -229,7 +229,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 			name: "foreign_key_insert",
 			stmt: `INSERT INTO child (id, email, qty, parent_id) VALUES (3, 'c@example.com', 1, 99)`,
 			kind: dialect.ErrForeignKeyViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Constraint: "fk_child_parent", Table: "child"},
 				"mysql":    {Constraint: "fk_child_parent", Table: "child", Column: "parent_id"},
 				"sqlite":   {}, // "FOREIGN KEY constraint failed": no names
@@ -239,7 +239,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 			name: "foreign_key_delete_parent",
 			stmt: `DELETE FROM parent WHERE id = 1`,
 			kind: dialect.ErrForeignKeyViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Constraint: "fk_child_parent", Table: "child"},
 				"mysql":    {Constraint: "fk_child_parent", Table: "child", Column: "parent_id"},
 				"sqlite":   {},
@@ -249,7 +249,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 			name: "not_null",
 			stmt: `INSERT INTO child (id, email, qty, parent_id) VALUES (4, NULL, 1, 1)`,
 			kind: dialect.ErrNotNullViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Table: "child", Column: "email"},
 				"mysql":    {Column: "email"},
 				"sqlite":   {Table: "child", Column: "email"},
@@ -261,7 +261,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 			name: "not_null_omitted",
 			stmt: `INSERT INTO child (id, qty, parent_id) VALUES (5, 1, 1)`,
 			kind: dialect.ErrNotNullViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Table: "child", Column: "email"},
 				"mysql":    {Column: "email"},
 				"sqlite":   {Table: "child", Column: "email"},
@@ -271,7 +271,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 			name: "check",
 			stmt: `INSERT INTO child (id, email, qty, parent_id) VALUES (6, 'd@example.com', 0, 1)`,
 			kind: dialect.ErrCheckViolation,
-			want: map[string]fields{
+			want: map[string]classifiedNames{
 				"postgres": {Constraint: "ck_child_qty", Table: "child"},
 				"mysql":    {Constraint: "ck_child_qty"},
 				"sqlite":   {Constraint: "ck_child_qty"},
@@ -280,8 +280,8 @@ func TestClassifyConstraintViolations(t *testing.T) {
 	}
 
 	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
-		conns := openAll(t, tg)
-		mustExec(t, conns[0].db,
+		conns := openClassifyTarget(t, tg)
+		execClassify(t, conns[0].db,
 			`CREATE TABLE parent (id INT PRIMARY KEY)`,
 			`CREATE TABLE child (
 				id INT PRIMARY KEY,
@@ -313,7 +313,7 @@ func TestClassifyConstraintViolations(t *testing.T) {
 // victim, after checking that the other one went through.
 func provokeDeadlock(t *testing.T, db *sql.DB) error {
 	t.Helper()
-	ctx := timeout(t)
+	ctx := classifyCtx(t)
 	txs := make([]*sql.Tx, 2)
 	for i := range txs {
 		tx, err := db.BeginTx(ctx, nil)
@@ -373,8 +373,8 @@ func TestClassifyDeadlock(t *testing.T) {
 		if tg.Dialect == "sqlite" {
 			t.Skip("SQLite has no row locks: writers are serialised by the database lock (see TestClassifySQLiteBusy)")
 		}
-		conns := openAll(t, tg)
-		mustExec(t, conns[0].db,
+		conns := openClassifyTarget(t, tg)
+		execClassify(t, conns[0].db,
 			`CREATE TABLE acct (id INT PRIMARY KEY, n INT NOT NULL)`,
 			`INSERT INTO acct (id, n) VALUES (1, 0), (2, 0)`,
 		)
@@ -396,8 +396,8 @@ func TestClassifySerializationFailure(t *testing.T) {
 		}
 		t.Skipf("postgres unavailable: %v", err)
 	}
-	conns := openAll(t, tg)
-	mustExec(t, conns[0].db,
+	conns := openClassifyTarget(t, tg)
+	execClassify(t, conns[0].db,
 		`CREATE TABLE acct (id INT PRIMARY KEY, n INT NOT NULL)`,
 		`INSERT INTO acct (id, n) VALUES (1, 10), (2, 10)`,
 	)
@@ -406,7 +406,7 @@ func TestClassifySerializationFailure(t *testing.T) {
 	// begin2 starts two SERIALIZABLE transactions that have both read query.
 	begin2 := func(t *testing.T, db *sql.DB, query string) (*sql.Tx, *sql.Tx) {
 		t.Helper()
-		ctx := timeout(t)
+		ctx := classifyCtx(t)
 		var txs [2]*sql.Tx
 		for i := range txs {
 			tx, err := db.BeginTx(ctx, serializable)
@@ -465,13 +465,13 @@ func TestClassifySQLiteBusy(t *testing.T) {
 	if err != nil {
 		t.Fatalf("sqlite target: %v", err)
 	}
-	ctx := timeout(t)
+	ctx := classifyCtx(t)
 	holder := tg.Open(t)
 	t.Cleanup(func() { _ = holder.Close() })
-	mustExec(t, holder, `CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`)
+	execClassify(t, holder, `CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)`)
 
 	nowait := tg
-	nowait.DSN = withParams(tg.DSN, "_busy_timeout=0")
+	nowait.DSN = sqliteDSNWith(tg.DSN, "_busy_timeout=0")
 	writer := nowait.Open(t)
 	t.Cleanup(func() { _ = writer.Close() })
 
@@ -583,75 +583,75 @@ func TestClassifyDriverErrors(t *testing.T) {
 		err  error
 		kind error
 		code string
-		want fields // checked exactly, empty fields included
+		want classifiedNames // checked exactly, empty fields included
 	}{
 		// lib/pq
-		{"pq/unique", &pq.Error{Code: "23505", Constraint: "uq_a", Table: "t"}, dialect.ErrUniqueViolation, "23505", fields{"uq_a", "t", ""}},
-		{"pq/foreign_key", &pq.Error{Code: "23503", Constraint: "fk_a", Table: "t"}, dialect.ErrForeignKeyViolation, "23503", fields{"fk_a", "t", ""}},
-		{"pq/not_null", &pq.Error{Code: "23502", Table: "t", Column: "c"}, dialect.ErrNotNullViolation, "23502", fields{"", "t", "c"}},
-		{"pq/check", &pq.Error{Code: "23514", Constraint: "ck_a", Table: "t"}, dialect.ErrCheckViolation, "23514", fields{"ck_a", "t", ""}},
-		{"pq/serialization", &pq.Error{Code: "40001"}, dialect.ErrSerialization, "40001", fields{}},
-		{"pq/deadlock", &pq.Error{Code: "40P01"}, dialect.ErrDeadlock, "40P01", fields{}},
-		{"pq/lock_not_available", &pq.Error{Code: "55P03"}, dialect.ErrLockTimeout, "55P03", fields{}},
-		{"pq/wrapped", fmt.Errorf("insert: %w", &pq.Error{Code: "23505", Constraint: "uq_a"}), dialect.ErrUniqueViolation, "23505", fields{"uq_a", "", ""}},
+		{"pq/unique", &pq.Error{Code: "23505", Constraint: "uq_a", Table: "t"}, dialect.ErrUniqueViolation, "23505", classifiedNames{"uq_a", "t", ""}},
+		{"pq/foreign_key", &pq.Error{Code: "23503", Constraint: "fk_a", Table: "t"}, dialect.ErrForeignKeyViolation, "23503", classifiedNames{"fk_a", "t", ""}},
+		{"pq/not_null", &pq.Error{Code: "23502", Table: "t", Column: "c"}, dialect.ErrNotNullViolation, "23502", classifiedNames{"", "t", "c"}},
+		{"pq/check", &pq.Error{Code: "23514", Constraint: "ck_a", Table: "t"}, dialect.ErrCheckViolation, "23514", classifiedNames{"ck_a", "t", ""}},
+		{"pq/serialization", &pq.Error{Code: "40001"}, dialect.ErrSerialization, "40001", classifiedNames{}},
+		{"pq/deadlock", &pq.Error{Code: "40P01"}, dialect.ErrDeadlock, "40P01", classifiedNames{}},
+		{"pq/lock_not_available", &pq.Error{Code: "55P03"}, dialect.ErrLockTimeout, "55P03", classifiedNames{}},
+		{"pq/wrapped", fmt.Errorf("insert: %w", &pq.Error{Code: "23505", Constraint: "uq_a"}), dialect.ErrUniqueViolation, "23505", classifiedNames{"uq_a", "", ""}},
 		// pgx
-		{"pgx/unique", &pgconn.PgError{Code: "23505", ConstraintName: "uq_a", TableName: "t"}, dialect.ErrUniqueViolation, "23505", fields{"uq_a", "t", ""}},
-		{"pgx/foreign_key", &pgconn.PgError{Code: "23503", ConstraintName: "fk_a", TableName: "t"}, dialect.ErrForeignKeyViolation, "23503", fields{"fk_a", "t", ""}},
-		{"pgx/not_null", &pgconn.PgError{Code: "23502", TableName: "t", ColumnName: "c"}, dialect.ErrNotNullViolation, "23502", fields{"", "t", "c"}},
-		{"pgx/check", &pgconn.PgError{Code: "23514", ConstraintName: "ck_a", TableName: "t"}, dialect.ErrCheckViolation, "23514", fields{"ck_a", "t", ""}},
-		{"pgx/serialization", &pgconn.PgError{Code: "40001"}, dialect.ErrSerialization, "40001", fields{}},
-		{"pgx/deadlock", &pgconn.PgError{Code: "40P01"}, dialect.ErrDeadlock, "40P01", fields{}},
-		{"pgx/lock_not_available", &pgconn.PgError{Code: "55P03"}, dialect.ErrLockTimeout, "55P03", fields{}},
+		{"pgx/unique", &pgconn.PgError{Code: "23505", ConstraintName: "uq_a", TableName: "t"}, dialect.ErrUniqueViolation, "23505", classifiedNames{"uq_a", "t", ""}},
+		{"pgx/foreign_key", &pgconn.PgError{Code: "23503", ConstraintName: "fk_a", TableName: "t"}, dialect.ErrForeignKeyViolation, "23503", classifiedNames{"fk_a", "t", ""}},
+		{"pgx/not_null", &pgconn.PgError{Code: "23502", TableName: "t", ColumnName: "c"}, dialect.ErrNotNullViolation, "23502", classifiedNames{"", "t", "c"}},
+		{"pgx/check", &pgconn.PgError{Code: "23514", ConstraintName: "ck_a", TableName: "t"}, dialect.ErrCheckViolation, "23514", classifiedNames{"ck_a", "t", ""}},
+		{"pgx/serialization", &pgconn.PgError{Code: "40001"}, dialect.ErrSerialization, "40001", classifiedNames{}},
+		{"pgx/deadlock", &pgconn.PgError{Code: "40P01"}, dialect.ErrDeadlock, "40P01", classifiedNames{}},
+		{"pgx/lock_not_available", &pgconn.PgError{Code: "55P03"}, dialect.ErrLockTimeout, "55P03", classifiedNames{}},
 		// MySQL and MariaDB
 		{"mysql/duplicate_mariadb", &mysql.MySQLError{Number: 1062, Message: "Duplicate entry 'a@x' for key 'uq_email'"},
-			dialect.ErrUniqueViolation, "1062", fields{"uq_email", "", ""}},
+			dialect.ErrUniqueViolation, "1062", classifiedNames{"uq_email", "", ""}},
 		{"mysql/duplicate_mysql8", &mysql.MySQLError{Number: 1062, Message: "Duplicate entry 'a@x' for key 'users.uq_email'"},
-			dialect.ErrUniqueViolation, "1062", fields{"uq_email", "users", ""}},
+			dialect.ErrUniqueViolation, "1062", classifiedNames{"uq_email", "users", ""}},
 		{"mysql/duplicate_value_looks_like_key", &mysql.MySQLError{Number: 1062, Message: "Duplicate entry 'x' for key 'y' for key 'uq_name'"},
-			dialect.ErrUniqueViolation, "1062", fields{"uq_name", "", ""}},
+			dialect.ErrUniqueViolation, "1062", classifiedNames{"uq_name", "", ""}},
 		{"mysql/duplicate_with_key_name", &mysql.MySQLError{Number: 1586, Message: "Duplicate entry '1' for key 'PRIMARY'"},
-			dialect.ErrUniqueViolation, "1586", fields{"PRIMARY", "", ""}},
+			dialect.ErrUniqueViolation, "1586", classifiedNames{"PRIMARY", "", ""}},
 		{"mysql/no_referenced_row_2", &mysql.MySQLError{Number: 1452, Message: "Cannot add or update a child row: a foreign key constraint fails (`db`.`child`, CONSTRAINT `fk_child_parent` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`))"},
-			dialect.ErrForeignKeyViolation, "1452", fields{"fk_child_parent", "child", "parent_id"}},
+			dialect.ErrForeignKeyViolation, "1452", classifiedNames{"fk_child_parent", "child", "parent_id"}},
 		{"mysql/row_is_referenced_2", &mysql.MySQLError{Number: 1451, Message: "Cannot delete or update a parent row: a foreign key constraint fails (`db`.`child`, CONSTRAINT `fk_child_parent` FOREIGN KEY (`parent_id`) REFERENCES `parent` (`id`))"},
-			dialect.ErrForeignKeyViolation, "1451", fields{"fk_child_parent", "child", "parent_id"}},
+			dialect.ErrForeignKeyViolation, "1451", classifiedNames{"fk_child_parent", "child", "parent_id"}},
 		{"mysql/foreign_key_composite_quoted", &mysql.MySQLError{Number: 1452, Message: "Cannot add or update a child row: a foreign key constraint fails (`db`.`we``ird`, CONSTRAINT `fk``x` FOREIGN KEY (`a`, `b`) REFERENCES `p` (`a`, `b`))"},
-			dialect.ErrForeignKeyViolation, "1452", fields{"fk`x", "we`ird", ""}},
+			dialect.ErrForeignKeyViolation, "1452", classifiedNames{"fk`x", "we`ird", ""}},
 		{"mysql/no_referenced_row", &mysql.MySQLError{Number: 1216, Message: "Cannot add or update a child row: a foreign key constraint fails"},
-			dialect.ErrForeignKeyViolation, "1216", fields{}},
+			dialect.ErrForeignKeyViolation, "1216", classifiedNames{}},
 		{"mysql/row_is_referenced", &mysql.MySQLError{Number: 1217, Message: "Cannot delete or update a parent row: a foreign key constraint fails"},
-			dialect.ErrForeignKeyViolation, "1217", fields{}},
+			dialect.ErrForeignKeyViolation, "1217", classifiedNames{}},
 		{"mysql/bad_null", &mysql.MySQLError{Number: 1048, Message: "Column 'email' cannot be null"},
-			dialect.ErrNotNullViolation, "1048", fields{"", "", "email"}},
+			dialect.ErrNotNullViolation, "1048", classifiedNames{"", "", "email"}},
 		{"mysql/no_default", &mysql.MySQLError{Number: 1364, Message: "Field 'email' doesn't have a default value"},
-			dialect.ErrNotNullViolation, "1364", fields{"", "", "email"}},
+			dialect.ErrNotNullViolation, "1364", classifiedNames{"", "", "email"}},
 		{"mysql/check_mysql8", &mysql.MySQLError{Number: 3819, Message: "Check constraint 'ck_qty' is violated."},
-			dialect.ErrCheckViolation, "3819", fields{"ck_qty", "", ""}},
+			dialect.ErrCheckViolation, "3819", classifiedNames{"ck_qty", "", ""}},
 		{"mysql/check_mariadb", &mysql.MySQLError{Number: 4025, Message: "CONSTRAINT `ck_qty` failed for `db`.`child`"},
-			dialect.ErrCheckViolation, "4025", fields{"ck_qty", "child", ""}},
+			dialect.ErrCheckViolation, "4025", classifiedNames{"ck_qty", "child", ""}},
 		{"mysql/check_mariadb_column_level", &mysql.MySQLError{Number: 4025, Message: "CONSTRAINT `child.qty` failed for `db`.`child`"},
-			dialect.ErrCheckViolation, "4025", fields{"child.qty", "child", "qty"}},
+			dialect.ErrCheckViolation, "4025", classifiedNames{"child.qty", "child", "qty"}},
 		{"mysql/deadlock", &mysql.MySQLError{Number: 1213, Message: "Deadlock found when trying to get lock; try restarting transaction"},
-			dialect.ErrDeadlock, "1213", fields{}},
+			dialect.ErrDeadlock, "1213", classifiedNames{}},
 		{"mysql/lock_wait_timeout", &mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded; try restarting transaction"},
-			dialect.ErrLockTimeout, "1205", fields{}},
+			dialect.ErrLockTimeout, "1205", classifiedNames{}},
 		// SQLite (hand-made values carry no message, so no names)
 		{"sqlite/unique", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique},
-			dialect.ErrUniqueViolation, "2067", fields{}},
+			dialect.ErrUniqueViolation, "2067", classifiedNames{}},
 		{"sqlite/primary_key", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintPrimaryKey},
-			dialect.ErrUniqueViolation, "1555", fields{}},
+			dialect.ErrUniqueViolation, "1555", classifiedNames{}},
 		{"sqlite/foreign_key", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintForeignKey},
-			dialect.ErrForeignKeyViolation, "787", fields{}},
+			dialect.ErrForeignKeyViolation, "787", classifiedNames{}},
 		{"sqlite/not_null", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintNotNull},
-			dialect.ErrNotNullViolation, "1299", fields{}},
+			dialect.ErrNotNullViolation, "1299", classifiedNames{}},
 		{"sqlite/check", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintCheck},
-			dialect.ErrCheckViolation, "275", fields{}},
+			dialect.ErrCheckViolation, "275", classifiedNames{}},
 		{"sqlite/busy", sqlite3.Error{Code: sqlite3.ErrBusy, ExtendedCode: sqlite3.ErrNoExtended(sqlite3.ErrBusy)},
-			dialect.ErrLockTimeout, "5", fields{}},
+			dialect.ErrLockTimeout, "5", classifiedNames{}},
 		{"sqlite/locked", sqlite3.Error{Code: sqlite3.ErrLocked, ExtendedCode: sqlite3.ErrNoExtended(sqlite3.ErrLocked)},
-			dialect.ErrLockTimeout, "6", fields{}},
+			dialect.ErrLockTimeout, "6", classifiedNames{}},
 		{"sqlite/pointer", &sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique},
-			dialect.ErrUniqueViolation, "2067", fields{}},
+			dialect.ErrUniqueViolation, "2067", classifiedNames{}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -663,13 +663,13 @@ func TestClassifyDriverErrors(t *testing.T) {
 				t.Fatalf("Classify(%v) = %v no longer wraps the original", tc.err, got)
 			}
 			var code string
-			var f fields
+			var f classifiedNames
 			switch e := got.(type) {
 			case *dialect.ConstraintError:
 				if dialect.IsRetryable(got) {
 					t.Errorf("IsRetryable = true for %v", got)
 				}
-				code, f = e.Code, fields{e.Constraint, e.Table, e.Column}
+				code, f = e.Code, classifiedNames{e.Constraint, e.Table, e.Column}
 			case *dialect.RetryableError:
 				if !dialect.IsRetryable(got) {
 					t.Errorf("IsRetryable = false for %v", got)
