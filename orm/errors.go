@@ -3,6 +3,7 @@ package orm
 import (
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/session"
 )
 
 // Errors reported by the database, classified from the driver's error; the
@@ -30,3 +31,14 @@ type TagError = schema.TagError
 
 // ConstraintError is a classified constraint violation; see dialect.ConstraintError.
 type ConstraintError = dialect.ConstraintError
+
+// Errors of the session.
+var (
+	ErrNotFound         = session.ErrNotFound
+	ErrMultipleRows     = session.ErrMultipleRows
+	ErrStaleData        = session.ErrStaleData
+	ErrNotPersistent    = session.ErrNotPersistent
+	ErrIdentityConflict = session.ErrIdentityConflict
+	ErrInvalidArgument  = session.ErrInvalidArgument
+	ErrSessionClosed    = session.ErrSessionClosed
+)

@@ -115,6 +115,15 @@ func b2i(b bool) int {
 }
 
 func (d mysqlDialect) CreateTable(m *schema.Model, omit func(*schema.ForeignKey) bool) ([]string, error) {
+	// InnoDB has no SET DEFAULT action: MySQL rejects the table, MariaDB
+	// silently creates the key without it (as RESTRICT). Refuse it here, for
+	// omitted keys too, since AddForeignKey cannot report an error.
+	for _, fk := range m.ForeignKeys {
+		if fk.OnDelete == "SET DEFAULT" || fk.OnUpdate == "SET DEFAULT" {
+			return nil, fmt.Errorf("%w: %s: foreign key %s of table %s: InnoDB has no ON DELETE/ON UPDATE SET DEFAULT; use cascade, set null, restrict or no action",
+				ErrUnsupported, d.Flavor(), fk.Name, m.Table)
+		}
+	}
 	return createTable(d, mysqlStyle, m, omit)
 }
 

@@ -33,3 +33,11 @@ func (*Lazy[T]) RelationShape() schema.Shape { return schema.ToOne }
 
 // RelationTarget implements schema.RelationField.
 func (*Lazy[T]) RelationTarget() reflect.Type { return reflect.TypeFor[T]() }
+
+// RelatedObjects implements schema.RelationValue.
+func (l *Lazy[T]) RelatedObjects() ([]any, bool) {
+	if l.value == nil {
+		return nil, l.loaded
+	}
+	return []any{l.value}, l.loaded
+}

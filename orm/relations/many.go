@@ -42,3 +42,12 @@ func (*RelatedMany[T]) RelationShape() schema.Shape { return schema.ToMany }
 
 // RelationTarget implements schema.RelationField.
 func (*RelatedMany[T]) RelationTarget() reflect.Type { return reflect.TypeFor[T]() }
+
+// RelatedObjects implements schema.RelationValue.
+func (r *RelatedMany[T]) RelatedObjects() ([]any, bool) {
+	out := make([]any, len(r.items))
+	for i, it := range r.items {
+		out[i] = it
+	}
+	return out, r.loaded
+}

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -11,10 +12,13 @@ import (
 type builder struct {
 	reg     *Registry
 	pending map[reflect.Type]*Model
-	queue   []reflect.Type
-	order   []*Model // models and link tables in build order
-	rels    []*rawRelation
-	errs    []error
+	// embedding holds the struct types walk is inside of, to reject a
+	// struct that embeds a pointer to itself (directly or through others).
+	embedding []reflect.Type
+	queue     []reflect.Type
+	order     []*Model // models and link tables in build order
+	rels      []*rawRelation
+	errs      []error
 }
 
 // rawRelation is a relation field seen while parsing, resolved once every
@@ -168,6 +172,8 @@ func callTableName(tn tableNamer) (name string) {
 // walk collects the columns and relation fields of struct type t, flattening
 // embedded structs.
 func (b *builder) walk(m *Model, t reflect.Type, index []int, path string, direct bool, offset uintptr) {
+	b.embedding = append(b.embedding, t)
+	defer func() { b.embedding = b.embedding[:len(b.embedding)-1] }()
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		tag, hasTag := sf.Tag.Lookup("sqlmodel")
@@ -190,6 +196,10 @@ func (b *builder) walk(m *Model, t reflect.Type, index []int, path string, direc
 			if et.Kind() == reflect.Struct && et != typeTime && !reflect.PointerTo(et).Implements(typeScanner) {
 				if hasTag && tag != "" {
 					b.fail(m, fpath, tag, "an embedded struct takes no options")
+					continue
+				}
+				if slices.Contains(b.embedding, et) {
+					b.fail(m, fpath, tag, "embedded %s embeds itself recursively", ft)
 					continue
 				}
 				if isPtr {
@@ -286,6 +296,7 @@ func (b *builder) parseColumn(m *Model, sf reflect.StructField, idx []int, path,
 		f.SQLType = o.value
 	}
 	f.JSON = has("json")
+	f.noAuto = has("noautoincrement")
 	if msg := classify(f); msg != "" {
 		b.fail(m, path, tag, "%s", msg)
 		return
@@ -451,8 +462,7 @@ func (b *builder) finishModel(m *Model) {
 		return
 	}
 	pk := m.PrimaryKey[0]
-	explicitOff := strings.Contains(pk.Tag, "noautoincrement")
-	if !pk.AutoIncrement && !explicitOff && (pk.Kind == KindInt || pk.Kind == KindUint) && !pk.Valuer && pk.SQLType == "" {
+	if !pk.AutoIncrement && !pk.noAuto && (pk.Kind == KindInt || pk.Kind == KindUint) && !pk.Valuer && pk.SQLType == "" {
 		pk.AutoIncrement = true
 	}
 	if pk.AutoIncrement {

@@ -75,6 +75,7 @@ type Field struct {
 
 	offset uintptr // byte offset from the struct start; valid when direct
 	direct bool    // reachable without following a pointer
+	noAuto bool    // the noautoincrement option
 
 	// Accessors chosen at registration; each takes the field's address.
 	get   func(p unsafe.Pointer) any          // value to bind
@@ -106,7 +107,9 @@ func (f *Field) FieldPtr(p unsafe.Pointer, alloc bool) unsafe.Pointer {
 					if !alloc {
 						return nil
 					}
-					v.Set(reflect.New(v.Type().Elem()))
+					// Set through the address: v may be reached via an
+					// unexported embedded field, which reflect will not set.
+					reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem().Set(reflect.New(v.Type().Elem()))
 				}
 				v = v.Elem()
 			}

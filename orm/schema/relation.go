@@ -98,3 +98,10 @@ type LinkTable struct {
 
 // Table returns the link table's name.
 func (l *LinkTable) Table() string { return l.Model.Table }
+
+// RelationValue is implemented, on their pointer, by the relation
+// placeholder types to expose what is loaded: the related object of a Lazy
+// (none when it is nil) or the items of a RelatedMany.
+type RelationValue interface {
+	RelatedObjects() (objs []any, loaded bool)
+}

@@ -107,6 +107,13 @@ func (b *builder) referenced(rr *rawRelation, fks []*Field, target *Model) ([]*F
 				len(fks), names(fks), len(target.PrimaryKey), target.Name)
 			return nil, false
 		}
+		if !b.building(fks[0].Model) {
+			// A published model is immutable: its fields cannot become
+			// foreign keys now.
+			b.fail(rr.model, rr.field.Name, rr.tag, "foreign-key field(s) %s of the already registered model %s need fk=%s.<column>, or register both models together",
+				names(fks), fks[0].Model.Name, target.Table)
+			return nil, false
+		}
 		for i, f := range fks {
 			pk := target.PrimaryKey[i]
 			f.ForeignKey = &ColumnRef{Table: target.Table, Column: pk.Column}
@@ -121,6 +128,12 @@ func (b *builder) referenced(rr *rawRelation, fks []*Field, target *Model) ([]*F
 		}
 	}
 	return remote, true
+}
+
+// building reports whether m is being built by this registration, so it may
+// still change; published models may not.
+func (b *builder) building(m *Model) bool {
+	return m.Type != nil && b.pending[m.Type] == m
 }
 
 // compatible reports whether a foreign-key column can reference col: the same
@@ -453,6 +466,10 @@ func (b *builder) declaredLink(rr *rawRelation, typeName string, cols [2][]strin
 			if !references(fs, ref) {
 				if !allUntagged(fs) || len(fs) != len(ref.PrimaryKey) {
 					fail("link_model %s: %s must reference the primary key of %s", lm.Name, names(fs), ref.Name)
+					return nil
+				}
+				if !b.building(lm) {
+					fail("link_model %s is already registered and %s have no fk=; add fk=%s.<column> to them", lm.Name, names(fs), ref.Table)
 					return nil
 				}
 				for i, f := range fs {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -27,6 +28,8 @@ type DB struct {
 	hooks    []QueryHook
 	logger   *slog.Logger
 	owned    bool // Close closes the pool
+	sql      *sqlCache
+	incStep  atomic.Int64 // MySQL auto_increment_increment, 0 until read
 }
 
 // Option configures a DB at Open.
@@ -69,6 +72,9 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 			return nil, fmt.Errorf("orm: mysql DSN: %w", err)
 		}
 		cfg.ParseTime = true
+		// Rows affected must count matched rows, not changed ones, for the
+		// session to detect stale updates.
+		cfg.ClientFoundRows = true
 		dsn = cfg.FormatDSN()
 	case "sqlite":
 		dsn, memory = sqliteDSN(dsn)
@@ -112,7 +118,7 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 }
 
 func newDB(sqlDB *sql.DB, driver string, d dialect.Dialect, opts []Option) *DB {
-	db := &DB{x: sqlx.NewDb(sqlDB, driver), dialect: d}
+	db := &DB{x: sqlx.NewDb(sqlDB, driver), dialect: d, sql: &sqlCache{}}
 	for _, o := range opts {
 		o(db)
 	}
@@ -192,7 +198,7 @@ func (db *DB) Logger() *slog.Logger { return db.logger }
 // WithQueryHook returns a copy of db that also runs h; db itself is not
 // changed. Both share the pool and the registry.
 func (db *DB) WithQueryHook(h QueryHook) *DB {
-	c := *db
+	c := DB{x: db.x, dialect: db.dialect, registry: db.registry, logger: db.logger, sql: db.sql}
 	c.hooks = append(append([]QueryHook(nil), db.hooks...), h)
 	c.owned = false
 	return &c
@@ -207,3 +213,17 @@ func (db *DB) Register(models ...any) error {
 
 // Ping verifies a connection to the database.
 func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+
+// autoIncrementStep returns MySQL's auto_increment_increment, read once.
+func (db *DB) autoIncrementStep(ctx context.Context, c conn) (int64, error) {
+	if v := db.incStep.Load(); v > 0 {
+		return v, nil
+	}
+	var step int64 = 1
+	_, err := db.query(ctx, c, true, "SELECT @@auto_increment_increment", nil, func(rs *sql.Rows) error { return rs.Scan(&step) })
+	if err != nil {
+		return 0, err
+	}
+	db.incStep.Store(step)
+	return step, nil
+}

@@ -78,9 +78,10 @@ func (db *DB) query(ctx context.Context, c conn, inTx bool, query string, args [
 	return n, err
 }
 
-// control records a transaction-control step (begin, commit, rollback) in the hooks.
-func (db *DB) control(ctx context.Context, op string, fn func(context.Context) error) error {
-	hctx, e := db.before(ctx, op, op, nil, true)
+// control runs a transaction-control step (begin, commit, rollback,
+// savepoint) and records it in the hooks with Op set to op.
+func (db *DB) control(ctx context.Context, op, query string, fn func(context.Context) error) error {
+	hctx, e := db.before(ctx, op, query, nil, true)
 	err := db.dialect.ClassifyError(fn(hctx))
 	db.after(hctx, e, -1, err)
 	return err

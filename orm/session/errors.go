@@ -1,0 +1,77 @@
+package session
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// notFound matches both ErrNotFound and sql.ErrNoRows.
+type notFound struct{}
+
+func (notFound) Error() string        { return "orm: not found" }
+func (notFound) Is(target error) bool { return target == sql.ErrNoRows }
+
+// Errors of the session. Each may come wrapped with more context; test with
+// errors.Is.
+var (
+	// ErrNotFound reports a row that does not exist. It also matches
+	// sql.ErrNoRows.
+	ErrNotFound error = notFound{}
+	// ErrMultipleRows reports more than one row where one was expected.
+	ErrMultipleRows = errors.New("orm: more than one row")
+	// ErrStaleData reports an UPDATE or DELETE that matched no row: the row
+	// was deleted, or its version column changed, since it was loaded.
+	ErrStaleData = errors.New("orm: stale data")
+	// ErrNotPersistent reports an operation that needs a persistent object
+	// (such as Refresh) given a new, deleted or untracked one.
+	ErrNotPersistent = errors.New("orm: object is not persistent")
+	// ErrIdentityConflict reports a second instance for a primary key that
+	// the session already tracks with another instance.
+	ErrIdentityConflict = errors.New("orm: another instance with this key is already tracked")
+	// ErrInvalidArgument reports a nil, non-pointer or otherwise unusable argument.
+	ErrInvalidArgument = errors.New("orm: invalid argument")
+	// ErrSessionClosed reports use of a closed session.
+	ErrSessionClosed = errors.New("orm: session is closed")
+	// ErrNoTransaction reports Commit-only operations without a transaction.
+	ErrNoTransaction = errors.New("orm: no transaction in progress")
+	// ErrCircularDependency is schema.ErrCircularDependency: rows or tables
+	// whose foreign keys form a cycle that cannot be broken.
+	ErrCircularDependency = schema.ErrCircularDependency
+	// ErrUnmapped is schema.ErrUnmapped: a value whose type is not a model.
+	ErrUnmapped = schema.ErrUnmapped
+)
+
+// FlushError is a failed flush statement. The flush was undone: the database
+// and the session are as they were before it.
+type FlushError struct {
+	Op    string // "insert", "update", "delete" or "begin"/"savepoint"
+	Table string
+	Key   string // the primary key of the row, when one row is concerned
+	Err   error
+}
+
+func (e *FlushError) Error() string {
+	var b strings.Builder
+	b.WriteString("orm: flush: ")
+	b.WriteString(e.Op)
+	if e.Table != "" {
+		fmt.Fprintf(&b, " %s", e.Table)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, " key %s", e.Key)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Err.Error())
+	return b.String()
+}
+
+// Unwrap returns the statement's error.
+func (e *FlushError) Unwrap() error { return e.Err }
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+}

@@ -1,0 +1,286 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"reflect"
+	"time"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// GetOptions modify Get.
+type GetOptions struct {
+	// ForUpdate always queries, with SELECT ... FOR UPDATE, inside the
+	// session's transaction (opened if needed), and refreshes the tracked
+	// object's unchanged columns. It is an error on SQLite.
+	ForUpdate bool
+	// SkipLocked adds SKIP LOCKED (and wins over NoWait).
+	SkipLocked bool
+	// NoWait adds NOWAIT.
+	NoWait bool
+}
+
+// Get returns the object of type T with primary key pk. An object the
+// session tracks is returned as is, without SQL (reloaded in place first
+// if it is Expired); otherwise it is loaded and tracked. A row that does not
+// exist, or an object deleted in this session, is ErrNotFound.
+func Get[T any](ctx context.Context, s *Session, pk any) (*T, error) {
+	return GetWithOptions[T](ctx, s, GetOptions{}, pk)
+}
+
+// GetByPK is Get for composite primary keys: one value per key column, in
+// field order.
+func GetByPK[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
+	return GetWithOptions[T](ctx, s, GetOptions{}, pk...)
+}
+
+// GetWithOptions is GetByPK with options such as row locking.
+func GetWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk ...any) (*T, error) {
+	if s == nil {
+		return nil, invalid("nil session")
+	}
+	if s.closed {
+		return nil, ErrSessionClosed
+	}
+	m, ok := s.db.registry.Lookup(reflect.TypeFor[T]())
+	if !ok {
+		return nil, fmt.Errorf("%w: %s is not registered (call db.Register or db.CreateAll with it)", ErrUnmapped, reflect.TypeFor[T]())
+	}
+	p, err := s.get(ctx, m, opts, pk)
+	if err != nil {
+		return nil, err
+	}
+	return (*T)(p), nil
+}
+
+// keyProbe builds a zero instance holding the given key values, converted
+// to the key fields' types.
+func keyProbe(m *schema.Model, pk []any) (unsafe.Pointer, error) {
+	if len(pk) != len(m.PrimaryKey) {
+		return nil, invalid("%s has a %d-column primary key, got %d value(s)", m.Name, len(m.PrimaryKey), len(pk))
+	}
+	_, p := m.New()
+	for i, f := range m.PrimaryKey {
+		v, err := plainValue(pk[i])
+		if err != nil {
+			return nil, invalid("key value for %s.%s: %v", m.Name, f.Path, err)
+		}
+		if err := f.Set(p, v); err != nil {
+			return nil, invalid("key value %v for %s.%s: %v", pk[i], m.Name, f.Path, err)
+		}
+	}
+	return p, nil
+}
+
+// plainValue turns a user-supplied key value (named types, int, Valuer)
+// into a driver value.
+func plainValue(v any) (any, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, fmt.Errorf("nil")
+	case int64, string, []byte, time.Time, bool, float64:
+		return x, nil
+	case driver.Valuer:
+		return x.Value()
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return rv.Int(), nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return rv.Uint(), nil
+	case reflect.Float32, reflect.Float64:
+		return rv.Float(), nil
+	case reflect.String:
+		return rv.String(), nil
+	case reflect.Bool:
+		return rv.Bool(), nil
+	case reflect.Pointer:
+		if rv.IsNil() {
+			return nil, fmt.Errorf("nil")
+		}
+		return plainValue(rv.Elem().Interface())
+	}
+	return nil, fmt.Errorf("unsupported key type %T", v)
+}
+
+func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk []any) (unsafe.Pointer, error) {
+	probe, err := keyProbe(m, pk)
+	if err != nil {
+		return nil, err
+	}
+	id, keyed, err := keyOf(m, probe)
+	if err != nil {
+		return nil, invalid("%v", err)
+	}
+	if keyed && !opts.ForUpdate {
+		if e := s.im.lookupID(id); e != nil {
+			switch {
+			case e.state == StateDeleted:
+				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
+			case e.expired:
+				if err := s.reload(ctx, e); err != nil {
+					return nil, err
+				}
+			}
+			return e.ptr(), nil
+		}
+	}
+	if s.cfg.AutoFlush {
+		if err := s.Flush(ctx); err != nil {
+			return nil, err
+		}
+	}
+	lock := ""
+	if opts.ForUpdate {
+		if lock, err = s.db.dialect.LockClause(opts.SkipLocked, opts.NoWait); err != nil {
+			return nil, err
+		}
+		if s.tx == nil {
+			if err := s.begin(context.WithoutCancel(ctx), s.cfg.TxOptions); err != nil {
+				return nil, err
+			}
+		}
+	}
+	q := s.db.sql.get(sqlKey{m, 's', lock, 1}, func() string { return selectByKeySQL(s.db.dialect, m, lock) })
+	args := make([]any, len(m.PrimaryKey))
+	for i, f := range m.PrimaryKey {
+		args[i], _ = f.Value(probe)
+	}
+	var out unsafe.Pointer
+	var loadErr error
+	c, inTx := s.conn()
+	sc := newRowScanner(m)
+	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
+		p, err := sc.scan(rows)
+		if err != nil {
+			return err
+		}
+		out, loadErr = s.track(ctx, m, p, opts.ForUpdate)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("orm: get %s %v: %w", m.Name, pk, err)
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("%w: %s %v", ErrNotFound, m.Name, pk)
+	}
+	if loadErr != nil {
+		return nil, loadErr
+	}
+	return out, nil
+}
+
+// rowScanner scans result rows of all columns of a model into new
+// instances, reusing its column scanners.
+type rowScanner struct {
+	m        *schema.Model
+	scanners []*schema.ColumnScanner
+	dest     []any
+}
+
+func newRowScanner(m *schema.Model) *rowScanner {
+	rs := &rowScanner{m: m, scanners: make([]*schema.ColumnScanner, len(m.Fields)), dest: make([]any, len(m.Fields))}
+	for i, f := range m.Fields {
+		rs.scanners[i] = f.Scanner()
+		rs.dest[i] = rs.scanners[i]
+	}
+	return rs
+}
+
+func (rs *rowScanner) scan(rows *sql.Rows) (unsafe.Pointer, error) {
+	_, p := rs.m.New()
+	for _, sc := range rs.scanners {
+		sc.Bind(p)
+	}
+	if err := rows.Scan(rs.dest...); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// track resolves a freshly loaded row through the identity map: a tracked
+// object is returned (refreshed in place when Expired, or when refresh is
+// set and it has no unflushed changes); an untracked row becomes
+// Persistent with a snapshot.
+func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Pointer, refresh bool) (unsafe.Pointer, error) {
+	id, keyed, err := keyOf(m, fresh)
+	if err != nil {
+		return nil, err
+	}
+	if keyed {
+		if e := s.im.lookupID(id); e != nil {
+			if e.state == StateDeleted {
+				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
+			}
+			if e.expired || refresh {
+				s.apply(e, fresh)
+			}
+			return e.ptr(), nil
+		}
+	}
+	e := s.im.track(m, fresh, StatePersistent)
+	if keyed {
+		s.im.setID(e, id)
+	}
+	e.snapshot = takeSnapshot(m, fresh)
+	s.im.settle(e, true)
+	return fresh, nil
+}
+
+// apply loads database values into a tracked object in place: columns
+// with unflushed changes keep them (and stay dirty against the new
+// snapshot); a partial expiry reloads only its columns.
+func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
+	p := e.ptr()
+	if e.snapshot == nil {
+		e.snapshot = takeSnapshot(e.model, fresh)
+	}
+	for _, f := range e.model.Fields {
+		if e.expiredCols != nil && !e.expiredCols[f.Column] {
+			continue
+		}
+		if f.Equal(p, e.snapshot) {
+			f.Copy(p, fresh)
+		}
+		f.Copy(e.snapshot, fresh)
+	}
+	e.expired, e.expiredCols = false, nil
+}
+
+// reload refreshes an expired object from its row; a vanished row expunges
+// it and reports ErrNotFound.
+func (s *Session) reload(ctx context.Context, e *entry) error {
+	m := e.model
+	src := e.snapshot
+	if src == nil {
+		src = e.ptr()
+	}
+	args := make([]any, len(m.PrimaryKey))
+	for i, f := range m.PrimaryKey {
+		args[i], _ = f.Value(src)
+	}
+	q := s.db.sql.get(sqlKey{m, 's', "", 1}, func() string { return selectByKeySQL(s.db.dialect, m, "") })
+	c, inTx := s.conn()
+	sc := newRowScanner(m)
+	var fresh unsafe.Pointer
+	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
+		var err error
+		fresh, err = sc.scan(rows)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("orm: reload %s %v: %w", m.Name, e.id, err)
+	}
+	if n == 0 {
+		s.im.drop(e)
+		e.state = StateDetached
+		return fmt.Errorf("%w: %s %v no longer exists", ErrNotFound, m.Name, e.id)
+	}
+	s.apply(e, fresh)
+	return nil
+}

@@ -1,0 +1,508 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// flusher executes one plan and remembers how to undo its changes to the
+// objects if the flush fails.
+type flusher struct {
+	s   *Session
+	c   conn
+	d   dialect.Dialect
+	pre map[*entry]unsafe.Pointer // copies of objects the flush changes, taken before it changes them
+	// generated lists, per inserted entry, the columns the database filled.
+	generated map[*entry][]*schema.Field
+}
+
+// touch records an object's pre-flush values before the flush writes into it.
+func (f *flusher) touch(r *row) {
+	if _, ok := f.pre[r.e]; !ok {
+		f.pre[r.e] = takeSnapshot(r.e.model, r.p)
+	}
+}
+
+// undo restores every object the flush changed.
+func (f *flusher) undo() {
+	for e, pre := range f.pre {
+		if p := e.ptr(); p != nil {
+			for _, fl := range e.model.Fields {
+				fl.Copy(p, pre)
+			}
+		}
+	}
+}
+
+func keyString(m *schema.Model, p unsafe.Pointer) string {
+	id, ok, _ := keyOf(m, p)
+	if !ok {
+		return ""
+	}
+	return id.String()
+}
+
+// syncForeignKeys copies the keys of a row's parents into its foreign-key
+// columns, or NULL for keys set later by a post-update.
+func (f *flusher) syncForeignKeys(r *row) error {
+	for fk, parent := range r.parents {
+		if r.nullFKs[fk] {
+			for _, fl := range fk.Fields {
+				fl.SetZero(r.p)
+			}
+			continue
+		}
+		if err := copyKey(fk, r.p, parent); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
+	pp := parent.ptr()
+	for i, fl := range fk.Fields {
+		ref, _ := fk.RefModel.FieldByColumn(fk.RefColumns[i])
+		v, err := ref.Value(pp)
+		if err != nil {
+			return err
+		}
+		if v == nil {
+			return fmt.Errorf("orm: flush: %s.%s references a %s whose key is not set", fk.Fields[0].Model.Name, fl.Path, fk.RefModel.Name)
+		}
+		if err := fl.Set(p, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertColumns splits the columns of a row to insert into those it writes
+// and those the database generates (a zero autoincrement key, a nil pointer
+// with a server default).
+func insertColumns(m *schema.Model, p unsafe.Pointer) (write, generate []*schema.Field) {
+	for _, fl := range m.Fields {
+		switch {
+		case fl == m.AutoIncrement && fl.IsZero(p):
+			generate = append(generate, fl)
+		case fl.HasDefault && fl.Pointer && fl.IsZero(p):
+			generate = append(generate, fl)
+		default:
+			write = append(write, fl)
+		}
+	}
+	return write, generate
+}
+
+type insertGroup struct {
+	write, generate []*schema.Field
+	rows            []*row
+}
+
+func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) error {
+	var groups []*insertGroup
+	bySig := map[string]*insertGroup{}
+	for _, r := range rows {
+		f.touch(r)
+		if err := f.syncForeignKeys(r); err != nil {
+			return &FlushError{Op: "insert", Table: m.Table, Err: err}
+		}
+		if v := m.Version; v != nil && v.IsZero(r.p) {
+			if err := v.Set(r.p, int64(1)); err != nil {
+				return &FlushError{Op: "insert", Table: m.Table, Err: err}
+			}
+			f.generated[r.e] = append(f.generated[r.e], v)
+		}
+		write, gen := insertColumns(m, r.p)
+		sig := sigOf(write, m)
+		g := bySig[sig]
+		if g == nil {
+			g = &insertGroup{write: write, generate: gen}
+			bySig[sig] = g
+			groups = append(groups, g)
+		}
+		g.rows = append(g.rows, r)
+	}
+	for _, g := range groups {
+		per := max(1, min(1000, f.d.MaxBindParams()/max(1, len(g.write))))
+		for start := 0; start < len(g.rows); start += per {
+			chunk := g.rows[start:min(len(g.rows), start+per)]
+			if err := f.insertChunk(ctx, m, g, chunk); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGroup, rows []*row) error {
+	returning := f.d.Features().Has(dialect.InsertReturning) && len(g.generate) > 0
+	q := f.s.db.sql.get(sqlKey{m, 'i', sigOf(g.write, m) + "|" + sigOf(g.generate, m) + fmt.Sprint(returning), len(rows)}, func() string {
+		w := &sqlWriter{d: f.d}
+		w.raw("INSERT INTO ")
+		w.ident(m.Table)
+		w.raw(" (")
+		w.idents(g.write)
+		w.raw(") VALUES ")
+		for i := range rows {
+			if i > 0 {
+				w.raw(", ")
+			}
+			w.tuple(len(g.write))
+		}
+		if returning {
+			w.raw(" RETURNING ")
+			w.idents(g.generate)
+		}
+		return w.b.String()
+	})
+	args := make([]any, 0, len(rows)*len(g.write))
+	for _, r := range rows {
+		for _, fl := range g.write {
+			v, err := fl.Value(r.p)
+			if err != nil {
+				return &FlushError{Op: "insert", Table: m.Table, Key: keyString(m, r.p), Err: err}
+			}
+			args = append(args, v)
+		}
+	}
+	fail := func(err error) error {
+		key := ""
+		if len(rows) == 1 {
+			key = keyString(m, rows[0].p)
+		}
+		return &FlushError{Op: "insert", Table: m.Table, Key: key, Err: err}
+	}
+	for _, r := range rows {
+		f.generated[r.e] = append(f.generated[r.e], g.generate...)
+	}
+	switch {
+	case returning:
+		results := make([][]any, 0, len(rows))
+		_, err := f.s.db.query(ctx, f.c, true, q, args, func(rs *sql.Rows) error {
+			vals := make([]any, len(g.generate))
+			ptrs := make([]any, len(vals))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rs.Scan(ptrs...); err != nil {
+				return err
+			}
+			results = append(results, vals)
+			return nil
+		})
+		if err != nil {
+			return fail(err)
+		}
+		if len(results) != len(rows) {
+			return fail(fmt.Errorf("INSERT RETURNING gave %d rows for %d", len(results), len(rows)))
+		}
+		// Generated keys grow in VALUES order; sort by key so the mapping
+		// does not depend on the order the database returns rows in.
+		if ai := indexOf(g.generate, m.AutoIncrement); ai >= 0 {
+			sort.SliceStable(results, func(i, j int) bool { return lessKey(results[i][ai], results[j][ai]) })
+		}
+		for i, r := range rows {
+			for j, fl := range g.generate {
+				if err := fl.Set(r.p, results[i][j]); err != nil {
+					return fail(err)
+				}
+			}
+		}
+	default:
+		res, err := f.s.db.exec(ctx, f.c, true, q, args...)
+		if err != nil {
+			return fail(err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(rows)) {
+			return fail(fmt.Errorf("INSERT affected %d rows, want %d", n, len(rows)))
+		}
+		if indexOf(g.generate, m.AutoIncrement) >= 0 {
+			first, err := res.LastInsertId()
+			if err != nil {
+				return fail(err)
+			}
+			step, err := f.s.db.autoIncrementStep(ctx, f.c)
+			if err != nil {
+				return fail(err)
+			}
+			for i, r := range rows {
+				if err := m.AutoIncrement.Set(r.p, first+int64(i)*step); err != nil {
+					return fail(err)
+				}
+			}
+		}
+		if err := f.readBack(ctx, m, g, rows); err != nil {
+			return fail(err)
+		}
+	}
+	if f.d.Name() == "postgres" && m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0 {
+		// Explicit values on an identity column: move its sequence past them
+		// so later generated keys do not collide.
+		w := &sqlWriter{d: f.d}
+		w.raw("SELECT setval(pg_get_serial_sequence(")
+		w.param()
+		w.raw(", ")
+		w.param()
+		w.raw("), GREATEST((SELECT MAX(")
+		w.ident(m.AutoIncrement.Column)
+		w.raw(") FROM ")
+		w.ident(m.Table)
+		w.raw("), 1))")
+		if _, err := f.s.db.query(ctx, f.c, true, w.b.String(), []any{f.d.Quote(m.Table), m.AutoIncrement.Column}, func(*sql.Rows) error { return nil }); err != nil {
+			return fail(err)
+		}
+	}
+	return nil
+}
+
+// readBack loads server-generated defaults where INSERT cannot return them.
+func (f *flusher) readBack(ctx context.Context, m *schema.Model, g *insertGroup, rows []*row) error {
+	var cols []*schema.Field
+	for _, fl := range g.generate {
+		if fl != m.AutoIncrement {
+			cols = append(cols, fl)
+		}
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	byKey := map[identity]*row{}
+	args := make([]any, 0, len(rows)*len(m.PrimaryKey))
+	for _, r := range rows {
+		id, ok, err := keyOf(m, r.p)
+		if err != nil || !ok {
+			return fmt.Errorf("read back defaults: row without key")
+		}
+		byKey[id] = r
+		for _, k := range m.PrimaryKey {
+			v, _ := k.Value(r.p)
+			args = append(args, v)
+		}
+	}
+	w := &sqlWriter{d: f.d}
+	w.raw("SELECT ")
+	all := append(append([]*schema.Field(nil), m.PrimaryKey...), cols...)
+	w.idents(all)
+	w.raw(" FROM ")
+	w.ident(m.Table)
+	w.raw(" WHERE ")
+	w.keyMatch(m.PrimaryKey, len(rows))
+	tmp, tp := m.New()
+	_ = tmp
+	scanners := make([]any, len(all))
+	for i, fl := range all {
+		sc := fl.Scanner()
+		sc.Bind(tp)
+		scanners[i] = sc
+	}
+	_, err := f.s.db.query(ctx, f.c, true, w.b.String(), args, func(rs *sql.Rows) error {
+		if err := rs.Scan(scanners...); err != nil {
+			return err
+		}
+		id, _, err := keyOf(m, tp)
+		if err != nil {
+			return err
+		}
+		r := byKey[id]
+		if r == nil {
+			return nil
+		}
+		for _, fl := range cols {
+			fl.Copy(r.p, tp)
+		}
+		return nil
+	})
+	return err
+}
+
+func indexOf(fs []*schema.Field, f *schema.Field) int {
+	if f == nil {
+		return -1
+	}
+	for i, x := range fs {
+		if x == f {
+			return i
+		}
+	}
+	return -1
+}
+
+func lessKey(a, b any) bool {
+	switch x := a.(type) {
+	case int64:
+		if y, ok := b.(int64); ok {
+			return x < y
+		}
+	case uint64:
+		if y, ok := b.(uint64); ok {
+			return x < y
+		}
+	}
+	return false
+}
+
+// update writes the changed columns of one row, WHERE its snapshot key and
+// version.
+func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
+	set := r.changed
+	ver := m.Version
+	keySrc := r.e.snapshot
+	if keySrc == nil {
+		keySrc = r.p
+	}
+	var oldVersion any
+	if ver != nil {
+		f.touch(r)
+		ov, err := ver.Value(keySrc)
+		if err != nil {
+			return &FlushError{Op: "update", Table: m.Table, Err: err}
+		}
+		oldVersion = ov
+		next := toInt64(ov) + 1
+		if err := ver.Set(r.p, next); err != nil {
+			return &FlushError{Op: "update", Table: m.Table, Err: err}
+		}
+		if indexOf(set, ver) < 0 {
+			set = append(append([]*schema.Field(nil), set...), ver)
+		}
+	}
+	w := &sqlWriter{d: f.d}
+	w.raw("UPDATE ")
+	w.ident(m.Table)
+	w.raw(" SET ")
+	args := make([]any, 0, len(set)+len(m.PrimaryKey)+1)
+	for i, fl := range set {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.ident(fl.Column)
+		w.raw(" = ")
+		w.param()
+		v, err := fl.Value(r.p)
+		if err != nil {
+			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+		}
+		args = append(args, v)
+	}
+	w.raw(" WHERE ")
+	where := m.PrimaryKey
+	if ver != nil {
+		where = append(append([]*schema.Field(nil), m.PrimaryKey...), ver)
+	}
+	w.keyEquals(where)
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(keySrc)
+		args = append(args, v)
+	}
+	if ver != nil {
+		args = append(args, oldVersion)
+	}
+	res, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...)
+	if err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+	}
+	if n, err := res.RowsAffected(); err == nil && n != 1 {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc),
+			Err: fmt.Errorf("%w: UPDATE matched %d rows, want 1 (row deleted or version changed)", ErrStaleData, n)}
+	}
+	return nil
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case uint64:
+		return int64(x)
+	}
+	return 0
+}
+
+// postUpdate sets a foreign key that was inserted as NULL to break a cycle.
+func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
+	r, fk := pu.r, pu.fk
+	m := r.e.model
+	parent := r.parents[fk]
+	if err := copyKey(fk, r.p, parent); err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Err: err}
+	}
+	w := &sqlWriter{d: f.d}
+	w.raw("UPDATE ")
+	w.ident(m.Table)
+	w.raw(" SET ")
+	var args []any
+	for i, fl := range fk.Fields {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.ident(fl.Column)
+		w.raw(" = ")
+		w.param()
+		v, _ := fl.Value(r.p)
+		args = append(args, v)
+	}
+	w.raw(" WHERE ")
+	w.keyEquals(m.PrimaryKey)
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(r.p)
+		args = append(args, v)
+	}
+	if _, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...); err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, r.p), Err: err}
+	}
+	return nil
+}
+
+// delete removes rows by key (and version), chunked under the bind limit.
+func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) error {
+	keys := m.PrimaryKey
+	if m.Version != nil {
+		keys = append(append([]*schema.Field(nil), keys...), m.Version)
+	}
+	per := max(1, min(1000, f.d.MaxBindParams()/len(keys)))
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(len(rows), start+per)]
+		q := f.s.db.sql.get(sqlKey{m, 'd', "", len(chunk)}, func() string {
+			w := &sqlWriter{d: f.d}
+			w.raw("DELETE FROM ")
+			w.ident(m.Table)
+			w.raw(" WHERE ")
+			w.keyMatch(keys, len(chunk))
+			return w.b.String()
+		})
+		args := make([]any, 0, len(chunk)*len(keys))
+		for _, r := range chunk {
+			src := r.e.snapshot
+			if src == nil {
+				src = r.p
+			}
+			for _, k := range keys {
+				v, err := k.Value(src)
+				if err != nil {
+					return &FlushError{Op: "delete", Table: m.Table, Err: err}
+				}
+				args = append(args, v)
+			}
+		}
+		res, err := f.s.db.exec(ctx, f.c, true, q, args...)
+		key := ""
+		if len(chunk) == 1 {
+			key = keyString(m, chunk[0].p)
+		}
+		if err != nil {
+			return &FlushError{Op: "delete", Table: m.Table, Key: key, Err: err}
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(chunk)) {
+			return &FlushError{Op: "delete", Table: m.Table, Key: key,
+				Err: fmt.Errorf("%w: DELETE matched %d of %d rows (deleted elsewhere or version changed)", ErrStaleData, n, len(chunk))}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,126 @@
+package session
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// sqlCache memoises generated statement text per (model, statement shape).
+type sqlCache struct{ m sync.Map }
+
+type sqlKey struct {
+	model *schema.Model
+	kind  byte   // 'i' insert, 'u' update, 'd' delete, 's' select by key
+	sig   string // column-set signature
+	n     int    // rows
+}
+
+func (c *sqlCache) get(k sqlKey, build func() string) string {
+	if v, ok := c.m.Load(k); ok {
+		return v.(string)
+	}
+	s := build()
+	c.m.Store(k, s)
+	return s
+}
+
+// sqlWriter builds one statement with dialect placeholders.
+type sqlWriter struct {
+	d dialect.Dialect
+	b strings.Builder
+	n int // placeholders written
+}
+
+func (w *sqlWriter) raw(s string)   { w.b.WriteString(s) }
+func (w *sqlWriter) ident(s string) { w.b.WriteString(w.d.Quote(s)) }
+func (w *sqlWriter) param() {
+	w.n++
+	w.b.WriteString(w.d.Placeholder(w.n))
+}
+
+func (w *sqlWriter) idents(fs []*schema.Field) {
+	for i, f := range fs {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.ident(f.Column)
+	}
+}
+
+// tuple writes "(?, ?, ?)" for k parameters.
+func (w *sqlWriter) tuple(k int) {
+	w.raw("(")
+	for i := 0; i < k; i++ {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.param()
+	}
+	w.raw(")")
+}
+
+// keyMatch writes "pk IN (...)" for n rows of keys: a plain IN for one
+// column, row values for several.
+func (w *sqlWriter) keyMatch(keys []*schema.Field, n int) {
+	if len(keys) == 1 {
+		w.ident(keys[0].Column)
+		w.raw(" IN ")
+		w.tuple(n)
+		return
+	}
+	w.raw("(")
+	w.idents(keys)
+	w.raw(") IN (")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.tuple(len(keys))
+	}
+	w.raw(")")
+}
+
+// keyEquals writes "a = ? AND b = ?".
+func (w *sqlWriter) keyEquals(keys []*schema.Field) {
+	for i, f := range keys {
+		if i > 0 {
+			w.raw(" AND ")
+		}
+		w.ident(f.Column)
+		w.raw(" = ")
+		w.param()
+	}
+}
+
+func sigOf(fs []*schema.Field, m *schema.Model) string {
+	var b strings.Builder
+	for _, f := range fs {
+		for i, mf := range m.Fields {
+			if mf == f {
+				b.WriteString(strconv.Itoa(i))
+				b.WriteByte(',')
+			}
+		}
+	}
+	return b.String()
+}
+
+// selectColumns writes "SELECT a, b FROM t".
+func selectByKeySQL(d dialect.Dialect, m *schema.Model, lock string) string {
+	w := &sqlWriter{d: d}
+	w.raw("SELECT ")
+	w.idents(m.Fields)
+	w.raw(" FROM ")
+	w.ident(m.Table)
+	w.raw(" WHERE ")
+	w.keyEquals(m.PrimaryKey)
+	if lock != "" {
+		w.raw(" ")
+		w.raw(lock)
+	}
+	return w.b.String()
+}

@@ -1,0 +1,251 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// txState is an open transaction and what the session must undo in memory
+// if it rolls back.
+type txState struct {
+	tx      *sql.Tx
+	journal map[*entry]*journalRec
+	spSeq   int
+}
+
+// journalRec records how one object stood before the transaction first
+// flushed it.
+type journalRec struct {
+	inserted bool // inserted in this transaction
+	deleted  bool // deleted (and flushed) in this transaction
+	// before is the object's snapshot when the transaction began (nil for
+	// inserted objects); flushed is its snapshot after its last flush.
+	before unsafe.Pointer
+	// generated lists the columns the database filled on insert (key,
+	// defaults, version), with their values before the insert.
+	generated []*schema.Field
+	prior     unsafe.Pointer
+}
+
+// Begin opens a transaction explicitly, for a consistent read snapshot or
+// to group work. ctx bounds the transaction: cancelling it rolls the
+// transaction back. Transactions the session opens itself (AutoBegin) are
+// not bound to the flush's ctx.
+func (s *Session) Begin(ctx context.Context) error { return s.BeginTx(ctx, s.cfg.TxOptions) }
+
+// BeginTx is Begin with transaction options (isolation level, read-only).
+func (s *Session) BeginTx(ctx context.Context, opts *sql.TxOptions) error {
+	if s.closed {
+		return ErrSessionClosed
+	}
+	if s.tx != nil {
+		return errors.New("orm: Begin: a transaction is already open (use BeginNested for a savepoint)")
+	}
+	return s.begin(ctx, opts)
+}
+
+func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
+	var tx *sql.Tx
+	err := s.db.control(ctx, "begin", "BEGIN", func(ctx context.Context) error {
+		var err error
+		tx, err = s.db.x.BeginTx(ctx, opts)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("orm: begin: %w", err)
+	}
+	s.tx = &txState{tx: tx, journal: map[*entry]*journalRec{}}
+	return nil
+}
+
+// conn returns what the session's statements run on: its transaction when
+// one is open, else the pool.
+func (s *Session) conn() (conn, bool) {
+	if s.tx != nil {
+		return s.tx.tx, true
+	}
+	return s.db.x, false
+}
+
+// Commit flushes pending changes and commits the transaction. With
+// ExpireOnCommit, persistent objects are then StateExpired. A session that never
+// touched the database sends nothing.
+func (s *Session) Commit(ctx context.Context) error {
+	if s.closed {
+		return ErrSessionClosed
+	}
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	if s.tx == nil {
+		return nil
+	}
+	t := s.tx
+	err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
+	if err != nil {
+		// The database rolled the transaction back.
+		s.undoTx()
+		return fmt.Errorf("orm: commit: %w", err)
+	}
+	s.tx = nil
+	if s.cfg.ExpireOnCommit {
+		s.ExpireAll()
+	}
+	return nil
+}
+
+// Rollback rolls back the open transaction. Objects inserted in it become
+// transient again (untracked, generated keys reset), objects deleted in it
+// are tracked again, objects whose changes were flushed in it get back the
+// values and snapshot they had when it began (changes never flushed are
+// kept), and every persistent object is StateExpired. Without a transaction
+// Rollback does nothing.
+func (s *Session) Rollback(ctx context.Context) error {
+	if s.closed {
+		return ErrSessionClosed
+	}
+	if s.tx == nil {
+		return nil
+	}
+	t := s.tx
+	err := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+	s.undoTx()
+	if errors.Is(err, sql.ErrTxDone) {
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("orm: rollback: %w", err)
+	}
+	return nil
+}
+
+// undoTx applies the journal after the transaction ended without commit.
+func (s *Session) undoTx() {
+	t := s.tx
+	s.tx = nil
+	if t == nil {
+		return
+	}
+	for e, rec := range t.journal {
+		p := e.ptr()
+		if p == nil {
+			continue
+		}
+		switch {
+		case rec.inserted:
+			for _, f := range rec.generated {
+				f.Copy(p, rec.prior)
+			}
+			s.im.drop(e)
+			e.state, e.snapshot, e.keyed = StateDetached, nil, false
+		default:
+			if rec.deleted {
+				// Track it again as it was.
+				s.im.byPtr[e.addr] = e
+				e.strong = p
+				if e.keyed {
+					if other := s.im.lookupID(e.id); other == nil {
+						s.im.byID[e.id] = e
+					}
+				}
+				e.state = StatePersistent
+			}
+			// Columns unchanged since the last flush go back to their
+			// value before the transaction; unflushed changes stay.
+			if e.snapshot != nil && rec.before != nil {
+				for _, f := range e.model.Fields {
+					if f.Equal(p, e.snapshot) {
+						f.Copy(p, rec.before)
+					}
+				}
+			}
+			e.snapshot = rec.before
+		}
+	}
+	for _, e := range s.im.byPtr {
+		if e.state == StatePersistent {
+			e.expired, e.expiredCols = true, nil
+		}
+	}
+}
+
+// record notes an object's pre-transaction state the first time a flush
+// in the transaction touches it.
+func (t *txState) record(e *entry) *journalRec {
+	rec := t.journal[e]
+	if rec == nil {
+		rec = &journalRec{before: e.snapshot}
+		t.journal[e] = rec
+	}
+	return rec
+}
+
+// inFlushTx runs fn inside a transaction so that it is atomic: in the
+// session's transaction under a savepoint when one is open, else in a new
+// transaction that stays open (AutoBegin) or is committed at once.
+// On failure the database is back where it was before fn.
+func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if s.tx == nil {
+		if err := s.begin(context.WithoutCancel(ctx), s.cfg.TxOptions); err != nil {
+			return &FlushError{Op: "begin", Err: err}
+		}
+		t := s.tx
+		if err := fn(t.tx); err != nil {
+			rbErr := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+			s.tx = nil
+			if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+				return errors.Join(err, fmt.Errorf("orm: rollback: %w", rbErr))
+			}
+			return err
+		}
+		if !s.cfg.AutoBegin {
+			if err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() }); err != nil {
+				s.tx = nil
+				return &FlushError{Op: "commit", Err: err}
+			}
+			s.tx = nil
+		}
+		return nil
+	}
+	t := s.tx
+	if !s.db.dialect.Features().Has(dialect.Savepoints) {
+		return fn(t.tx)
+	}
+	t.spSeq++
+	sp := s.db.dialect.Quote("sqlm_flush_" + strconv.Itoa(t.spSeq))
+	if err := s.savepoint(ctx, "SAVEPOINT "+sp); err != nil {
+		return &FlushError{Op: "savepoint", Err: err}
+	}
+	if err := fn(t.tx); err != nil {
+		if rbErr := s.savepoint(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+sp); rbErr != nil {
+			// The transaction itself is lost (dropped connection,
+			// cancelled transaction context): undo it all.
+			_ = t.tx.Rollback()
+			s.undoTx()
+			return errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
+		}
+		_ = s.savepoint(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+sp)
+		return err
+	}
+	if err := s.savepoint(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
+		return &FlushError{Op: "savepoint", Err: err}
+	}
+	return nil
+}
+
+func (s *Session) savepoint(ctx context.Context, stmt string) error {
+	return s.db.control(ctx, "savepoint", stmt, func(ctx context.Context) error {
+		_, err := s.tx.tx.ExecContext(ctx, stmt)
+		return err
+	})
+}
