@@ -75,7 +75,7 @@ func classifyMySQL(err error) (error, bool) {
 		}
 	case 1213: // ER_LOCK_DEADLOCK
 		kind = ErrDeadlock
-	case 1205: // ER_LOCK_WAIT_TIMEOUT
+	case 1205, 3572: // ER_LOCK_WAIT_TIMEOUT, ER_LOCK_NOWAIT (MySQL 8 FOR UPDATE NOWAIT)
 		kind = ErrLockTimeout
 	default:
 		return nil, false
