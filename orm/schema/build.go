@@ -152,6 +152,7 @@ func (b *builder) parseModel(t reflect.Type) *Model {
 			b.fail(m, "", "", "anonymous struct types need a TableName method")
 		}
 	}
+	m.Hooks = hooksOf(t)
 	b.walk(m, t, nil, "", true, 0)
 	if len(m.Fields) == 0 {
 		b.fail(m, "", "", "no columns")
@@ -250,8 +251,9 @@ func (b *builder) parseOptions(m *Model, field, tag string, allowed map[string]b
 	ok := true
 	for _, o := range opts {
 		needsValue, known := allowed[o.key]
+		_, isOther := other[o.key]
 		switch {
-		case !known && other[o.key]:
+		case !known && isOther:
 			b.fail(m, field, tag, "option %q is not valid on %s", o.key, what)
 			ok = false
 		case !known:
@@ -479,6 +481,12 @@ func (b *builder) parseRelation(m *Model, sf reflect.StructField, idx []int, pat
 	target := rf.RelationTarget()
 	if target.Kind() != reflect.Struct {
 		b.fail(m, path, tag, "relation target %s is not a struct", target)
+		return
+	}
+	_, hasLink := opts["link"]
+	_, hasLinkModel := opts["link_model"]
+	if rf.RelationShape() == ToOne && (hasLink || hasLinkModel) {
+		b.fail(m, path, tag, "link and link_model are only valid on RelatedMany fields")
 		return
 	}
 	b.enqueue(target)

@@ -26,8 +26,10 @@ type Model struct {
 	Indexes     []*Index
 	Relations   []*Relation
 	// Link reports a table that exists only to link two models
-	// (link=TABLE); LinkModel marks a struct named by link_model=.
+	// (link=TABLE), with no Go type of its own.
 	Link bool
+	// Hooks lists the model hook interfaces the type implements.
+	Hooks Hook
 
 	byColumn   map[string]*Field
 	byGoName   map[string]*Field

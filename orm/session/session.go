@@ -59,6 +59,9 @@ type Session struct {
 	im     identityMap
 	tx     *txState
 	closed bool
+	ev     events
+	// noAutoFlush > 0 suspends AutoFlush (NoAutoFlush scopes).
+	noAutoFlush int
 }
 
 // NewSession returns a session on db with DefaultConfig.
