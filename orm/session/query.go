@@ -1,0 +1,696 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"iter"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/query"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// Querier is what queries run against: a *Session (results resolved
+// through its identity map, inside its transaction when one is open) or a
+// *DB (plain objects, nothing tracked).
+type Querier interface {
+	queryTarget() (*DB, *Session)
+}
+
+func (db *DB) queryTarget() (*DB, *Session)     { return db, nil }
+func (s *Session) queryTarget() (*DB, *Session) { return s.db, s }
+
+// Query is a typed SELECT over the table of T. Builder methods change the
+// query and return it; terminal methods (All, One, Count, ...) run it. A
+// Query is for one goroutine; use Clone to branch one.
+type Query[T any] struct {
+	db  *DB
+	s   *Session
+	sel *query.Select
+	err error
+}
+
+// Select starts a query for model T on a *Session or a *DB.
+func Select[T any](q Querier) *Query[T] {
+	out := &Query[T]{}
+	if q == nil || reflect.ValueOf(q).IsNil() {
+		out.err = invalid("Select on a nil Session or DB")
+		return out
+	}
+	out.db, out.s = q.queryTarget()
+	m, ok := out.db.registry.Lookup(reflect.TypeFor[T]())
+	if !ok {
+		out.err = fmt.Errorf("%w: %s is not registered (call db.Register or db.CreateAll with it)", ErrUnmapped, reflect.TypeFor[T]())
+		return out
+	}
+	out.sel = query.New(m, out.db.registry.Table)
+	return out
+}
+
+// Clone returns an independent copy of the query.
+func (q *Query[T]) Clone() *Query[T] {
+	c := *q
+	if q.sel != nil {
+		c.sel = q.sel.Clone()
+	}
+	return &c
+}
+
+// Where adds a SQL condition with '?' placeholders (rebound for the
+// dialect; a slice argument expands for IN (?)). Conditions are ANDed.
+func (q *Query[T]) Where(sql string, args ...any) *Query[T] {
+	if q.sel != nil {
+		q.sel.Where(query.Raw(sql, args...))
+	}
+	return q
+}
+
+// Filter adds typed conditions such as query.Col("age").Gt(30); column
+// names are checked against the model.
+func (q *Query[T]) Filter(conds ...query.Expr) *Query[T] {
+	if q.sel != nil {
+		for _, c := range conds {
+			q.sel.Where(c)
+		}
+	}
+	return q
+}
+
+// OrderBy sorts by columns (column or Go field names); "-name" sorts
+// descending. Unknown names are an error when the query runs.
+func (q *Query[T]) OrderBy(cols ...string) *Query[T] {
+	if q.sel != nil {
+		q.sel.OrderBy(cols...)
+	}
+	return q
+}
+
+// Asc sorts ascending by col.
+func (q *Query[T]) Asc(col string) *Query[T] {
+	if q.sel != nil {
+		q.sel.OrderDir(col, false)
+	}
+	return q
+}
+
+// Desc sorts descending by col.
+func (q *Query[T]) Desc(col string) *Query[T] {
+	if q.sel != nil {
+		q.sel.OrderDir(col, true)
+	}
+	return q
+}
+
+// Limit limits the number of rows.
+func (q *Query[T]) Limit(n int) *Query[T] {
+	if q.sel != nil {
+		q.sel.Limit(int64(n))
+	}
+	return q
+}
+
+// Offset skips rows.
+func (q *Query[T]) Offset(n int) *Query[T] {
+	if q.sel != nil {
+		q.sel.Offset(int64(n))
+	}
+	return q
+}
+
+// Distinct removes duplicate rows.
+func (q *Query[T]) Distinct() *Query[T] {
+	if q.sel != nil {
+		q.sel.Distinct()
+	}
+	return q
+}
+
+// Join adds an INNER JOIN of a registered table ON a condition (typically
+// query.Raw with qualified column names).
+func (q *Query[T]) Join(table string, on query.Expr) *Query[T] {
+	if q.sel != nil {
+		q.sel.Join(table, on)
+	}
+	return q
+}
+
+// LeftJoin adds a LEFT JOIN of a registered table ON a condition.
+func (q *Query[T]) LeftJoin(table string, on query.Expr) *Query[T] {
+	if q.sel != nil {
+		q.sel.LeftJoin(table, on)
+	}
+	return q
+}
+
+// GroupBy groups by columns.
+func (q *Query[T]) GroupBy(cols ...string) *Query[T] {
+	if q.sel != nil {
+		q.sel.GroupBy(cols...)
+	}
+	return q
+}
+
+// Having adds a HAVING condition with '?' placeholders.
+func (q *Query[T]) Having(sql string, args ...any) *Query[T] {
+	if q.sel != nil {
+		q.sel.Having(query.Raw(sql, args...))
+	}
+	return q
+}
+
+// ForUpdate locks the selected rows (query.SkipLocked or query.NoWait as an
+// option); inside a session it runs in the session's transaction, opening
+// one if needed. It is an error on SQLite.
+func (q *Query[T]) ForUpdate(mode ...query.Lock) *Query[T] {
+	if q.sel != nil {
+		l := query.Wait
+		if len(mode) > 0 {
+			l = mode[0]
+		}
+		q.sel.ForUpdate(l)
+	}
+	return q
+}
+
+// Build renders the statement without running it.
+func (q *Query[T]) Build() (string, []any, error) {
+	if q.err != nil {
+		return "", nil, q.err
+	}
+	return q.sel.Build(q.db.dialect)
+}
+
+// prepare checks the query, autoflushes and returns the connection to use.
+func (q *Query[T]) prepare(ctx context.Context) (conn, bool, error) {
+	if q.err != nil {
+		return nil, false, q.err
+	}
+	if q.s == nil {
+		return q.db.x, false, nil
+	}
+	if q.s.closed {
+		return nil, false, ErrSessionClosed
+	}
+	if err := q.s.autoFlush(ctx); err != nil {
+		return nil, false, err
+	}
+	if q.sel.Locks() && q.s.tx == nil {
+		if err := q.s.begin(context.WithoutCancel(ctx), q.s.cfg.TxOptions); err != nil {
+			return nil, false, err
+		}
+	}
+	c, inTx := q.s.conn()
+	return c, inTx, nil
+}
+
+// run executes the SELECT and calls each with every resolved object.
+func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each func(*T) error) error {
+	c, inTx, err := q.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	m := q.sel.Model
+	sc := newRowScanner(m)
+	_, err = q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
+		p, err := sc.scan(rows)
+		if err != nil {
+			return err
+		}
+		out, ok, err := q.resolve(ctx, m, p)
+		if err != nil || !ok {
+			return err
+		}
+		return each((*T)(out))
+	})
+	return err
+}
+
+// resolve passes a scanned row through the identity map (session) or the
+// AfterLoad hook (DB). ok is false for rows of objects deleted in the
+// session, which are not returned as live.
+func (q *Query[T]) resolve(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, bool, error) {
+	if q.s == nil {
+		return p, true, modelHook(ctx, m, p, schema.HookAfterLoad)
+	}
+	return q.s.resolveLoaded(ctx, m, p)
+}
+
+// resolveLoaded is track for query results: deleted objects are skipped
+// and AfterLoad runs for rows that became or refreshed tracked objects.
+func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, bool, error) {
+	id, keyed, err := keyOf(m, p)
+	if err != nil {
+		return nil, false, err
+	}
+	if keyed {
+		if e := s.im.lookupID(id); e != nil {
+			if e.state == StateDeleted {
+				return nil, false, nil
+			}
+			if e.expired {
+				s.apply(e, p)
+				if err := modelHook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
+					return nil, false, err
+				}
+			}
+			return e.ptr(), true, nil
+		}
+	}
+	out, err := s.track(ctx, m, p, false)
+	if err != nil {
+		return nil, false, err
+	}
+	return out, true, modelHook(ctx, m, out, schema.HookAfterLoad)
+}
+
+// All returns every matching object.
+func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
+	s, args, err := q.Build()
+	if err != nil {
+		return nil, err
+	}
+	var out []*T
+	err = q.run(ctx, s, args, func(t *T) error { out = append(out, t); return nil })
+	if err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []*T{}
+	}
+	return out, nil
+}
+
+// First returns the first matching object (LIMIT 1), or ErrNotFound.
+func (q *Query[T]) First(ctx context.Context) (*T, error) {
+	c := q.Clone()
+	if c.sel != nil {
+		c.sel.Limit(1)
+	}
+	rows, err := c.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, fmt.Errorf("%w: no %s matches", ErrNotFound, c.modelName())
+	}
+	return rows[0], nil
+}
+
+// One returns the only matching object: ErrNotFound when there is none,
+// ErrMultipleRows when there are several.
+func (q *Query[T]) One(ctx context.Context) (*T, error) {
+	t, err := q.OneOrNone(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if t == nil {
+		return nil, fmt.Errorf("%w: no %s matches", ErrNotFound, q.modelName())
+	}
+	return t, nil
+}
+
+// OneOrNone returns the only matching object, nil when there is none, and
+// ErrMultipleRows when there are several.
+func (q *Query[T]) OneOrNone(ctx context.Context) (*T, error) {
+	c := q.Clone()
+	if c.sel != nil {
+		c.sel.Limit(2)
+	}
+	rows, err := c.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	switch len(rows) {
+	case 0:
+		return nil, nil
+	case 1:
+		return rows[0], nil
+	}
+	return nil, fmt.Errorf("%w: more than one %s matches", ErrMultipleRows, q.modelName())
+}
+
+func (q *Query[T]) modelName() string {
+	if q.sel == nil {
+		return reflect.TypeFor[T]().String()
+	}
+	return q.sel.Model.Name
+}
+
+// Count returns the number of matching rows (ORDER BY, LIMIT and OFFSET
+// ignored).
+func (q *Query[T]) Count(ctx context.Context) (int64, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	s, args, err := q.sel.BuildCount(q.db.dialect)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = q.scalar(ctx, s, args, &n)
+	return n, err
+}
+
+// Exists reports whether any row matches.
+func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
+	if q.err != nil {
+		return false, q.err
+	}
+	s, args, err := q.sel.BuildExists(q.db.dialect)
+	if err != nil {
+		return false, err
+	}
+	c, inTx, err := q.prepare(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, err := q.db.query(ctx, c, inTx, s, args, func(*sql.Rows) error { return nil })
+	return n > 0, err
+}
+
+func (q *Query[T]) scalar(ctx context.Context, s string, args []any, dest any) error {
+	c, inTx, err := q.prepare(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = q.db.query(ctx, c, inTx, s, args, func(rows *sql.Rows) error { return rows.Scan(dest) })
+	return err
+}
+
+// Iter streams matching objects without loading them all; stop early by
+// breaking out of the loop, which releases the connection. An error ends
+// the sequence as its last element.
+func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
+	return func(yield func(*T, error) bool) {
+		s, args, err := q.Build()
+		if err != nil {
+			yield(nil, err)
+			return
+		}
+		stopped := false
+		err = q.run(ctx, s, args, func(t *T) error {
+			if !yield(t, nil) {
+				stopped = true
+				return errStop
+			}
+			return nil
+		})
+		if err != nil && !stopped {
+			yield(nil, err)
+		}
+	}
+}
+
+// errStop ends a query early when the consumer of Iter stops.
+var errStop = fmt.Errorf("orm: iteration stopped")
+
+// Scalars returns one column of the matching rows, converted to V.
+func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error) {
+	if q.err != nil {
+		return nil, q.err
+	}
+	s, args, err := q.sel.BuildColumns(q.db.dialect, []string{col})
+	if err != nil {
+		return nil, err
+	}
+	c, inTx, err := q.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []V{}
+	_, err = q.db.query(ctx, c, inTx, s, args, func(rows *sql.Rows) error {
+		var v V
+		if err := rows.Scan(&v); err != nil {
+			return err
+		}
+		out = append(out, v)
+		return nil
+	})
+	return out, err
+}
+
+// Update runs UPDATE ... SET (columns by column or Go field name) WHERE the
+// query's conditions, and returns the number of rows matched. In a session
+// the updated columns of tracked objects of T are expired, so that the
+// session never shows stale values.
+func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	s, args, fields, err := q.sel.BuildUpdate(q.db.dialect, set)
+	if err != nil {
+		return 0, err
+	}
+	c, inTx, err := q.prepareWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	res, err := q.db.exec(ctx, c, inTx, s, args...)
+	if err != nil {
+		return 0, err
+	}
+	if q.s != nil {
+		cols := make([]string, len(fields))
+		for i, f := range fields {
+			cols[i] = f.Column
+		}
+		for _, e := range q.s.im.byPtr {
+			if e.model == q.sel.Model && e.state == StatePersistent {
+				q.s.expire(e, cols)
+			}
+		}
+	}
+	return res.RowsAffected()
+}
+
+// prepareWrite is prepare for set-based writes: in a session they run in
+// its transaction, opened if needed (AutoBegin).
+func (q *Query[T]) prepareWrite(ctx context.Context) (conn, bool, error) {
+	c, inTx, err := q.prepare(ctx)
+	if err != nil || q.s == nil || inTx {
+		return c, inTx, err
+	}
+	if err := q.s.begin(context.WithoutCancel(ctx), q.s.cfg.TxOptions); err != nil {
+		return nil, false, err
+	}
+	c, inTx = q.s.conn()
+	return c, inTx, nil
+}
+
+// Delete runs DELETE FROM ... WHERE the query's conditions and returns the
+// number of rows deleted. In a session, tracked objects of T whose rows it
+// deletes are detached (their keys are fetched first).
+func (q *Query[T]) Delete(ctx context.Context) (int64, error) {
+	if q.err != nil {
+		return 0, q.err
+	}
+	s, args, err := q.sel.BuildDelete(q.db.dialect)
+	if err != nil {
+		return 0, err
+	}
+	c, inTx, err := q.prepareWrite(ctx)
+	if err != nil {
+		return 0, err
+	}
+	m := q.sel.Model
+	var victims []*entry
+	if q.s != nil && q.s.tracks(m) {
+		keys := make([]string, len(m.PrimaryKey))
+		for i, f := range m.PrimaryKey {
+			keys[i] = f.Column
+		}
+		ks, kargs, err := q.sel.BuildColumns(q.db.dialect, keys)
+		if err != nil {
+			return 0, err
+		}
+		_, p := m.New()
+		dest := make([]any, len(keys))
+		for i, f := range m.PrimaryKey {
+			sc := f.Scanner()
+			sc.Bind(p)
+			dest[i] = sc
+		}
+		_, err = q.db.query(ctx, c, inTx, ks, kargs, func(rows *sql.Rows) error {
+			if err := rows.Scan(dest...); err != nil {
+				return err
+			}
+			if id, ok, _ := keyOf(m, p); ok {
+				if e := q.s.im.lookupID(id); e != nil {
+					victims = append(victims, e)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+	}
+	res, err := q.db.exec(ctx, c, inTx, s, args...)
+	if err != nil {
+		return 0, err
+	}
+	for _, e := range victims {
+		if q.s.tx != nil {
+			q.s.tx.record(e).deleted = true
+		}
+		q.s.im.drop(e)
+		e.state = StateDetached
+	}
+	return res.RowsAffected()
+}
+
+func (s *Session) tracks(m *schema.Model) bool {
+	for _, e := range s.im.byPtr {
+		if e.model == m {
+			return true
+		}
+	}
+	return false
+}
+
+// RawOption changes how Raw maps columns.
+type RawOption func(*rawConfig)
+
+type rawConfig struct{ ignoreUnknown bool }
+
+// IgnoreUnknownColumns lets Raw skip result columns that are not columns of
+// the model (by default they are an error).
+func IgnoreUnknownColumns() RawOption { return func(c *rawConfig) { c.ignoreUnknown = true } }
+
+// binding maps the result columns of a raw query to fields of a model; it is
+// built once per (model, column list) and cached on the DB.
+type binding struct {
+	fields []*schema.Field // nil entries are ignored columns
+}
+
+func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding, error) {
+	key := sqlKey{m, 'r', strings.Join(cols, "\x00") + fmt.Sprint(ignore), 0}
+	if v, ok := db.bindings.Load(key); ok {
+		return v.(*binding), nil
+	}
+	b := &binding{fields: make([]*schema.Field, len(cols))}
+	for i, c := range cols {
+		f, ok := m.FieldByColumn(c)
+		if !ok {
+			f, ok = m.FieldByColumn(strings.ToLower(c))
+		}
+		if !ok && !ignore {
+			return nil, fmt.Errorf("orm: Raw: result column %q is not a column of %s (use IgnoreUnknownColumns to skip it)", c, m.Name)
+		}
+		b.fields[i] = f
+	}
+	db.bindings.Store(key, b)
+	return b, nil
+}
+
+// Raw runs a SELECT written by hand ('?' placeholders, rebound for the
+// dialect) and maps its columns to fields of T by column name. On a
+// session, rows resolve through the identity map and the statement runs in
+// its transaction when one is open.
+func Raw[T any](ctx context.Context, q Querier, sqlText string, args ...any) ([]*T, error) {
+	return RawWithOptions[T](ctx, q, nil, sqlText, args...)
+}
+
+// RawWithOptions is Raw with options such as IgnoreUnknownColumns.
+func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sqlText string, args ...any) ([]*T, error) {
+	sel := Select[T](q)
+	if sel.err != nil {
+		return nil, sel.err
+	}
+	var cfg rawConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	text, bound, err := rebind(sel.db, sqlText, args)
+	if err != nil {
+		return nil, err
+	}
+	c, inTx, err := sel.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	m := sel.sel.Model
+	var b *binding
+	var dest []any
+	var scanners []*schema.ColumnScanner
+	out := []*T{}
+	_, err = sel.db.query(ctx, c, inTx, text, bound, func(rows *sql.Rows) error {
+		if b == nil {
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			if b, err = sel.db.bindingFor(m, cols, cfg.ignoreUnknown); err != nil {
+				return err
+			}
+			dest = make([]any, len(cols))
+			scanners = make([]*schema.ColumnScanner, len(cols))
+			for i, f := range b.fields {
+				if f == nil {
+					dest[i] = new(sql.RawBytes)
+					continue
+				}
+				scanners[i] = f.Scanner()
+				dest[i] = scanners[i]
+			}
+		}
+		_, p := m.New()
+		for _, sc := range scanners {
+			if sc != nil {
+				sc.Bind(p)
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		obj, ok, err := sel.resolve(ctx, m, p)
+		if err != nil || !ok {
+			return err
+		}
+		out = append(out, (*T)(obj))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Exec runs a statement written by hand ('?' placeholders, rebound for the
+// dialect) on a session (inside its transaction, opened if needed) or a DB.
+// The session does not know what it changed: expire affected objects
+// yourself.
+func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Result, error) {
+	if q == nil || reflect.ValueOf(q).IsNil() {
+		return nil, invalid("Exec on a nil Session or DB")
+	}
+	db, s := q.queryTarget()
+	text, bound, err := rebind(db, sqlText, args)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return db.exec(ctx, db.x, false, text, bound...)
+	}
+	if s.closed {
+		return nil, ErrSessionClosed
+	}
+	if err := s.autoFlush(ctx); err != nil {
+		return nil, err
+	}
+	if s.tx == nil {
+		if err := s.begin(context.WithoutCancel(ctx), s.cfg.TxOptions); err != nil {
+			return nil, err
+		}
+	}
+	c, inTx := s.conn()
+	return db.exec(ctx, c, inTx, text, bound...)
+}
+
+// rebind turns '?' placeholders into the dialect's and expands slices.
+func rebind(db *DB, sqlText string, args []any) (string, []any, error) {
+	return query.Rebind(db.dialect, sqlText, args)
+}
