@@ -15,7 +15,9 @@ type EventFunc = session.EventFunc
 type TxOption = session.TxOption
 
 // Refresh reloads obj from its row now, in place; see session.Refresh.
-func Refresh[T any](ctx context.Context, s *Session, obj *T) error { return session.Refresh(ctx, s, obj) }
+func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
+	return session.Refresh(ctx, s, obj)
+}
 
 // Merge brings obj's state into the session and returns the tracked
 // instance; see session.Merge.

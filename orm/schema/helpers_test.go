@@ -2,7 +2,6 @@ package schema_test
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -140,4 +139,4 @@ func mustContain(t testing.TB, s string, parts ...string) {
 	}
 }
 
-var _ = fmt.Sprint
+func reflectTypeOf(v any) reflect.Type { return reflect.TypeOf(v) }

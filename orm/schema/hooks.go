@@ -10,14 +10,28 @@ import (
 // a Before hook aborts the flush, which is then undone; an error from an
 // After hook aborts it the same way.
 type (
-	BeforeInserter interface{ BeforeInsert(ctx context.Context) error }
-	AfterInserter  interface{ AfterInsert(ctx context.Context) error }
-	BeforeUpdater  interface{ BeforeUpdate(ctx context.Context) error }
-	AfterUpdater   interface{ AfterUpdate(ctx context.Context) error }
-	BeforeDeleter  interface{ BeforeDelete(ctx context.Context) error }
-	AfterDeleter   interface{ AfterDelete(ctx context.Context) error }
+	BeforeInserter interface {
+		BeforeInsert(ctx context.Context) error
+	}
+	AfterInserter interface {
+		AfterInsert(ctx context.Context) error
+	}
+	BeforeUpdater interface {
+		BeforeUpdate(ctx context.Context) error
+	}
+	AfterUpdater interface {
+		AfterUpdate(ctx context.Context) error
+	}
+	BeforeDeleter interface {
+		BeforeDelete(ctx context.Context) error
+	}
+	AfterDeleter interface {
+		AfterDelete(ctx context.Context) error
+	}
 	// AfterLoader runs after an object is loaded or reloaded from a row.
-	AfterLoader interface{ AfterLoad(ctx context.Context) error }
+	AfterLoader interface {
+		AfterLoad(ctx context.Context) error
+	}
 )
 
 // Hook is a set of model hooks a type implements.

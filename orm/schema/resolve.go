@@ -218,7 +218,7 @@ func (b *builder) resolveOther(rr *rawRelation) {
 		r := b.newRelation(rr, kind)
 		rr.rel = r
 		r.RemoteFields = remote
-		local, ok := b.referenced(&rawRelation{model: target, field: rr.field, tag: rr.tag}, remote, m)
+		local, ok := b.referenced(rr, remote, m)
 		if !ok {
 			rr.rel = nil
 			return

@@ -30,7 +30,7 @@ type DB struct {
 	logger   *slog.Logger
 	owned    bool // Close closes the pool
 	sql      *sqlCache
-	bindings sync.Map // sqlKey -> *binding of Raw result columns
+	bindings sync.Map     // sqlKey -> *binding of Raw result columns
 	incStep  atomic.Int64 // MySQL auto_increment_increment, 0 until read
 }
 

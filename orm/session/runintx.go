@@ -45,7 +45,9 @@ func WithSessionConfig(cfg Config) TxOption { return func(c *txRunConfig) { c.se
 
 // OnRetry registers fn to be called before each retry with the attempt
 // number (1 for the first retry) and the error that caused it.
-func OnRetry(fn func(attempt int, err error)) TxOption { return func(c *txRunConfig) { c.onRetry = fn } }
+func OnRetry(fn func(attempt int, err error)) TxOption {
+	return func(c *txRunConfig) { c.onRetry = fn }
+}
 
 // RunInTx runs fn with a fresh session inside a transaction and commits it.
 // When fn or the commit fails with a retryable error (IsRetryable:
