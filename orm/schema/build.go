@@ -129,6 +129,22 @@ func (b *builder) checkTables() {
 		}
 		seen[m.Table] = m
 	}
+	// Index names share one namespace per schema on PostgreSQL and SQLite.
+	owner := map[string]*Model{}
+	for _, m := range b.reg.Models() {
+		for _, ix := range m.Indexes {
+			owner[ix.Name] = m
+		}
+	}
+	for _, m := range b.order {
+		for _, ix := range m.Indexes {
+			if other, ok := owner[ix.Name]; ok && other != m {
+				b.fail(m, "", "", "index name %q is also used by table %q; index names must be unique across tables", ix.Name, other.Table)
+				continue
+			}
+			owner[ix.Name] = m
+		}
+	}
 }
 
 type tableNamer interface{ TableName() string }

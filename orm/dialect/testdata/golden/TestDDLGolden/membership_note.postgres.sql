@@ -1,0 +1,10 @@
+CREATE TABLE IF NOT EXISTS "membership_note" (
+  "id" BIGINT NOT NULL,
+  "team_id" BIGINT NOT NULL,
+  "hero_id" BIGINT NOT NULL,
+  "body" TEXT NOT NULL,
+  PRIMARY KEY ("id"),
+  CONSTRAINT "fk_membership_note_team_id_hero_id" FOREIGN KEY ("team_id", "hero_id") REFERENCES "membership" ("team_id", "hero_id") ON DELETE NO ACTION
+);
+
+CREATE UNIQUE INDEX IF NOT EXISTS "uix_note_member" ON "membership_note" ("team_id", "hero_id");

@@ -1,0 +1,1 @@
+-- error: orm: not supported by this dialect: mysql: foreign key fk_sidekick_hero_id of table sidekick: InnoDB has no ON DELETE/ON UPDATE SET DEFAULT; use cascade, set null, restrict or no action

@@ -1,0 +1,7 @@
+CREATE TABLE IF NOT EXISTS "team" (
+  "id" INTEGER PRIMARY KEY,
+  "name" VARCHAR(100) NOT NULL UNIQUE,
+  "headquarters" TEXT NOT NULL,
+  "budget" REAL NOT NULL DEFAULT 0,
+  "active" BOOLEAN NOT NULL DEFAULT true
+);
