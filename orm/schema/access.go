@@ -329,8 +329,14 @@ func jsonAccessors(t reflect.Type) accessors {
 					return err
 				}
 			}
-			d.Elem().SetZero()
-			return json.Unmarshal(raw, d.Interface())
+			// Decode into a fresh value: no merging into the old one, and
+			// the field is left alone when the text is not valid JSON.
+			n := reflect.New(t)
+			if err := json.Unmarshal(raw, n.Interface()); err != nil {
+				return err
+			}
+			d.Elem().Set(n.Elem())
+			return nil
 		},
 	}
 }

@@ -89,6 +89,10 @@ func (b *builder) run() {
 	}
 	for _, rr := range b.rels {
 		if rr.rel != nil {
+			if _, dup := rr.model.byRelation[rr.rel.Name]; dup {
+				b.fail(rr.model, rr.field.Name, rr.tag, "duplicate relation name %s (an embedded struct declares it too)", rr.rel.Name)
+				continue
+			}
 			rr.model.Relations = append(rr.model.Relations, rr.rel)
 			rr.model.byRelation[rr.rel.Name] = rr.rel
 		}
@@ -480,7 +484,7 @@ func (b *builder) finishModel(m *Model) {
 		return
 	}
 	pk := m.PrimaryKey[0]
-	if !pk.AutoIncrement && !pk.noAuto && (pk.Kind == KindInt || pk.Kind == KindUint) && !pk.Valuer && pk.SQLType == "" {
+	if !pk.AutoIncrement && !pk.noAuto && (pk.Kind == KindInt || pk.Kind == KindUint) && !pk.Valuer && pk.SQLType == "" && pk.ForeignKey == nil {
 		pk.AutoIncrement = true
 	}
 	if pk.AutoIncrement {
