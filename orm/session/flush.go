@@ -63,6 +63,11 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 			return err
 		}
 	}
+	for _, pu := range pl.unlink {
+		if err := f.unlink(ctx, pu); err != nil {
+			return err
+		}
+	}
 	for i := len(pl.tables) - 1; i >= 0; i-- {
 		t := pl.tables[i]
 		for _, layer := range t.deletes {

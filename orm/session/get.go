@@ -46,9 +46,15 @@ func GetWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk 
 	if s.closed {
 		return nil, ErrSessionClosed
 	}
-	m, ok := s.db.registry.Lookup(reflect.TypeFor[T]())
+	t := reflect.TypeFor[T]()
+	if t.Kind() != reflect.Struct {
+		// Lookup also accepts *Model, which would make the result a
+		// **Model pointing at a Model.
+		return nil, fmt.Errorf("%w: %s is not a struct type (use Get[Model], not Get[*Model])", ErrUnmapped, t)
+	}
+	m, ok := s.db.registry.Lookup(t)
 	if !ok {
-		return nil, fmt.Errorf("%w: %s is not registered (call db.Register or db.CreateAll with it)", ErrUnmapped, reflect.TypeFor[T]())
+		return nil, fmt.Errorf("%w: %s is not registered (call db.Register or db.CreateAll with it)", ErrUnmapped, t)
 	}
 	p, err := s.get(ctx, m, opts, pk)
 	if err != nil {
@@ -69,11 +75,40 @@ func keyProbe(m *schema.Model, pk []any) (unsafe.Pointer, error) {
 		if err != nil {
 			return nil, invalid("key value for %s.%s: %v", m.Name, f.Path, err)
 		}
+		if !keyFits(f, v) {
+			return nil, invalid("key value %#v (%T) does not fit %s.%s (%s)", pk[i], pk[i], m.Name, f.Path, f.Type)
+		}
 		if err := f.Set(p, v); err != nil {
 			return nil, invalid("key value %v for %s.%s: %v", pk[i], m.Name, f.Path, err)
 		}
 	}
 	return p, nil
+}
+
+// keyFits reports whether a key value (as plainValue returns it) is of the
+// kind of the key field: an integer for an integer key, a string for a
+// string key, and so on. It refuses what Field.Set would otherwise convert
+// silently, such as "42" or true for an integer key. Fields with Scanner
+// types decide for themselves.
+func keyFits(f *schema.Field, v any) bool {
+	if f.Valuer || f.JSON || f.Kind == schema.KindCustom {
+		return true
+	}
+	switch v.(type) {
+	case int64, uint64:
+		return f.Kind == schema.KindInt || f.Kind == schema.KindUint || f.Kind == schema.KindFloat
+	case float64:
+		return f.Kind == schema.KindFloat
+	case string:
+		return f.Kind == schema.KindString || f.Kind == schema.KindBytes
+	case []byte:
+		return f.Kind == schema.KindBytes
+	case bool:
+		return f.Kind == schema.KindBool
+	case time.Time:
+		return f.Kind == schema.KindTime
+	}
+	return false
 }
 
 // plainValue turns a user-supplied key value (named types, int, Valuer)
@@ -113,7 +148,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	if err != nil {
 		return nil, err
 	}
-	id, keyed, err := keyOf(m, probe)
+	id, keyed, err := rowKeyOf(m, probe)
 	if err != nil {
 		return nil, invalid("%v", err)
 	}
@@ -208,7 +243,7 @@ func (rs *rowScanner) scan(rows *sql.Rows) (unsafe.Pointer, error) {
 // set and it has no unflushed changes); an untracked row becomes
 // Persistent with a snapshot.
 func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Pointer, refresh bool) (unsafe.Pointer, error) {
-	id, keyed, err := keyOf(m, fresh)
+	id, keyed, err := rowKeyOf(m, fresh)
 	if err != nil {
 		return nil, err
 	}

@@ -72,9 +72,21 @@ func normKey(v any) (any, error) {
 // column holds its zero value and is generated (an unsaved autoincrement
 // key), or holds NULL.
 func keyOf(m *schema.Model, p unsafe.Pointer) (identity, bool, error) {
+	return keyOfMode(m, p, false)
+}
+
+// rowKeyOf is keyOf for values that come from a row of the database (or
+// that the caller passes to Get): there a zero autoincrement key is a real
+// key (a row with id 0 exists on PostgreSQL, SQLite, and MySQL with
+// NO_AUTO_VALUE_ON_ZERO), not the mark of an unsaved object.
+func rowKeyOf(m *schema.Model, p unsafe.Pointer) (identity, bool, error) {
+	return keyOfMode(m, p, true)
+}
+
+func keyOfMode(m *schema.Model, p unsafe.Pointer, row bool) (identity, bool, error) {
 	if len(m.PrimaryKey) == 1 {
 		f := m.PrimaryKey[0]
-		if f.AutoIncrement && f.IsZero(p) {
+		if !row && f.AutoIncrement && f.IsZero(p) {
 			return identity{}, false, nil
 		}
 		v, err := f.Value(p)

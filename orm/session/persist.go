@@ -244,17 +244,20 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 	}
 	if f.d.Name() == "postgres" && m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0 {
 		// Explicit values on an identity column: move its sequence past them
-		// so later generated keys do not collide.
+		// so later generated keys do not collide. Only ever forward:
+		// sequences are not transactional, and moving one back to the
+		// largest key this transaction sees would hand out again keys that
+		// other transactions hold.
 		w := &sqlWriter{d: f.d}
-		w.raw("SELECT setval(pg_get_serial_sequence(")
+		w.raw("SELECT setval(q.seq, q.top) FROM (SELECT pg_get_serial_sequence(")
 		w.param()
 		w.raw(", ")
 		w.param()
-		w.raw("), GREATEST((SELECT MAX(")
+		w.raw(")::regclass AS seq, (SELECT MAX(")
 		w.ident(m.AutoIncrement.Column)
 		w.raw(") FROM ")
 		w.ident(m.Table)
-		w.raw("), 1))")
+		w.raw(") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)")
 		if _, err := f.s.db.query(ctx, f.c, true, w.b.String(), []any{f.d.Quote(m.Table), m.AutoIncrement.Column}, func(*sql.Rows) error { return nil }); err != nil {
 			return fail(err)
 		}
@@ -357,6 +360,19 @@ func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
 	if keySrc == nil {
 		keySrc = r.p
 	}
+	// Keys of new parents, generated earlier in this flush.
+	for fk, parent := range r.parents {
+		if r.nullFKs[fk] {
+			continue // set by a post-update
+		}
+		f.touch(r)
+		if err := copyKey(fk, r.p, parent); err != nil {
+			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+		}
+	}
+	if len(set) == 0 && ver == nil {
+		return nil
+	}
 	var oldVersion any
 	if ver != nil {
 		f.touch(r)
@@ -430,6 +446,7 @@ func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
 	r, fk := pu.r, pu.fk
 	m := r.e.model
 	parent := r.parents[fk]
+	f.touch(r)
 	if err := copyKey(fk, r.p, parent); err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Err: err}
 	}
@@ -456,6 +473,38 @@ func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
 	}
 	if _, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...); err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, r.p), Err: err}
+	}
+	return nil
+}
+
+// unlink sets to NULL a foreign key of a row about to be deleted, to break
+// a cycle between rows deleted together. The object is not changed.
+func (f *flusher) unlink(ctx context.Context, pu postUpdate) error {
+	r, fk := pu.r, pu.fk
+	m := r.e.model
+	w := &sqlWriter{d: f.d}
+	w.raw("UPDATE ")
+	w.ident(m.Table)
+	w.raw(" SET ")
+	args := make([]any, 0, len(fk.Fields)+len(m.PrimaryKey))
+	for i, fl := range fk.Fields {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.ident(fl.Column)
+		w.raw(" = ")
+		w.param()
+		args = append(args, nil)
+	}
+	w.raw(" WHERE ")
+	w.keyEquals(m.PrimaryKey)
+	src := r.dbValues()
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(src)
+		args = append(args, v)
+	}
+	if _, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...); err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, src), Err: err}
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
+	"sort"
 	"strings"
 	"unsafe"
 
@@ -17,6 +19,9 @@ type plan struct {
 	// post are foreign keys written by UPDATE after the inserts, to break
 	// cycles between rows.
 	post []postUpdate
+	// unlink are foreign keys set to NULL by UPDATE before the deletes, to
+	// break cycles between rows deleted together.
+	unlink []postUpdate
 }
 
 // tablePlan holds the work on one table.
@@ -35,7 +40,8 @@ type row struct {
 	// parents are the rows (or tracked objects) whose keys this row's
 	// foreign keys take, by foreign key.
 	parents map[*schema.ForeignKey]*entry
-	// nullFKs are foreign keys inserted as NULL and set by a post-update.
+	// nullFKs are foreign keys inserted as NULL (updates: left as they
+	// are) and set by a post-update; for deletes, keys set to NULL first.
 	nullFKs map[*schema.ForeignKey]bool
 }
 
@@ -78,7 +84,7 @@ func (s *Session) buildPlan() (*plan, error) {
 		}
 		return t
 	}
-	var inserts, deletes []*row
+	var inserts, deletes, updates []*row
 	entries := s.im.entries()
 	for _, e := range entries {
 		p := e.ptr()
@@ -89,13 +95,32 @@ func (s *Session) buildPlan() (*plan, error) {
 			deletes = append(deletes, &row{e: e, p: p})
 		case StatePersistent:
 			if ch := changedFields(e, p); len(ch) > 0 {
-				t := get(e.model)
-				t.updates = append(t.updates, &row{e: e, p: p, changed: ch})
+				updates = append(updates, &row{e: e, p: p, changed: ch})
 			}
 		}
 	}
-	if len(inserts) == 0 && len(deletes) == 0 && len(models) == 0 {
+	if len(inserts) == 0 && len(deletes) == 0 && len(updates) == 0 {
 		return &plan{}, nil
+	}
+	// Persistent objects related to new ones take their generated keys:
+	// they are updated even when nothing else changed.
+	if relinked := s.linkParents(inserts, entries); len(relinked) > 0 {
+		byEntry := make(map[*entry]*row, len(updates))
+		for _, r := range updates {
+			byEntry[r.e] = r
+		}
+		for _, r := range relinked {
+			if u := byEntry[r.e]; u != nil {
+				u.parents = r.parents
+				continue
+			}
+			updates = append(updates, r)
+		}
+		sort.SliceStable(updates, func(i, j int) bool { return updates[i].e.seq < updates[j].e.seq })
+	}
+	for _, r := range updates {
+		t := get(r.e.model)
+		t.updates = append(t.updates, r)
 	}
 	for _, r := range inserts {
 		get(r.e.model)
@@ -112,7 +137,25 @@ func (s *Session) buildPlan() (*plan, error) {
 		isDeferred[fk] = true
 	}
 	pl := &plan{}
-	s.linkParents(inserts, entries)
+	// Updates write the keys of new parents: in the same statement when the
+	// parent's table comes first, else by a post-update.
+	for _, r := range updates {
+		for fk, parent := range r.parents {
+			if isDeferred[fk] && parent.model != r.e.model {
+				if r.nullFKs == nil {
+					r.nullFKs = map[*schema.ForeignKey]bool{}
+				}
+				r.nullFKs[fk] = true
+				pl.post = append(pl.post, postUpdate{r, fk})
+				continue
+			}
+			for _, f := range fk.Fields {
+				if !slices.Contains(r.changed, f) {
+					r.changed = append(r.changed, f)
+				}
+			}
+		}
+	}
 	// Inserts: per table, layers of rows ordered parent-first.
 	insertsBy := map[*schema.Model][]*row{}
 	for _, r := range inserts {
@@ -138,7 +181,7 @@ func (s *Session) buildPlan() (*plan, error) {
 				}
 			}
 		}
-		layers, post, err := layerRows(m, rows, true)
+		layers, post, err := layerRows(m, rows)
 		if err != nil {
 			return nil, err
 		}
@@ -154,11 +197,27 @@ func (s *Session) buildPlan() (*plan, error) {
 		if len(rows) == 0 {
 			continue
 		}
+		// A row referencing, through a key that may be NULL, a row of a
+		// table deleted earlier (a cycle between tables) drops that
+		// reference first.
+		for _, fk := range t.model.ForeignKeys {
+			if !isDeferred[fk] || fk.RefModel == t.model {
+				continue
+			}
+			for _, r := range rows {
+				if id, ok := refIdentity(fk, r.dbValues()); ok {
+					if pe := s.im.lookupID(id); pe != nil && pe.state == StateDeleted {
+						pl.unlink = append(pl.unlink, postUpdate{r, fk})
+					}
+				}
+			}
+		}
 		s.deleteParents(t.model, rows)
-		layers, _, err := layerRows(t.model, rows, false)
+		layers, unlink, err := layerRows(t.model, rows)
 		if err != nil {
 			return nil, err
 		}
+		pl.unlink = append(pl.unlink, unlink...)
 		// Children first: reverse the parent-first layers.
 		for i, j := 0, len(layers)-1; i < j; i, j = i+1, j-1 {
 			layers[i], layers[j] = layers[j], layers[i]
@@ -179,10 +238,12 @@ func (s *Session) buildPlan() (*plan, error) {
 // linkParents finds, for each row to insert, the tracked objects its
 // foreign keys must reference: through its loaded Lazy relations, through
 // the loaded RelatedMany of tracked parents, or through a foreign-key value
-// equal to the key of a tracked object.
-func (s *Session) linkParents(inserts []*row, entries []*entry) {
+// equal to the key of a tracked object. It returns rows for the persistent
+// objects that the loaded relations relate to new objects, whose foreign
+// keys must take the keys generated for those.
+func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 	if len(inserts) == 0 {
-		return
+		return nil
 	}
 	// Children held in the one-to-many relations of tracked objects.
 	type owner struct {
@@ -247,6 +308,54 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) {
 			}
 		}
 	}
+	// Persistent objects whose loaded relations hold new objects.
+	newModels := map[*schema.Model]bool{}
+	for _, r := range inserts {
+		newModels[r.e.model] = true
+	}
+	var relinked []*row
+	for _, e := range entries {
+		if e.state != StatePersistent {
+			continue
+		}
+		p := e.ptr()
+		var r *row
+		set := func(fk *schema.ForeignKey, parent *entry) {
+			if parent == nil || parent == e || parent.state != StateNew {
+				return
+			}
+			if r == nil {
+				r = &row{e: e, p: p, parents: map[*schema.ForeignKey]*entry{}}
+				relinked = append(relinked, r)
+			}
+			r.parents[fk] = parent
+		}
+		if o, ok := children[p]; ok {
+			set(o.fk, o.parent)
+		}
+		for _, rel := range e.model.Relations {
+			if rel.Kind != schema.ManyToOne || !newModels[rel.Target] {
+				continue
+			}
+			objs, loaded := relationObjects(rel, p)
+			if !loaded || len(objs) == 0 {
+				continue
+			}
+			if fk := foreignKeyOf(e.model, rel.LocalFields); fk != nil {
+				set(fk, s.im.lookupPtr(reflect.ValueOf(objs[0]).UnsafePointer()))
+			}
+		}
+	}
+	return relinked
+}
+
+// dbValues is the struct holding the row's values as the database has
+// them: its snapshot, or the object itself when it has none.
+func (r *row) dbValues() unsafe.Pointer {
+	if r.e.snapshot != nil {
+		return r.e.snapshot
+	}
+	return r.p
 }
 
 // deleteParents links rows to delete of a self-referencing table to the
@@ -314,11 +423,12 @@ func foreignKeyOf(m *schema.Model, fs []*schema.Field) *schema.ForeignKey {
 
 // layerRows orders the rows of one table so that a row comes after the rows
 // of the same table it references. Rows are grouped in layers (a layer
-// references only earlier layers), keeping add order inside a layer. For
-// inserts, a cycle among rows is broken at a nullable foreign key, which is
-// then inserted as NULL and returned as a post-update; a cycle of NOT NULL
-// keys is ErrCircularDependency.
-func layerRows(m *schema.Model, rows []*row, insert bool) ([][]*row, []postUpdate, error) {
+// references only earlier layers), keeping add order inside a layer. A
+// cycle among rows is broken at a nullable foreign key, returned as a
+// post-update: for inserts the key is inserted as NULL and set afterwards,
+// for deletes it is set to NULL before the deletes. A cycle of NOT NULL keys
+// is ErrCircularDependency.
+func layerRows(m *schema.Model, rows []*row) ([][]*row, []postUpdate, error) {
 	self := false
 	for _, r := range rows {
 		for _, parent := range r.parents {
@@ -364,7 +474,7 @@ func layerRows(m *schema.Model, rows []*row, insert bool) ([][]*row, []postUpdat
 			return layers, post, nil
 		}
 		var ce *topo.CycleError
-		if !errors.As(err, &ce) || !insert {
+		if !errors.As(err, &ce) {
 			return nil, nil, fmt.Errorf("%w: rows of %s reference each other in a cycle", ErrCircularDependency, m.Table)
 		}
 		// Break the cycle at its first row whose key in the cycle is nullable.
