@@ -18,9 +18,12 @@ type GetOptions struct {
 	// session's transaction (opened if needed), and refreshes the tracked
 	// object's unchanged columns. It is an error on SQLite.
 	ForUpdate bool
-	// SkipLocked adds SKIP LOCKED (and wins over NoWait).
+	// SkipLocked adds SKIP LOCKED (and wins over NoWait): a row locked by
+	// another transaction is skipped, so Get reports ErrNotFound. It needs
+	// ForUpdate.
 	SkipLocked bool
-	// NoWait adds NOWAIT.
+	// NoWait adds NOWAIT: a row locked by another transaction is an error
+	// at once instead of a wait. It needs ForUpdate.
 	NoWait bool
 }
 
@@ -55,6 +58,9 @@ func GetWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk 
 	m, ok := s.db.registry.Lookup(t)
 	if !ok {
 		return nil, fmt.Errorf("%w: %s is not registered (call db.Register or db.CreateAll with it)", ErrUnmapped, t)
+	}
+	if (opts.SkipLocked || opts.NoWait) && !opts.ForUpdate {
+		return nil, invalid("GetOptions: SkipLocked and NoWait need ForUpdate")
 	}
 	p, err := s.get(ctx, m, opts, pk)
 	if err != nil {

@@ -41,6 +41,10 @@ func Select[T any](q Querier) *Query[T] {
 		return out
 	}
 	out.db, out.s = q.queryTarget()
+	if reflect.TypeFor[T]().Kind() != reflect.Struct {
+		out.err = fmt.Errorf("%w: Select[%s]: the type parameter must be a model struct, not a pointer or other type", ErrUnmapped, reflect.TypeFor[T]())
+		return out
+	}
 	m, ok := out.db.registry.Lookup(reflect.TypeFor[T]())
 	if !ok {
 		out.err = fmt.Errorf("%w: %s is not registered (call db.Register or db.CreateAll with it)", ErrUnmapped, reflect.TypeFor[T]())

@@ -113,21 +113,52 @@ func (s *Session) resolve(obj any) (*schema.Model, unsafe.Pointer, error) {
 // object that is already tracked does nothing, except that a StateDeleted object
 // becomes StatePersistent again. Adding a new instance whose primary key the
 // session already tracks with another instance is an error matching
-// ErrIdentityConflict.
+// ErrIdentityConflict. Add is all or nothing: when it fails, neither obj
+// nor any object reached by the cascade has changed state.
 func (s *Session) Add(obj any) error {
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
 	}
-	return s.add(m, p, map[unsafe.Pointer]bool{})
+	var undo addUndo
+	if err := s.add(m, p, map[unsafe.Pointer]bool{}, &undo); err != nil {
+		undo.revert(&s.im)
+		return err
+	}
+	return nil
 }
 
-func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool) error {
+// addUndo records what an Add changed in the identity map, so that a
+// failing Add (or AddAll) leaves the session as it was.
+type addUndo []addStep
+
+type addStep struct {
+	e       *entry
+	created bool // tracked by this Add: forget it
+	state   ObjectState
+	strong  unsafe.Pointer
+}
+
+func (u *addUndo) revert(im *identityMap) {
+	for i := len(*u) - 1; i >= 0; i-- {
+		st := (*u)[i]
+		if st.created {
+			im.drop(st.e)
+			st.e.state = StateDetached
+			continue
+		}
+		st.e.state, st.e.strong = st.state, st.strong
+	}
+	*u = nil
+}
+
+func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool, undo *addUndo) error {
 	if seen[p] {
 		return nil
 	}
 	seen[p] = true
 	if e := s.im.lookupPtr(p); e != nil {
+		*undo = append(*undo, addStep{e: e, state: e.state, strong: e.strong})
 		if e.state == StateDeleted {
 			e.state = StatePersistent
 		}
@@ -146,21 +177,25 @@ func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer
 		if keyed {
 			s.im.setID(e, id)
 		}
+		*undo = append(*undo, addStep{e: e, created: true})
 	}
-	return s.cascadeAdd(m, p, seen)
+	return s.cascadeAdd(m, p, seen, undo)
 }
 
 // cascadeAdd adds the untracked objects held by the loaded relations of
 // the object at p.
-func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool) error {
+func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool, undo *addUndo) error {
 	for _, r := range m.Relations {
 		objs, _ := relationObjects(r, p)
-		for _, o := range objs {
+		for i, o := range objs {
 			op := reflect.ValueOf(o).UnsafePointer()
+			if op == nil {
+				return invalid("%s.%s holds a nil %s at index %d", m.Name, r.Name, r.Target.Name, i)
+			}
 			if s.im.lookupPtr(op) != nil && seen[op] {
 				continue
 			}
-			if err := s.add(r.Target, op, seen); err != nil {
+			if err := s.add(r.Target, op, seen, undo); err != nil {
 				return fmt.Errorf("%s.%s: %w", m.Name, r.Name, err)
 			}
 		}
@@ -182,11 +217,19 @@ func relationObjects(r *schema.Relation, p unsafe.Pointer) ([]any, bool) {
 	return rv.RelatedObjects()
 }
 
-// AddAll adds each object in turn; it stops at the first error, leaving the
-// objects before it added.
+// AddAll adds each object as Add does, all or nothing: at the first error
+// (which names the object's position) the objects added before it are
+// removed again.
 func (s *Session) AddAll(objs ...any) error {
+	var undo addUndo
+	seen := map[unsafe.Pointer]bool{}
 	for i, o := range objs {
-		if err := s.Add(o); err != nil {
+		m, p, err := s.resolve(o)
+		if err == nil {
+			err = s.add(m, p, seen, &undo)
+		}
+		if err != nil {
+			undo.revert(&s.im)
 			return fmt.Errorf("AddAll: object %d: %w", i, err)
 		}
 	}
