@@ -36,7 +36,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	err = s.inFlushTx(ctx, func(c conn) error {
 		f.c = c
 		return f.run(ctx, pl)
-	})
+	}, f.undo)
 	if err != nil {
 		f.undo()
 		return err

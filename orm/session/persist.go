@@ -29,7 +29,8 @@ func (f *flusher) touch(r *row) {
 	}
 }
 
-// undo restores every object the flush changed.
+// undo restores every object the flush changed. It runs once: later calls
+// do nothing.
 func (f *flusher) undo() {
 	for e, pre := range f.pre {
 		if p := e.ptr(); p != nil {
@@ -38,6 +39,7 @@ func (f *flusher) undo() {
 			}
 		}
 	}
+	f.pre = nil
 }
 
 func keyString(m *schema.Model, p unsafe.Pointer) string {
@@ -106,8 +108,11 @@ type insertGroup struct {
 }
 
 func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) error {
+	// Consecutive rows with the same column set share statements; a change
+	// of column set starts a new group, so that rows keep add order (and
+	// generated keys grow in it).
 	var groups []*insertGroup
-	bySig := map[string]*insertGroup{}
+	lastSig := ""
 	for _, r := range rows {
 		f.touch(r)
 		if err := f.syncForeignKeys(r); err != nil {
@@ -121,12 +126,11 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 		}
 		write, gen := insertColumns(m, r.p)
 		sig := sigOf(write, m)
-		g := bySig[sig]
-		if g == nil {
-			g = &insertGroup{write: write, generate: gen}
-			bySig[sig] = g
-			groups = append(groups, g)
+		if len(groups) == 0 || sig != lastSig {
+			groups = append(groups, &insertGroup{write: write, generate: gen})
+			lastSig = sig
 		}
+		g := groups[len(groups)-1]
 		g.rows = append(g.rows, r)
 	}
 	for _, g := range groups {

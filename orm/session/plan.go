@@ -359,14 +359,15 @@ func (r *row) dbValues() unsafe.Pointer {
 }
 
 // deleteParents links rows to delete of a self-referencing table to the
-// deleted rows they reference, so that children are deleted first.
+// deleted rows they reference in the database (their snapshots), so that
+// children are deleted first.
 func (s *Session) deleteParents(m *schema.Model, rows []*row) {
 	for _, r := range rows {
 		for _, fk := range m.ForeignKeys {
 			if fk.RefModel != m {
 				continue
 			}
-			if id, ok := refIdentity(fk, r.p); ok {
+			if id, ok := refIdentity(fk, r.dbValues()); ok {
 				if pe := s.im.lookupID(id); pe != nil && pe.state == StateDeleted && pe != r.e {
 					if r.parents == nil {
 						r.parents = map[*schema.ForeignKey]*entry{}

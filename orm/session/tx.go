@@ -190,8 +190,10 @@ func (t *txState) record(e *entry) *journalRec {
 // inFlushTx runs fn inside a transaction so that it is atomic: in the
 // session's transaction under a savepoint when one is open, else in a new
 // transaction that stays open (AutoBegin) or is committed at once.
-// On failure the database is back where it was before fn.
-func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error) error {
+// On failure the database is back where it was before fn. undo restores
+// the objects fn changed; it is called before the transaction's journal is
+// applied when the whole transaction is lost.
+func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo func()) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -229,8 +231,10 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error) error {
 	if err := fn(t.tx); err != nil {
 		if rbErr := s.savepoint(context.WithoutCancel(ctx), "ROLLBACK TO SAVEPOINT "+sp); rbErr != nil {
 			// The transaction itself is lost (dropped connection,
-			// cancelled transaction context): undo it all.
+			// cancelled transaction context): undo it all, this flush's
+			// changes to the objects first.
 			_ = t.tx.Rollback()
+			undo()
 			s.undoTx()
 			return errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
 		}
