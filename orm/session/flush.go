@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -25,6 +26,9 @@ func (s *Session) Flush(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	if err := s.cascadeTracked(); err != nil {
+		return fmt.Errorf("orm: flush: %w", err)
+	}
 	pl, err := s.buildPlan()
 	if err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
@@ -32,7 +36,26 @@ func (s *Session) Flush(ctx context.Context) error {
 	if pl.empty() {
 		return nil
 	}
+	if len(s.ev.beforeFlush) > 0 {
+		if err := fireBefore(ctx, "before-flush", s.ev.beforeFlush); err != nil {
+			return err
+		}
+		// The handlers may have added, changed or deleted objects.
+		if err := s.cascadeTracked(); err != nil {
+			return fmt.Errorf("orm: flush: %w", err)
+		}
+		if pl, err = s.buildPlan(); err != nil {
+			return fmt.Errorf("orm: flush: %w", err)
+		}
+		if pl.empty() {
+			return nil
+		}
+	}
 	f := &flusher{s: s, d: s.db.dialect, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
+	if err := f.beforeHooks(ctx, pl); err != nil {
+		f.undo()
+		return err
+	}
 	err = s.inFlushTx(ctx, func(c conn) error {
 		f.c = c
 		return f.run(ctx, pl)
@@ -42,6 +65,101 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	s.finalize(pl, f)
+	return fireAfter(ctx, "after-flush", s.ev.afterFlush)
+}
+
+// cascadeTracked adds the untracked objects that the loaded relations of
+// tracked objects hold (the save cascade, applied again at flush so that a
+// Lazy set after Add is not lost).
+func (s *Session) cascadeTracked() error {
+	var withRel []*entry
+	for _, e := range s.im.byPtr {
+		if e.state != StateDeleted && len(e.model.Relations) > 0 {
+			withRel = append(withRel, e)
+		}
+	}
+	if len(withRel) == 0 {
+		return nil
+	}
+	sortEntries(withRel)
+	seen := map[unsafe.Pointer]bool{}
+	var undo addUndo
+	for _, e := range withRel {
+		p := e.ptr()
+		if p == nil {
+			continue
+		}
+		for _, r := range e.model.Relations {
+			objs, _ := relationObjects(r, p)
+			for _, o := range objs {
+				op := reflect.ValueOf(o).UnsafePointer()
+				// Only untracked objects: a tracked one (say, a child
+				// deleted while its parent still holds it) keeps its state.
+				if op == nil || s.im.lookupPtr(op) != nil {
+					continue
+				}
+				if err := s.add(r.Target, op, seen, &undo); err != nil {
+					undo.revert(&s.im)
+					return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// beforeHooks runs the Before model hooks of the planned rows (after
+// recording their values, so that a failed flush undoes what the hooks
+// changed) and recomputes the columns of updates, which hooks may change.
+func (f *flusher) beforeHooks(ctx context.Context, pl *plan) error {
+	for _, t := range pl.tables {
+		m := t.model
+		if m.Hooks&(schema.HookBeforeInsert|schema.HookBeforeUpdate|schema.HookBeforeDelete) == 0 {
+			continue
+		}
+		for _, layer := range t.inserts {
+			for _, r := range layer {
+				f.touch(r)
+				if err := modelHook(ctx, m, r.p, schema.HookBeforeInsert); err != nil {
+					return err
+				}
+			}
+		}
+		kept := t.updates[:0]
+		for _, r := range t.updates {
+			f.touch(r)
+			if err := modelHook(ctx, m, r.p, schema.HookBeforeUpdate); err != nil {
+				return err
+			}
+			if m.Hooks.Has(schema.HookBeforeUpdate) {
+				r.changed = changedFields(r.e, r.p)
+			}
+			if len(r.changed) > 0 {
+				kept = append(kept, r)
+			}
+		}
+		t.updates = kept
+		for _, layer := range t.deletes {
+			for _, r := range layer {
+				if err := modelHook(ctx, m, r.p, schema.HookBeforeDelete); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// afterHooks runs one After model hook on rows just written.
+func afterHooks(ctx context.Context, m *schema.Model, rows []*row, h schema.Hook) error {
+	if !m.Hooks.Has(h) {
+		return nil
+	}
+	for _, r := range rows {
+		if err := modelHook(ctx, m, r.p, h); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -51,9 +169,15 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 			if err := f.insert(ctx, t.model, layer); err != nil {
 				return err
 			}
+			if err := afterHooks(ctx, t.model, layer, schema.HookAfterInsert); err != nil {
+				return err
+			}
 		}
 		for _, r := range t.updates {
 			if err := f.update(ctx, t.model, r); err != nil {
+				return err
+			}
+			if err := afterHooks(ctx, t.model, []*row{r}, schema.HookAfterUpdate); err != nil {
 				return err
 			}
 		}
@@ -74,6 +198,9 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 			if err := f.delete(ctx, t.model, layer); err != nil {
 				return err
 			}
+			if err := afterHooks(ctx, t.model, layer, schema.HookAfterDelete); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -87,10 +214,7 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 			for _, r := range layer {
 				e := r.e
 				if tx != nil {
-					rec := tx.record(e)
-					rec.inserted = true
-					rec.generated = f.generated[e]
-					rec.prior = f.pre[e]
+					tx.record(e).inserted(f.generated[e], f.pre[e])
 				}
 				if id, ok, err := keyOf(e.model, r.p); err == nil && ok {
 					s.im.setID(e, id)
@@ -114,6 +238,9 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 	}
 	for _, pu := range pl.post {
 		e := pu.r.e
+		if tx != nil && e.state == StatePersistent {
+			tx.record(e)
+		}
 		e.snapshot = takeSnapshot(e.model, pu.r.p)
 	}
 	for _, t := range pl.tables {
@@ -121,8 +248,7 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 			for _, r := range layer {
 				e := r.e
 				if tx != nil {
-					rec := tx.record(e)
-					rec.deleted = true
+					tx.record(e).deleted()
 				}
 				s.im.drop(e)
 				e.state = StateDetached

@@ -538,7 +538,7 @@ func (q *Query[T]) Delete(ctx context.Context) (int64, error) {
 	}
 	for _, e := range victims {
 		if q.s.tx != nil {
-			q.s.tx.record(e).deleted = true
+			q.s.tx.record(e).deleted()
 		}
 		q.s.im.drop(e)
 		e.state = StateDetached

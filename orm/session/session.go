@@ -325,7 +325,7 @@ func (s *Session) Expunge(obj any) error {
 	if e := s.im.lookupPtr(p); e != nil {
 		s.im.drop(e)
 		if s.tx != nil {
-			delete(s.tx.journal, e)
+			s.tx.forget(e)
 		}
 	}
 	return nil
@@ -335,7 +335,7 @@ func (s *Session) Expunge(obj any) error {
 func (s *Session) ExpungeAll() {
 	s.im = newIdentityMap(s.cfg.WeakIdentityMap)
 	if s.tx != nil {
-		s.tx.journal = map[*entry]*journalRec{}
+		s.tx.reset()
 	}
 }
 

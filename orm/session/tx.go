@@ -13,25 +13,90 @@ import (
 )
 
 // txState is an open transaction and what the session must undo in memory
-// if it rolls back.
+// if it, or one of its savepoints, rolls back.
 type txState struct {
-	tx      *sql.Tx
-	journal map[*entry]*journalRec
-	spSeq   int
+	tx *sql.Tx
+	// levels[0] journals the transaction; each open savepoint (BeginNested)
+	// adds a level above it.
+	levels []*level
+	spSeq  int
 }
 
-// journalRec records how one object stood before the transaction first
-// flushed it.
+// level is the journal of a transaction or of one savepoint.
+type level struct {
+	journal map[*entry]*journalRec
+	name    string // quoted savepoint name; "" for the transaction
+	seq     uint64 // identity-map add counter when the level began
+}
+
+func newTxState(tx *sql.Tx) *txState {
+	return &txState{tx: tx, levels: []*level{{journal: map[*entry]*journalRec{}}}}
+}
+
+// journalRec records how one object stood when a level began, taken the
+// first time a flush in that level touched it.
 type journalRec struct {
-	inserted bool // inserted in this transaction
-	deleted  bool // deleted (and flushed) in this transaction
-	// before is the object's snapshot when the transaction began (nil for
-	// inserted objects); flushed is its snapshot after its last flush.
+	inserted bool // inserted in this level
+	deleted  bool // deleted (and flushed) in this level
+	// before is the object's snapshot when the level began (nil for
+	// inserted objects).
 	before unsafe.Pointer
 	// generated lists the columns the database filled on insert (key,
-	// defaults, version), with their values before the insert.
+	// defaults, version), with their values before the insert in prior.
 	generated []*schema.Field
 	prior     unsafe.Pointer
+}
+
+// recs are the journal records of one object across the open levels;
+// created marks those made by this call.
+type recs struct {
+	all     []*journalRec
+	created []*journalRec
+}
+
+// record returns the object's records in every open level, creating
+// those that are missing from its current snapshot (which, as the object
+// was not flushed in that level yet, is its state when the level began).
+func (t *txState) record(e *entry) recs {
+	var r recs
+	for _, l := range t.levels {
+		rec := l.journal[e]
+		if rec == nil {
+			rec = &journalRec{before: e.snapshot}
+			l.journal[e] = rec
+			r.created = append(r.created, rec)
+		}
+		r.all = append(r.all, rec)
+	}
+	return r
+}
+
+// inserted marks an object inserted in the levels that had no record of it.
+func (r recs) inserted(generated []*schema.Field, prior unsafe.Pointer) {
+	for _, rec := range r.created {
+		rec.inserted, rec.generated, rec.prior = true, generated, prior
+	}
+}
+
+// deleted marks an object deleted in every open level.
+func (r recs) deleted() {
+	for _, rec := range r.all {
+		rec.deleted = true
+	}
+}
+
+// forget drops an object from every journal (Expunge).
+func (t *txState) forget(e *entry) {
+	for _, l := range t.levels {
+		delete(l.journal, e)
+	}
+}
+
+// reset empties every journal (ExpungeAll).
+func (t *txState) reset() {
+	for _, l := range t.levels {
+		l.journal = map[*entry]*journalRec{}
+	}
 }
 
 // Begin opens a transaction explicitly, for a consistent read snapshot or
@@ -61,7 +126,7 @@ func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 	if err != nil {
 		return fmt.Errorf("orm: begin: %w", err)
 	}
-	s.tx = &txState{tx: tx, journal: map[*entry]*journalRec{}}
+	s.tx = newTxState(tx)
 	return nil
 }
 
@@ -81,37 +146,40 @@ func (s *Session) Commit(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	if err := fireBefore(ctx, "before-commit", s.ev.beforeCommit); err != nil {
+		return err
+	}
 	if err := s.Flush(ctx); err != nil {
 		return err
 	}
-	if s.tx == nil {
-		return nil
+	if s.tx != nil {
+		t := s.tx
+		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
+		if err != nil {
+			// The database rolled the transaction back.
+			s.undoTx()
+			return errors.Join(fmt.Errorf("orm: commit: %w", err), fireAfter(ctx, "after-rollback", s.ev.afterRollback))
+		}
+		s.tx = nil
 	}
-	t := s.tx
-	err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
-	if err != nil {
-		// The database rolled the transaction back.
-		s.undoTx()
-		return fmt.Errorf("orm: commit: %w", err)
-	}
-	s.tx = nil
 	if s.cfg.ExpireOnCommit {
 		s.ExpireAll()
 	}
-	return nil
+	return fireAfter(ctx, "after-commit", s.ev.afterCommit)
 }
 
 // Rollback rolls back the open transaction. Objects inserted in it become
 // transient again (untracked, generated keys reset), objects deleted in it
 // are tracked again, objects whose changes were flushed in it get back the
 // values and snapshot they had when it began (changes never flushed are
-// kept), and every persistent object is StateExpired. Without a transaction
-// Rollback does nothing.
+// kept), and every persistent object is Expired. Without a transaction
+// it sends nothing and only expires the persistent objects.
 func (s *Session) Rollback(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
 	if s.tx == nil {
+		s.ExpireAll()
 		return nil
 	}
 	t := s.tx
@@ -121,54 +189,20 @@ func (s *Session) Rollback(ctx context.Context) error {
 		err = nil
 	}
 	if err != nil {
-		return fmt.Errorf("orm: rollback: %w", err)
+		err = fmt.Errorf("orm: rollback: %w", err)
 	}
-	return nil
+	return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 }
 
-// undoTx applies the journal after the transaction ended without commit.
+// undoTx applies the transaction's journal after it ended without commit
+// and expires every persistent object.
 func (s *Session) undoTx() {
 	t := s.tx
 	s.tx = nil
 	if t == nil {
 		return
 	}
-	for e, rec := range t.journal {
-		p := e.ptr()
-		if p == nil {
-			continue
-		}
-		switch {
-		case rec.inserted:
-			for _, f := range rec.generated {
-				f.Copy(p, rec.prior)
-			}
-			s.im.drop(e)
-			e.state, e.snapshot, e.keyed = StateDetached, nil, false
-		default:
-			if rec.deleted {
-				// Track it again as it was.
-				s.im.byPtr[e.addr] = e
-				e.strong = p
-				if e.keyed {
-					if other := s.im.lookupID(e.id); other == nil {
-						s.im.byID[e.id] = e
-					}
-				}
-				e.state = StatePersistent
-			}
-			// Columns unchanged since the last flush go back to their
-			// value before the transaction; unflushed changes stay.
-			if e.snapshot != nil && rec.before != nil {
-				for _, f := range e.model.Fields {
-					if f.Equal(p, e.snapshot) {
-						f.Copy(p, rec.before)
-					}
-				}
-			}
-			e.snapshot = rec.before
-		}
-	}
+	s.undoJournal(t.levels[0].journal)
 	for _, e := range s.im.byPtr {
 		if e.state == StatePersistent {
 			e.expired, e.expiredCols = true, nil
@@ -176,15 +210,47 @@ func (s *Session) undoTx() {
 	}
 }
 
-// record notes an object's pre-transaction state the first time a flush
-// in the transaction touches it.
-func (t *txState) record(e *entry) *journalRec {
-	rec := t.journal[e]
-	if rec == nil {
-		rec = &journalRec{before: e.snapshot}
-		t.journal[e] = rec
+// undoJournal puts the objects of a journal back as they were when its
+// level began: inserted ones become transient (generated values reset),
+// deleted ones are tracked again, and columns unchanged since their last
+// flush get back their earlier values; unflushed changes stay. It returns
+// the objects that are tracked again or were restored.
+func (s *Session) undoJournal(journal map[*entry]*journalRec) []*entry {
+	var restored []*entry
+	for e, rec := range journal {
+		p := e.ptr()
+		if p == nil {
+			continue
+		}
+		if rec.inserted {
+			for _, f := range rec.generated {
+				f.Copy(p, rec.prior)
+			}
+			s.im.drop(e)
+			e.state, e.snapshot, e.keyed = StateDetached, nil, false
+			continue
+		}
+		if rec.deleted {
+			s.im.byPtr[e.addr] = e
+			e.strong = p
+			if e.keyed {
+				if other := s.im.lookupID(e.id); other == nil {
+					s.im.byID[e.id] = e
+				}
+			}
+			e.state = StatePersistent
+		}
+		if e.snapshot != nil && rec.before != nil {
+			for _, f := range e.model.Fields {
+				if f.Equal(p, e.snapshot) {
+					f.Copy(p, rec.before)
+				}
+			}
+		}
+		e.snapshot = rec.before
+		restored = append(restored, e)
 	}
-	return rec
+	return restored
 }
 
 // inFlushTx runs fn inside a transaction so that it is atomic: in the
