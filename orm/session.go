@@ -59,3 +59,6 @@ func GetByPK[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
 func GetWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk ...any) (*T, error) {
 	return session.GetWithOptions[T](ctx, s, opts, pk...)
 }
+
+// Savepoint is a nested transaction; see Session.BeginNested.
+type Savepoint = session.Savepoint
