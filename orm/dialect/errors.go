@@ -3,6 +3,7 @@ package dialect
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors for conditions reported by the database. Classify wraps a
@@ -36,12 +37,29 @@ type ConstraintError struct {
 	Err        error
 }
 
+// Error names the kind, constraint, table and column. It leaves out the
+// driver's message, which on some databases (MySQL's "Duplicate entry
+// 'x'") quotes the offending value: errors must not print bound values.
+// The driver's error stays reachable through errors.As.
 func (e *ConstraintError) Error() string {
 	msg := e.Kind.Error()
+	var parts []string
 	if e.Constraint != "" {
-		msg += fmt.Sprintf(" (constraint %q)", e.Constraint)
+		parts = append(parts, fmt.Sprintf("constraint %q", e.Constraint))
 	}
-	return msg + ": " + e.Err.Error()
+	if e.Table != "" {
+		parts = append(parts, fmt.Sprintf("table %q", e.Table))
+	}
+	if e.Column != "" {
+		parts = append(parts, fmt.Sprintf("column %q", e.Column))
+	}
+	if e.Code != "" {
+		parts = append(parts, "code "+e.Code)
+	}
+	if len(parts) > 0 {
+		msg += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return msg
 }
 
 // Unwrap returns both the sentinel kind and the driver error, so errors.Is and
