@@ -330,3 +330,10 @@ func zeroValueIsNull(t reflect.Type) (null bool) {
 	val, err := v.Value()
 	return err == nil && val == nil
 }
+
+// Layout reports the field's byte offset and size inside its struct, and
+// whether it is reachable without following a pointer (an embedded *T);
+// offset is meaningful only when direct is true.
+func (f *Field) Layout() (offset, size uintptr, direct bool) {
+	return f.offset, f.Type.Size(), f.direct
+}

@@ -58,6 +58,7 @@ func (s *Session) Flush(ctx context.Context) error {
 	}
 	err = s.inFlushTx(ctx, func(c conn) error {
 		f.c = c
+		defer f.close()
 		return f.run(ctx, pl)
 	}, f.undo)
 	if err != nil {
@@ -72,16 +73,15 @@ func (s *Session) Flush(ctx context.Context) error {
 // tracked objects hold (the save cascade, applied again at flush so that a
 // Lazy set after Add is not lost).
 func (s *Session) cascadeTracked() error {
+	if s.im.withRel == 0 {
+		return nil
+	}
 	var withRel []*entry
-	for _, e := range s.im.byPtr {
+	s.im.live(func(e *entry, _ unsafe.Pointer) {
 		if e.state != StateDeleted && len(e.model.Relations) > 0 {
 			withRel = append(withRel, e)
 		}
-	}
-	if len(withRel) == 0 {
-		return nil
-	}
-	sortEntries(withRel)
+	})
 	seen := map[unsafe.Pointer]bool{}
 	var undo addUndo
 	for _, e := range withRel {

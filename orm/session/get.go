@@ -32,7 +32,40 @@ type GetOptions struct {
 // if it is Expired); otherwise it is loaded and tracked. A row that does not
 // exist, or an object deleted in this session, is ErrNotFound.
 func Get[T any](ctx context.Context, s *Session, pk any) (*T, error) {
+	if p := s.hit(reflect.TypeFor[T](), pk); p != nil {
+		return (*T)(p), nil
+	}
 	return GetWithOptions[T](ctx, s, GetOptions{}, pk)
+}
+
+// hit is Get's fast path: a tracked, live, unexpired object for a
+// single-column key, found without allocating. Anything else (misses,
+// wrong key types, expired or deleted objects) takes the full path, which
+// reports errors.
+func (s *Session) hit(t reflect.Type, pk any) unsafe.Pointer {
+	if s == nil || s.closed {
+		return nil
+	}
+	m := s.lastModel
+	if m == nil || m.Type != t {
+		var ok bool
+		if m, ok = s.db.registry.Lookup(t); !ok || m.Type != t {
+			return nil
+		}
+		s.lastModel = m
+	}
+	if len(m.PrimaryKey) != 1 {
+		return nil
+	}
+	k, err := normKey(pk)
+	if err != nil {
+		return nil
+	}
+	e := s.im.byID[identity{m, k}]
+	if e == nil || e.state == StateDeleted || e.expired {
+		return nil
+	}
+	return e.ptr()
 }
 
 // GetByPK is Get for composite primary keys: one value per key column, in
@@ -187,7 +220,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 			}
 		}
 	}
-	q := s.db.sql.get(sqlKey{m, 's', lock, 1}, func() string { return selectByKeySQL(s.db.dialect, m, lock) })
+	q := s.db.sql.get(sqlKey{model: m, kind: 's', sig: lock, n: 1}, func() string { return selectByKeySQL(s.db.dialect, m, lock) })
 	args := make([]any, len(m.PrimaryKey))
 	for i, f := range m.PrimaryKey {
 		args[i], _ = f.Value(probe)
@@ -305,7 +338,7 @@ func (s *Session) reload(ctx context.Context, e *entry) error {
 	for i, f := range m.PrimaryKey {
 		args[i], _ = f.Value(src)
 	}
-	q := s.db.sql.get(sqlKey{m, 's', "", 1}, func() string { return selectByKeySQL(s.db.dialect, m, "") })
+	q := s.db.sql.get(sqlKey{model: m, kind: 's', sig: "", n: 1}, func() string { return selectByKeySQL(s.db.dialect, m, "") })
 	c, inTx := s.conn()
 	sc := newRowScanner(m)
 	var fresh unsafe.Pointer

@@ -15,57 +15,78 @@ import (
 )
 
 // identity is the identity-map key: a model and its normalised primary-key
-// tuple. Single keys are stored as their normalised value; composite keys as
-// an unambiguous, length-prefixed encoding of the normalised values (not a
-// hash: two different tuples never share an identity).
+// tuple. Integer keys live in n, string keys in s; other single keys and
+// composite keys are an unambiguous, length-prefixed encoding of the
+// normalised values in s (not a hash: two different tuples never share an
+// identity). A typed struct, not an interface, so that lookups do not
+// allocate.
 type identity struct {
 	model *schema.Model
-	key   any
+	key   idKey
 }
 
-func (id identity) String() string { return fmt.Sprint(id.key) }
+// idKey is a normalised key value.
+type idKey struct {
+	kind uint8 // 1 int64, 2 string, 3 encoded
+	n    int64
+	s    string
+}
+
+func (id identity) String() string { return id.key.String() }
+
+func (k idKey) String() string {
+	switch k.kind {
+	case 1:
+		return strconv.FormatInt(k.n, 10)
+	case 2:
+		return strconv.Quote(k.s)
+	}
+	return k.s
+}
 
 // normKey normalises one key value so that equal keys of different Go
-// integer types (int, int32, int64) compare equal.
-func normKey(v any) (any, error) {
+// integer types (int, int32, int64, named types) compare equal.
+func normKey(v any) (idKey, error) {
 	switch x := v.(type) {
 	case nil:
-		return nil, fmt.Errorf("NULL primary key")
+		return idKey{}, fmt.Errorf("NULL primary key")
 	case int64:
-		return x, nil
+		return idKey{kind: 1, n: x}, nil
+	case int:
+		return idKey{kind: 1, n: int64(x)}, nil
 	case string:
-		return x, nil
+		return idKey{kind: 2, s: x}, nil
 	case []byte:
-		return "b:" + string(x), nil
+		return idKey{kind: 3, s: "b:" + string(x)}, nil
 	case time.Time:
-		return x.UTC().Format(time.RFC3339Nano), nil
+		return idKey{kind: 3, s: "t:" + x.UTC().Format(time.RFC3339Nano)}, nil
 	case bool:
-		return x, nil
+		return idKey{kind: 3, s: "B:" + strconv.FormatBool(x)}, nil
 	case driver.Valuer:
 		dv, err := x.Value()
 		if err != nil {
-			return nil, err
+			return idKey{}, err
 		}
 		return normKey(dv)
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return rv.Int(), nil
+		return idKey{kind: 1, n: rv.Int()}, nil
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		u := rv.Uint()
 		if u <= math.MaxInt64 {
-			return int64(u), nil
+			return idKey{kind: 1, n: int64(u)}, nil
 		}
-		return u, nil
+		return idKey{kind: 3, s: "u:" + strconv.FormatUint(u, 10)}, nil
 	case reflect.Float32, reflect.Float64:
-		return rv.Float(), nil
+		return idKey{kind: 3, s: "f:" + strconv.FormatFloat(rv.Float(), 'g', -1, 64)}, nil
 	case reflect.String:
-		return rv.String(), nil
+		return idKey{kind: 2, s: rv.String()}, nil
 	case reflect.Bool:
-		return rv.Bool(), nil
+		return idKey{kind: 3, s: "B:" + strconv.FormatBool(rv.Bool())}, nil
 	}
-	return nil, fmt.Errorf("unsupported key type %T", v)
+	return idKey{}, fmt.Errorf("unsupported key type %T", v)
 }
 
 // keyOf reads the primary key of the struct at p. ok is false when any key
@@ -115,12 +136,12 @@ func keyOfMode(m *schema.Model, p unsafe.Pointer, row bool) (identity, bool, err
 		if err != nil {
 			return identity{}, false, fmt.Errorf("%s.%s: %w", m.Name, f.Path, err)
 		}
-		s := fmt.Sprintf("%T:%v", k, k)
+		s := strconv.Itoa(int(k.kind)) + ":" + k.String()
 		b.WriteString(strconv.Itoa(len(s)))
 		b.WriteByte(':')
 		b.WriteString(s)
 	}
-	return identity{m, b.String()}, true, nil
+	return identity{m, idKey{kind: 3, s: b.String()}}, true, nil
 }
 
 // entry is one tracked object.
@@ -144,6 +165,10 @@ type entry struct {
 	expired     bool
 	expiredCols map[string]bool
 	seq         uint64 // add order
+	// tracked is true while the entry is in the map; inList while it sits
+	// in identityMap.list (which compaction catches up with lazily).
+	tracked, inList bool
+	lay             *layout // the model's memory layout, for fast comparison
 }
 
 // ptr returns the object's address, or nil when a weakly held object has
@@ -171,8 +196,15 @@ func (e *entry) obj() any {
 type identityMap struct {
 	byID  map[identity]*entry
 	byPtr map[uintptr]*entry
-	seq   uint64
-	weak  bool
+	// list holds the entries in add order for fast sequential scans; it
+	// may still hold dropped entries (tracked false) until compaction.
+	list []*entry
+	dead int // dropped entries still in list
+	// withRel counts tracked entries whose model has relations, so that
+	// flushes skip the save-cascade scan when there are none.
+	withRel int
+	seq     uint64
+	weak    bool
 }
 
 func newIdentityMap(weakClean bool) identityMap {
@@ -207,9 +239,72 @@ func (im *identityMap) lookupID(id identity) *entry {
 
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
-	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq}
+	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: layoutOf(m)}
 	im.byPtr[e.addr] = e
+	im.attach(e)
 	return e
+}
+
+// attach marks e tracked and lists it.
+func (im *identityMap) attach(e *entry) {
+	if e.tracked {
+		return
+	}
+	e.tracked = true
+	if len(e.model.Relations) > 0 {
+		im.withRel++
+	}
+	if e.inList {
+		im.dead--
+		return
+	}
+	e.inList = true
+	im.list = append(im.list, e)
+}
+
+// retrack puts a dropped entry back (a rolled-back delete).
+func (im *identityMap) retrack(e *entry) {
+	im.byPtr[e.addr] = e
+	if e.keyed {
+		if other := im.lookupID(e.id); other == nil {
+			im.byID[e.id] = e
+		}
+	}
+	im.attach(e)
+}
+
+// live calls fn for every tracked, live entry in list order (add order,
+// except for re-tracked entries), dropping collected ones.
+func (im *identityMap) live(fn func(e *entry, p unsafe.Pointer)) {
+	for _, e := range im.list {
+		if !e.tracked {
+			continue
+		}
+		p := e.ptr()
+		if p == nil {
+			im.drop(e)
+			continue
+		}
+		fn(e, p)
+	}
+	im.compact()
+}
+
+// compact removes dropped entries from list once they are many.
+func (im *identityMap) compact() {
+	if im.dead < 1024 || im.dead < len(im.list)/2 {
+		return
+	}
+	out := im.list[:0]
+	for _, e := range im.list {
+		if e.tracked {
+			out = append(out, e)
+		} else {
+			e.inList = false
+		}
+	}
+	clear(im.list[len(out):])
+	im.list, im.dead = out, 0
 }
 
 // setID (re)keys an entry.
@@ -222,6 +317,13 @@ func (im *identityMap) setID(e *entry, id identity) {
 }
 
 func (im *identityMap) drop(e *entry) {
+	if e.tracked {
+		e.tracked = false
+		im.dead++
+		if len(e.model.Relations) > 0 {
+			im.withRel--
+		}
+	}
 	if im.byPtr[e.addr] == e {
 		delete(im.byPtr, e.addr)
 	}
@@ -248,13 +350,7 @@ func (im *identityMap) settle(e *entry, clean bool) {
 // entries returns live entries in add order.
 func (im *identityMap) entries() []*entry {
 	out := make([]*entry, 0, len(im.byPtr))
-	for _, e := range im.byPtr {
-		if e.ptr() == nil {
-			im.drop(e)
-			continue
-		}
-		out = append(out, e)
-	}
+	im.live(func(e *entry, _ unsafe.Pointer) { out = append(out, e) })
 	sortEntries(out)
 	return out
 }

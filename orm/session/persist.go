@@ -20,6 +20,55 @@ type flusher struct {
 	pre map[*entry]unsafe.Pointer // copies of objects the flush changes, taken before it changes them
 	// generated lists, per inserted entry, the columns the database filled.
 	generated map[*entry][]*schema.Field
+	// uses counts executions per statement text; a text run a second time
+	// is prepared on the transaction and reused for the rest of the flush
+	// (one parse for a thousand UPDATEs, where drivers would otherwise
+	// prepare every time).
+	uses  map[string]int
+	stmts map[string]*sql.Stmt
+}
+
+// stmtConn runs a prepared statement through the conn interface, so that
+// it still passes through the query hooks and error classification.
+type stmtConn struct{ st *sql.Stmt }
+
+func (c stmtConn) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return c.st.ExecContext(ctx, args...)
+}
+
+func (c stmtConn) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return c.st.QueryContext(ctx, args...)
+}
+
+// exec runs a data statement of the flush, prepared once it repeats.
+func (f *flusher) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if f.uses == nil {
+		f.uses, f.stmts = map[string]int{}, map[string]*sql.Stmt{}
+	}
+	f.uses[q]++
+	st := f.stmts[q]
+	if st == nil && f.uses[q] == 2 {
+		if p, ok := f.c.(interface {
+			PrepareContext(context.Context, string) (*sql.Stmt, error)
+		}); ok {
+			if prepared, err := p.PrepareContext(ctx, q); err == nil {
+				st = prepared
+				f.stmts[q] = st
+			}
+		}
+	}
+	if st != nil {
+		return f.s.db.exec(ctx, stmtConn{st}, true, q, args...)
+	}
+	return f.s.db.exec(ctx, f.c, true, q, args...)
+}
+
+// close releases the statements the flush prepared.
+func (f *flusher) close() {
+	for _, st := range f.stmts {
+		_ = st.Close()
+	}
+	f.stmts = nil
 }
 
 // touch records an object's pre-flush values before the flush writes into it.
@@ -147,7 +196,7 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 
 func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGroup, rows []*row) error {
 	returning := f.d.Features().Has(dialect.InsertReturning) && len(g.generate) > 0
-	q := f.s.db.sql.get(sqlKey{m, 'i', sigOf(g.write, m) + "|" + sigOf(g.generate, m) + fmt.Sprint(returning), len(rows)}, func() string {
+	q := f.s.db.sql.get(sqlKey{model: m, kind: 'i', sig: sigOf(g.write, m) + "|" + sigOf(g.generate, m) + fmt.Sprint(returning), n: len(rows)}, func() string {
 		w := &sqlWriter{d: f.d}
 		w.raw("INSERT INTO ")
 		w.ident(m.Table)
@@ -220,7 +269,7 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 			}
 		}
 	default:
-		res, err := f.s.db.exec(ctx, f.c, true, q, args...)
+		res, err := f.exec(ctx, q, args...)
 		if err != nil {
 			return fail(err)
 		}
@@ -393,30 +442,35 @@ func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
 			set = append(append([]*schema.Field(nil), set...), ver)
 		}
 	}
-	w := &sqlWriter{d: f.d}
-	w.raw("UPDATE ")
-	w.ident(m.Table)
-	w.raw(" SET ")
-	args := make([]any, 0, len(set)+len(m.PrimaryKey)+1)
-	for i, fl := range set {
-		if i > 0 {
-			w.raw(", ")
+	q := f.s.db.sql.get(sqlKey{model: m, kind: 'u', mask: colMask(m, set), sig: wideSig(m, set)}, func() string {
+		w := &sqlWriter{d: f.d}
+		w.raw("UPDATE ")
+		w.ident(m.Table)
+		w.raw(" SET ")
+		for i, fl := range set {
+			if i > 0 {
+				w.raw(", ")
+			}
+			w.ident(fl.Column)
+			w.raw(" = ")
+			w.param()
 		}
-		w.ident(fl.Column)
-		w.raw(" = ")
-		w.param()
+		w.raw(" WHERE ")
+		where := m.PrimaryKey
+		if ver != nil {
+			where = append(append([]*schema.Field(nil), m.PrimaryKey...), ver)
+		}
+		w.keyEquals(where)
+		return w.b.String()
+	})
+	args := make([]any, 0, len(set)+len(m.PrimaryKey)+1)
+	for _, fl := range set {
 		v, err := fl.Value(r.p)
 		if err != nil {
 			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
 		}
 		args = append(args, v)
 	}
-	w.raw(" WHERE ")
-	where := m.PrimaryKey
-	if ver != nil {
-		where = append(append([]*schema.Field(nil), m.PrimaryKey...), ver)
-	}
-	w.keyEquals(where)
 	for _, k := range m.PrimaryKey {
 		v, _ := k.Value(keySrc)
 		args = append(args, v)
@@ -424,7 +478,7 @@ func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
 	if ver != nil {
 		args = append(args, oldVersion)
 	}
-	res, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...)
+	res, err := f.exec(ctx, q, args...)
 	if err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
 	}
@@ -475,7 +529,7 @@ func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
 		v, _ := k.Value(r.p)
 		args = append(args, v)
 	}
-	if _, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...); err != nil {
+	if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, r.p), Err: err}
 	}
 	return nil
@@ -507,7 +561,7 @@ func (f *flusher) unlink(ctx context.Context, pu postUpdate) error {
 		v, _ := k.Value(src)
 		args = append(args, v)
 	}
-	if _, err := f.s.db.exec(ctx, f.c, true, w.b.String(), args...); err != nil {
+	if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, src), Err: err}
 	}
 	return nil
@@ -522,7 +576,7 @@ func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) erro
 	per := max(1, min(1000, f.d.MaxBindParams()/len(keys)))
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(len(rows), start+per)]
-		q := f.s.db.sql.get(sqlKey{m, 'd', "", len(chunk)}, func() string {
+		q := f.s.db.sql.get(sqlKey{model: m, kind: 'd', sig: "", n: len(chunk)}, func() string {
 			w := &sqlWriter{d: f.d}
 			w.raw("DELETE FROM ")
 			w.ident(m.Table)
@@ -544,7 +598,7 @@ func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) erro
 				args = append(args, v)
 			}
 		}
-		res, err := f.s.db.exec(ctx, f.c, true, q, args...)
+		res, err := f.exec(ctx, q, args...)
 		key := ""
 		if len(chunk) == 1 {
 			key = keyString(m, chunk[0].p)

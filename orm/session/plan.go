@@ -85,9 +85,9 @@ func (s *Session) buildPlan() (*plan, error) {
 		return t
 	}
 	var inserts, deletes, updates []*row
-	entries := s.im.entries()
-	for _, e := range entries {
-		p := e.ptr()
+	// One sequential pass over the tracked entries; only the rows with
+	// work are sorted into add order below.
+	s.im.live(func(e *entry, p unsafe.Pointer) {
 		switch e.state {
 		case StateNew:
 			inserts = append(inserts, &row{e: e, p: p})
@@ -98,9 +98,19 @@ func (s *Session) buildPlan() (*plan, error) {
 				updates = append(updates, &row{e: e, p: p, changed: ch})
 			}
 		}
-	}
+	})
 	if len(inserts) == 0 && len(deletes) == 0 && len(updates) == 0 {
 		return &plan{}, nil
+	}
+	bySeq := func(rs []*row) {
+		sort.Slice(rs, func(i, j int) bool { return rs[i].e.seq < rs[j].e.seq })
+	}
+	bySeq(inserts)
+	bySeq(deletes)
+	bySeq(updates)
+	var entries []*entry
+	if len(inserts) > 0 {
+		entries = s.im.entries()
 	}
 	// Persistent objects related to new ones take their generated keys:
 	// they are updated even when nothing else changed.

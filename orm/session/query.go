@@ -571,7 +571,7 @@ type binding struct {
 }
 
 func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding, error) {
-	key := sqlKey{m, 'r', strings.Join(cols, "\x00") + fmt.Sprint(ignore), 0}
+	key := sqlKey{model: m, kind: 'r', sig: strings.Join(cols, "\x00") + fmt.Sprint(ignore), n: 0}
 	if v, ok := db.bindings.Load(key); ok {
 		return v.(*binding), nil
 	}

@@ -62,6 +62,8 @@ type Session struct {
 	ev     events
 	// noAutoFlush > 0 suspends AutoFlush (NoAutoFlush scopes).
 	noAutoFlush int
+	// lastModel caches the model of the last Get hit's type.
+	lastModel *schema.Model
 }
 
 // NewSession returns a session on db with DefaultConfig.
@@ -425,17 +427,11 @@ func (s *Session) TrackedCount() int {
 
 func (s *Session) count(pred func(*entry, unsafe.Pointer) bool) int {
 	n := 0
-	for addr, e := range s.im.byPtr {
-		p := e.ptr()
-		if p == nil {
-			s.im.drop(e)
-			continue
-		}
-		_ = addr
+	s.im.live(func(e *entry, p unsafe.Pointer) {
 		if pred(e, p) {
 			n++
 		}
-	}
+	})
 	return n
 }
 

@@ -17,6 +17,29 @@ type sqlKey struct {
 	kind  byte   // 'i' insert, 'u' update, 'd' delete, 's' select by key
 	sig   string // column-set signature
 	n     int    // rows
+	mask  uint64 // column set as a bit mask (models of up to 64 columns)
+}
+
+// colMask is the bit mask of fs among the columns of m, for models of up
+// to 64 columns (0 otherwise: then wideSig identifies the set).
+func colMask(m *schema.Model, fs []*schema.Field) uint64 {
+	if len(m.Fields) > 64 {
+		return 0
+	}
+	idx := layoutOf(m).index
+	var mask uint64
+	for _, f := range fs {
+		mask |= 1 << idx[f]
+	}
+	return mask
+}
+
+// wideSig is the column-set signature of models with more than 64 columns.
+func wideSig(m *schema.Model, fs []*schema.Field) string {
+	if len(m.Fields) <= 64 {
+		return ""
+	}
+	return sigOf(fs, m)
 }
 
 func (c *sqlCache) get(k sqlKey, build func() string) string {

@@ -231,13 +231,8 @@ func (s *Session) undoJournal(journal map[*entry]*journalRec) []*entry {
 			continue
 		}
 		if rec.deleted {
-			s.im.byPtr[e.addr] = e
 			e.strong = p
-			if e.keyed {
-				if other := s.im.lookupID(e.id); other == nil {
-					s.im.byID[e.id] = e
-				}
-			}
+			s.im.retrack(e)
 			e.state = StatePersistent
 		}
 		if e.snapshot != nil && rec.before != nil {
