@@ -31,6 +31,7 @@ type DB struct {
 	owned    bool // Close closes the pool
 	sql      *sqlCache
 	bindings sync.Map     // sqlKey -> *binding of Raw result columns
+	scanners sync.Map     // *schema.Model -> *sync.Pool of *rowScanner
 	incStep  atomic.Int64 // MySQL auto_increment_increment, 0 until read
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -228,7 +229,8 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	var out unsafe.Pointer
 	var loadErr error
 	c, inTx := s.conn()
-	sc := newRowScanner(m)
+	sc := s.db.getScanner(m)
+	defer s.db.putScanner(sc)
 	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
 		p, err := sc.scan(rows)
 		if err != nil {
@@ -255,6 +257,22 @@ type rowScanner struct {
 	m        *schema.Model
 	scanners []*schema.ColumnScanner
 	dest     []any
+}
+
+// getScanner takes a row scanner for m from the DB's pool; putScanner
+// returns it. Scanners hold no row data between queries.
+func (db *DB) getScanner(m *schema.Model) *rowScanner {
+	v, ok := db.scanners.Load(m)
+	if !ok {
+		v, _ = db.scanners.LoadOrStore(m, &sync.Pool{New: func() any { return newRowScanner(m) }})
+	}
+	return v.(*sync.Pool).Get().(*rowScanner)
+}
+
+func (db *DB) putScanner(rs *rowScanner) {
+	if v, ok := db.scanners.Load(rs.m); ok {
+		v.(*sync.Pool).Put(rs)
+	}
 }
 
 func newRowScanner(m *schema.Model) *rowScanner {
@@ -340,7 +358,8 @@ func (s *Session) reload(ctx context.Context, e *entry) error {
 	}
 	q := s.db.sql.get(sqlKey{model: m, kind: 's', sig: "", n: 1}, func() string { return selectByKeySQL(s.db.dialect, m, "") })
 	c, inTx := s.conn()
-	sc := newRowScanner(m)
+	sc := s.db.getScanner(m)
+	defer s.db.putScanner(sc)
 	var fresh unsafe.Pointer
 	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
 		var err error

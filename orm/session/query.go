@@ -217,7 +217,8 @@ func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each fun
 		return err
 	}
 	m := q.sel.Model
-	sc := newRowScanner(m)
+	sc := q.db.getScanner(m)
+	defer q.db.putScanner(sc)
 	_, err = q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
 		p, err := sc.scan(rows)
 		if err != nil {

@@ -12,7 +12,14 @@ import (
 // takeSnapshot deep-copies the columns of the struct at p into a new
 // struct of the same type. Relation fields are not copied.
 func takeSnapshot(m *schema.Model, p unsafe.Pointer) unsafe.Pointer {
-	s := reflect.New(m.Type).UnsafePointer()
+	v := reflect.New(m.Type)
+	s := v.UnsafePointer()
+	if layoutOf(m).shallow {
+		// Every column is a value without shared mutable memory: one typed
+		// copy of the struct is a deep copy of its columns.
+		v.Elem().Set(reflect.NewAt(m.Type, p).Elem())
+		return s
+	}
 	for _, f := range m.Fields {
 		f.Copy(s, p)
 	}
@@ -28,6 +35,10 @@ type layout struct {
 	direct   []bool // per field: reachable without a pointer
 	off, sz  []uintptr
 	index    map[*schema.Field]int // position of each column in Model.Fields
+	// shallow: every column is directly reachable and holds no memory it
+	// shares with copies (no pointers, byte slices, JSON or custom
+	// Valuers), so a struct copy snapshots it.
+	shallow bool
 }
 
 type span struct{ off, size uintptr }
@@ -41,13 +52,19 @@ func layoutOf(m *schema.Model) *layout {
 		return v.(*layout)
 	}
 	l := &layout{direct: make([]bool, len(m.Fields)), off: make([]uintptr, len(m.Fields)), sz: make([]uintptr, len(m.Fields)),
-		index: make(map[*schema.Field]int, len(m.Fields))}
+		index: make(map[*schema.Field]int, len(m.Fields)), shallow: true}
 	for i, f := range m.Fields {
 		l.index[f] = i
+		switch {
+		case f.Pointer, f.JSON, f.Kind == schema.KindBytes, f.Kind == schema.KindCustom:
+			l.shallow = false
+		case f.Valuer && f.Type.PkgPath() != "database/sql":
+			l.shallow = false // a custom Valuer may hold slices or maps
+		}
 		off, size, direct := f.Layout()
 		l.direct[i], l.off[i], l.sz[i] = direct, off, size
 		if !direct {
-			l.indirect = true
+			l.indirect, l.shallow = true, false
 			continue
 		}
 		if n := len(l.spans); n > 0 && l.spans[n-1].off+l.spans[n-1].size == off {
