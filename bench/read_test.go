@@ -114,4 +114,3 @@ func BenchmarkReadSlice(b *testing.B) {
 		})
 	})
 }
-
