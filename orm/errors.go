@@ -42,3 +42,7 @@ var (
 	ErrInvalidArgument  = session.ErrInvalidArgument
 	ErrSessionClosed    = session.ErrSessionClosed
 )
+
+// ErrNoTransaction reports an operation that needs an open transaction,
+// such as ending a savepoint whose transaction is gone.
+var ErrNoTransaction = session.ErrNoTransaction

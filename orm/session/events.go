@@ -39,8 +39,26 @@ func (s *Session) OnAfterCommit(fn EventFunc) { s.ev.afterCommit = append(s.ev.a
 // (by Rollback, Close, or a failed COMMIT).
 func (s *Session) OnAfterRollback(fn EventFunc) { s.ev.afterRollback = append(s.ev.afterRollback, fn) }
 
+// firing marks the context given to Before handlers, so that a handler
+// calling back into the operation that fires it (Flush from a
+// before-flush handler, Commit from a before-commit handler) is an error
+// instead of an endless recursion. It names the session's handler list by
+// its first element, so that other sessions are not affected.
+type firing struct {
+	name  string
+	first *EventFunc
+}
+
 // fireBefore runs handlers in order and stops at the first error.
 func fireBefore(ctx context.Context, name string, fns []EventFunc) error {
+	if len(fns) == 0 {
+		return nil
+	}
+	key := firing{name, &fns[0]}
+	if ctx.Value(key) != nil {
+		return fmt.Errorf("orm: %s: called from one of its own handlers", name)
+	}
+	ctx = context.WithValue(ctx, key, true)
 	for i, fn := range fns {
 		if err := fn(ctx); err != nil {
 			return fmt.Errorf("orm: %s handler %d: %w", name, i, err)

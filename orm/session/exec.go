@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"errors"
 	"database/sql"
 	"time"
 )
@@ -74,6 +75,11 @@ func (db *DB) query(ctx context.Context, c conn, inTx bool, query string, args [
 		return rows.Close()
 	}()
 	err = db.dialect.ClassifyError(err)
+	if errors.Is(err, errStop) {
+		// The consumer of Iter stopped early: not a failed statement.
+		db.after(hctx, e, n, nil)
+		return n, err
+	}
 	db.after(hctx, e, n, err)
 	return n, err
 }

@@ -198,17 +198,15 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 			case e.state == StateDeleted:
 				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
 			case e.expired:
-				if err := s.reload(ctx, e); err != nil {
+				if err := s.reloadExpired(ctx, e); err != nil {
 					return nil, err
 				}
 			}
 			return e.ptr(), nil
 		}
 	}
-	if s.cfg.AutoFlush {
-		if err := s.Flush(ctx); err != nil {
-			return nil, err
-		}
+	if err := s.autoFlush(ctx); err != nil {
+		return nil, err
 	}
 	lock := ""
 	if opts.ForUpdate {
@@ -247,6 +245,9 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	}
 	if loadErr != nil {
 		return nil, loadErr
+	}
+	if err := modelHook(ctx, m, out, schema.HookAfterLoad); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -344,36 +345,3 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 	e.expired, e.expiredCols = false, nil
 }
 
-// reload refreshes an expired object from its row; a vanished row expunges
-// it and reports ErrNotFound.
-func (s *Session) reload(ctx context.Context, e *entry) error {
-	m := e.model
-	src := e.snapshot
-	if src == nil {
-		src = e.ptr()
-	}
-	args := make([]any, len(m.PrimaryKey))
-	for i, f := range m.PrimaryKey {
-		args[i], _ = f.Value(src)
-	}
-	q := s.db.sql.get(sqlKey{model: m, kind: 's', sig: "", n: 1}, func() string { return selectByKeySQL(s.db.dialect, m, "") })
-	c, inTx := s.conn()
-	sc := s.db.getScanner(m)
-	defer s.db.putScanner(sc)
-	var fresh unsafe.Pointer
-	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
-		var err error
-		fresh, err = sc.scan(rows)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("orm: reload %s %v: %w", m.Name, e.id, err)
-	}
-	if n == 0 {
-		s.im.drop(e)
-		e.state = StateDetached
-		return fmt.Errorf("%w: %s %v no longer exists", ErrNotFound, m.Name, e.id)
-	}
-	s.apply(e, fresh)
-	return nil
-}

@@ -24,15 +24,16 @@ func (s *Session) IsExpired(obj any) bool {
 	return e != nil && e.state == StatePersistent && e.expired
 }
 
-// ExpiredAttributes returns the expired column names of obj: all its
-// columns when it is wholly expired, none when it is not expired.
+// ExpiredAttributes returns the expired column names of obj, in field
+// order: all its columns when it is wholly expired, none when it is not
+// expired or not persistent (as IsExpired reports).
 func (s *Session) ExpiredAttributes(obj any) []string {
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return nil
 	}
 	e := s.im.lookupPtr(p)
-	if e == nil || !e.expired {
+	if e == nil || e.state != StatePersistent || !e.expired {
 		return nil
 	}
 	var out []string
@@ -129,6 +130,9 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 	}
 	if n == 0 {
 		s.im.drop(e)
+		if s.tx != nil {
+			s.tx.forget(e)
+		}
 		e.state = StateDetached
 		return fmt.Errorf("%w: %s %v no longer exists", ErrNotFound, m.Name, e.id)
 	}

@@ -31,6 +31,9 @@ type Query[T any] struct {
 	s   *Session
 	sel *query.Select
 	err error
+	// skipped counts the rows of objects deleted in the session that runs
+	// of this query left out (First and OneOrNone read further past them).
+	skipped int64
 }
 
 // Select starts a query for model T on a *Session or a *DB.
@@ -226,6 +229,9 @@ func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each fun
 		}
 		out, ok, err := q.resolve(ctx, m, p)
 		if err != nil || !ok {
+			if err == nil {
+				q.skipped++
+			}
 			return err
 		}
 		return each((*T)(out))
@@ -290,18 +296,33 @@ func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
 
 // First returns the first matching object (LIMIT 1), or ErrNotFound.
 func (q *Query[T]) First(ctx context.Context) (*T, error) {
-	c := q.Clone()
-	if c.sel != nil {
-		c.sel.Limit(1)
-	}
-	rows, err := c.All(ctx)
+	rows, err := q.limited(ctx, 1)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
-		return nil, fmt.Errorf("%w: no %s matches", ErrNotFound, c.modelName())
+		return nil, fmt.Errorf("%w: no %s matches", ErrNotFound, q.modelName())
 	}
 	return rows[0], nil
+}
+
+// limited returns up to n live objects with LIMIT n. Rows of objects
+// deleted in the session are skipped, so while some were skipped and the
+// database had more rows, it asks again for as many more.
+func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
+	c := q.Clone()
+	limit := n
+	for {
+		if c.sel != nil {
+			c.sel.Limit(limit)
+		}
+		c.skipped = 0
+		rows, err := c.All(ctx)
+		if err != nil || int64(len(rows)) >= n || c.skipped == 0 || int64(len(rows))+c.skipped < limit {
+			return rows, err
+		}
+		limit += c.skipped
+	}
 }
 
 // One returns the only matching object: ErrNotFound when there is none,
@@ -320,11 +341,7 @@ func (q *Query[T]) One(ctx context.Context) (*T, error) {
 // OneOrNone returns the only matching object, nil when there is none, and
 // ErrMultipleRows when there are several.
 func (q *Query[T]) OneOrNone(ctx context.Context) (*T, error) {
-	c := q.Clone()
-	if c.sel != nil {
-		c.sel.Limit(2)
-	}
-	rows, err := c.All(ctx)
+	rows, err := q.limited(ctx, 2)
 	if err != nil {
 		return nil, err
 	}
@@ -464,6 +481,14 @@ func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error
 		}
 		for _, e := range q.s.im.byPtr {
 			if e.model == q.sel.Model && e.state == StatePersistent {
+				if q.s.tx != nil && e.snapshot != nil {
+					// Journal it, so that a rollback of a savepoint
+					// the UPDATE ran in expires it again; the entry
+					// gets its own copy of the journaled snapshot,
+					// which reloads change in place.
+					q.s.tx.record(e)
+					e.snapshot = takeSnapshot(e.model, e.snapshot)
+				}
 				q.s.expire(e, cols)
 			}
 		}

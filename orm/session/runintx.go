@@ -54,8 +54,10 @@ func OnRetry(fn func(attempt int, err error)) TxOption {
 // serialization failure, deadlock, lock timeout, SQLite busy) it rolls back
 // and runs fn again in a new session, after a jittered exponential backoff,
 // up to the retry limit. Any other error rolls back and is returned; a panic
-// in fn rolls back and is re-panicked. fn must therefore be safe to run more
-// than once and must not keep the session or its objects.
+// in fn rolls back and is re-panicked. An error after a COMMIT went through
+// (an after-commit handler's, or fn's after committing itself) is returned
+// without retry. fn must be safe to run more than once and must not keep
+// the session or its objects.
 func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxOption) error {
 	if db == nil || fn == nil {
 		return invalid("RunInTx needs a DB and a function")
@@ -66,11 +68,14 @@ func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxO
 	}
 	delay := c.base
 	for attempt := 0; ; attempt++ {
-		err := runOnce(ctx, db, fn, &c)
+		committed, err := runOnce(ctx, db, fn, &c)
 		if err == nil {
 			return nil
 		}
-		if !dialect.IsRetryable(err) || attempt >= c.maxRetries {
+		// An error after a COMMIT went through (an after-commit handler's,
+		// or fn's after committing itself) is never retried: that would
+		// apply the committed work twice.
+		if committed || !dialect.IsRetryable(err) || attempt >= c.maxRetries {
 			if attempt > 0 {
 				return fmt.Errorf("orm: RunInTx: after %d attempt(s): %w", attempt+1, err)
 			}
@@ -89,8 +94,13 @@ func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxO
 	}
 }
 
-func runOnce(ctx context.Context, db *DB, fn func(s *Session) error, c *txRunConfig) (err error) {
+// runOnce runs one attempt; committed reports that a COMMIT of the
+// session succeeded (even if an after-commit handler then failed, or fn
+// committed itself and failed afterwards).
+func runOnce(ctx context.Context, db *DB, fn func(s *Session) error, c *txRunConfig) (committed bool, err error) {
 	s := NewSessionWithConfig(db, c.session)
+	// Registered first, so it runs before fn's own after-commit handlers.
+	s.OnAfterCommit(func(context.Context) error { committed = true; return nil })
 	defer func() {
 		if r := recover(); r != nil {
 			_ = s.Close()
@@ -102,10 +112,12 @@ func runOnce(ctx context.Context, db *DB, fn func(s *Session) error, c *txRunCon
 	}()
 	opts := c.opts
 	if err := s.BeginTx(ctx, &opts); err != nil {
-		return err
+		return false, err
 	}
 	if err := fn(s); err != nil {
-		return err
+		// committed: fn committed work itself before failing.
+		return committed, err
 	}
-	return s.Commit(ctx)
+	err = s.Commit(ctx)
+	return committed, err
 }

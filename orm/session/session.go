@@ -470,7 +470,11 @@ func (s *Session) expire(e *entry, attrs []string) {
 			e.expiredCols[f.Column] = true
 		}
 	}
-	e.expired = len(e.expiredCols) > 0
+	if len(e.expiredCols) == 0 { // only unknown names: nothing expires
+		e.expiredCols = nil
+		return
+	}
+	e.expired = true
 }
 
 // ExpireAll expires every persistent object.
