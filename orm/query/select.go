@@ -255,7 +255,7 @@ func (q *Select) tail(b *Builder) error {
 // BuildCount renders SELECT COUNT(*) of the rows the query would return,
 // ignoring ORDER BY, LIMIT and OFFSET.
 func (q *Select) BuildCount(d dialect.Dialect) (string, []any, error) {
-	if q.distinct || len(q.groupBy) > 0 {
+	if q.distinct && len(q.groupBy) == 0 {
 		inner := q.Clone()
 		inner.orders, inner.limit, inner.offset, inner.lock = nil, -1, 0, nil
 		s, args, err := inner.Build(d)
@@ -267,6 +267,17 @@ func (q *Select) BuildCount(d dialect.Dialect) (string, []any, error) {
 	b, err := q.builder(d)
 	if err != nil {
 		return "", nil, err
+	}
+	if len(q.groupBy) > 0 {
+		// One row per group. The inner SELECT must not name ungrouped
+		// columns (PostgreSQL and ONLY_FULL_GROUP_BY refuse them), and
+		// groups are distinct already, so DISTINCT changes nothing.
+		b.raw("SELECT COUNT(*) FROM (SELECT 1 AS " + d.Quote("sqlm_one"))
+		if err := q.from(b); err != nil {
+			return "", nil, err
+		}
+		b.raw(") AS " + d.Quote("sqlm_count"))
+		return b.SQL(), b.Args(), nil
 	}
 	b.raw("SELECT COUNT(*)")
 	if err := q.from(b); err != nil {

@@ -2,8 +2,8 @@ package session
 
 import (
 	"context"
-	"errors"
 	"database/sql"
+	"errors"
 	"time"
 )
 

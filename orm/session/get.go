@@ -344,4 +344,3 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 	}
 	e.expired, e.expiredCols = false, nil
 }
-

@@ -1,0 +1,2 @@
+SELECT "id", "name", "secret_name", "age", "team_id" FROM "qy_hero" WHERE (("team_id" = $1 AND "age" > $2) OR NOT ("team_id" IS NOT NULL));
+-- args: 1 40

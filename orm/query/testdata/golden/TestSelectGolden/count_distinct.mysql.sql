@@ -1,0 +1,1 @@
+SELECT COUNT(*) FROM (SELECT DISTINCT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero`) AS `sqlm_count`;

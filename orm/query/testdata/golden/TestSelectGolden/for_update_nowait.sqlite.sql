@@ -1,0 +1,1 @@
+-- error: orm: not supported by this dialect: SQLite has no row locks (SELECT ... FOR UPDATE); use a transaction, which locks the database

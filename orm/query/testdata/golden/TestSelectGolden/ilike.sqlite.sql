@@ -1,0 +1,2 @@
+SELECT "id", "name", "secret_name", "age", "team_id" FROM "qy_hero" WHERE LOWER("name") LIKE LOWER(?);
+-- args: "%-man"

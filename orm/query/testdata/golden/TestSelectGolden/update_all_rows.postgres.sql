@@ -1,0 +1,2 @@
+UPDATE "qy_hero" SET "name" = $1;
+-- args: "y"
