@@ -41,3 +41,12 @@ func (l *Lazy[T]) RelatedObjects() ([]any, bool) {
 	}
 	return []any{l.value}, l.loaded
 }
+
+// SetRelated implements schema.RelationSetter.
+func (l *Lazy[T]) SetRelated(objs []any) {
+	if len(objs) == 0 || objs[0] == nil {
+		l.Set(nil)
+		return
+	}
+	l.Set(objs[0].(*T))
+}

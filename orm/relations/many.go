@@ -11,6 +11,13 @@ import (
 type RelatedMany[T any] struct {
 	items  []*T
 	loaded bool
+	// ops are Link/Unlink calls not yet written by a flush.
+	ops []linkOp[T]
+}
+
+type linkOp[T any] struct {
+	obj    *T
+	unlink bool
 }
 
 // Get returns the related objects and whether the relation is loaded. A
@@ -50,4 +57,86 @@ func (r *RelatedMany[T]) RelatedObjects() ([]any, bool) {
 		out[i] = it
 	}
 	return out, r.loaded
+}
+
+// SetRelated implements schema.RelationSetter.
+func (r *RelatedMany[T]) SetRelated(objs []any) {
+	items := make([]*T, len(objs))
+	for i, o := range objs {
+		items[i] = o.(*T)
+	}
+	r.items, r.loaded = items, true
+}
+
+// Link relates obj to the owner of this many-to-many collection: it is
+// appended to the loaded items (if loaded) and its link row is written by
+// the next flush, after both ends exist. Linking an object already linked
+// (or pending) does nothing.
+func (r *RelatedMany[T]) Link(obj *T) {
+	if obj == nil {
+		return
+	}
+	if r.loaded && !contains(r.items, obj) {
+		r.items = append(r.items, obj)
+	}
+	r.ops = append(r.ops, linkOp[T]{obj: obj})
+}
+
+// Unlink removes obj from the collection: it leaves the loaded items and
+// its link row is deleted by the next flush. A Link and an Unlink of the
+// same object before a flush cancel out.
+func (r *RelatedMany[T]) Unlink(obj *T) {
+	if obj == nil {
+		return
+	}
+	if r.loaded {
+		for i, it := range r.items {
+			if it == obj {
+				r.items = append(r.items[:i:i], r.items[i+1:]...)
+				break
+			}
+		}
+	}
+	r.ops = append(r.ops, linkOp[T]{obj: obj, unlink: true})
+}
+
+// HasPendingOps reports whether Link or Unlink calls wait for a flush.
+func (r *RelatedMany[T]) HasPendingOps() bool { return len(r.ops) > 0 }
+
+// PendingLinks implements schema.LinkOps: the net operations, where a link
+// followed by an unlink of the same object (or the reverse) cancel out.
+func (r *RelatedMany[T]) PendingLinks() (link, unlink []any) {
+	net := map[*T]int{}
+	var order []*T
+	for _, op := range r.ops {
+		if _, seen := net[op.obj]; !seen {
+			order = append(order, op.obj)
+		}
+		if op.unlink {
+			net[op.obj]--
+		} else {
+			net[op.obj]++
+		}
+	}
+	for _, o := range order {
+		switch {
+		case net[o] > 0:
+			link = append(link, o)
+		case net[o] < 0:
+			unlink = append(unlink, o)
+		}
+	}
+	return link, unlink
+}
+
+// ClearPending implements schema.LinkOps.
+func (r *RelatedMany[T]) ClearPending() { r.ops = nil }
+
+func contains[T any](items []*T, obj *T) bool {
+	for _, it := range items {
+		if it == obj {
+			return true
+		}
+	}
+	return false
 }

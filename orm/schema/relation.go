@@ -105,3 +105,20 @@ func (l *LinkTable) Table() string { return l.Model.Table }
 type RelationValue interface {
 	RelatedObjects() (objs []any, loaded bool)
 }
+
+// RelationSetter is implemented, on their pointer, by the relation
+// placeholder types so that loaders can fill them without knowing T: objs
+// holds *T values (at most one for a Lazy; none means "loaded, empty").
+type RelationSetter interface {
+	SetRelated(objs []any)
+}
+
+// LinkOps is implemented by RelatedMany to hand its pending Link and
+// Unlink operations to the session's flush.
+type LinkOps interface {
+	// PendingLinks returns the objects linked and unlinked since the last
+	// flush, in order.
+	PendingLinks() (link, unlink []any)
+	// ClearPending forgets the pending operations (after a flush wrote them).
+	ClearPending()
+}

@@ -29,10 +29,12 @@ type DB struct {
 	hooks    []QueryHook
 	logger   *slog.Logger
 	owned    bool // Close closes the pool
-	sql      *sqlCache
-	bindings sync.Map     // sqlKey -> *binding of Raw result columns
-	scanners sync.Map     // *schema.Model -> *sync.Pool of *rowScanner
-	incStep  atomic.Int64 // MySQL auto_increment_increment, 0 until read
+	// loggerSet reports a logger given with WithLogger (else logger discards).
+	loggerSet bool
+	sql       *sqlCache
+	bindings  sync.Map     // sqlKey -> *binding of Raw result columns
+	scanners  sync.Map     // *schema.Model -> *sync.Pool of *rowScanner
+	incStep   atomic.Int64 // MySQL auto_increment_increment, 0 until read
 }
 
 // Option configures a DB at Open.
@@ -47,6 +49,7 @@ func WithRegistry(r *schema.Registry) Option { return func(db *DB) { db.registry
 func WithLogger(l *slog.Logger) Option {
 	return func(db *DB) {
 		db.logger = l
+		db.loggerSet = l != nil
 		if l != nil {
 			db.hooks = append(db.hooks, slogHook{l})
 		}
@@ -201,7 +204,7 @@ func (db *DB) Logger() *slog.Logger { return db.logger }
 // WithQueryHook returns a copy of db that also runs h; db itself is not
 // changed. Both share the pool and the registry.
 func (db *DB) WithQueryHook(h QueryHook) *DB {
-	c := DB{x: db.x, dialect: db.dialect, registry: db.registry, logger: db.logger, sql: db.sql}
+	c := DB{x: db.x, dialect: db.dialect, registry: db.registry, logger: db.logger, loggerSet: db.loggerSet, sql: db.sql}
 	c.hooks = append(append([]QueryHook(nil), db.hooks...), h)
 	c.owned = false
 	return &c

@@ -34,6 +34,27 @@ type Query[T any] struct {
 	// skipped counts the rows of objects deleted in the session that runs
 	// of this query left out (First and OneOrNone read further past them).
 	skipped int64
+	preload []string
+}
+
+// Preload loads the named relations (nested with dots: "Team.Heroes") of
+// the results of All, First, One and OneOrNone, one query per relation and
+// level. It needs a *Session (loaded objects go through its identity map);
+// on a *DB the terminal returns an error.
+func (q *Query[T]) Preload(paths ...string) *Query[T] {
+	q.preload = append(q.preload, paths...)
+	return q
+}
+
+// afterLoad runs the query's preloads on its results.
+func (q *Query[T]) afterLoad(ctx context.Context, out []*T) error {
+	if len(q.preload) == 0 || len(out) == 0 {
+		return nil
+	}
+	if q.s == nil {
+		return invalid("Preload needs a Session, not a DB")
+	}
+	return q.s.preload(ctx, q.sel.Model, ptrs(out), q.preload)
 }
 
 // Select starts a query for model T on a *Session or a *DB.
@@ -63,6 +84,7 @@ func (q *Query[T]) Clone() *Query[T] {
 	if q.sel != nil {
 		c.sel = q.sel.Clone()
 	}
+	c.preload = append([]string(nil), q.preload...)
 	return &c
 }
 
@@ -290,6 +312,9 @@ func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
 	}
 	if out == nil {
 		out = []*T{}
+	}
+	if err := q.afterLoad(ctx, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

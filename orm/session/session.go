@@ -64,6 +64,7 @@ type Session struct {
 	noAutoFlush int
 	// lastModel caches the model of the last Get hit's type.
 	lastModel *schema.Model
+	n1        n1Tracker
 }
 
 // NewSession returns a session on db with DefaultConfig.

@@ -1,0 +1,417 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"strings"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// relField returns the relation field of the object at p as the
+// interfaces of the placeholder types.
+func relField(rel *schema.Relation, p unsafe.Pointer) (reflect.Value, error) {
+	fv, err := reflect.NewAt(rel.Model.Type, p).Elem().FieldByIndexErr(rel.Index)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	return fv.Addr(), nil
+}
+
+func isLoaded(rel *schema.Relation, p unsafe.Pointer) bool {
+	fv, err := relField(rel, p)
+	if err != nil {
+		return false
+	}
+	_, loaded := fv.Interface().(schema.RelationValue).RelatedObjects()
+	return loaded
+}
+
+func setRelated(rel *schema.Relation, p unsafe.Pointer, objs []any) {
+	if fv, err := relField(rel, p); err == nil {
+		fv.Interface().(schema.RelationSetter).SetRelated(objs)
+	}
+}
+
+// tupleKey normalises the values of some columns of the object at p into
+// one key; ok is false when one of them is NULL.
+func tupleKey(fs []*schema.Field, p unsafe.Pointer) (idKey, []any, bool) {
+	vals := make([]any, len(fs))
+	for i, f := range fs {
+		v, err := f.Value(p)
+		if err != nil || v == nil {
+			return idKey{}, nil, false
+		}
+		vals[i] = v
+	}
+	k, err := keyOfValues(vals)
+	return k, vals, err == nil
+}
+
+// keyOfValues normalises a tuple of driver values into one key.
+func keyOfValues(vals []any) (idKey, error) {
+	if len(vals) == 1 {
+		return normKey(vals[0])
+	}
+	var b strings.Builder
+	for _, v := range vals {
+		k, err := normKey(v)
+		if err != nil {
+			return idKey{}, err
+		}
+		s := fmt.Sprintf("%d:%s", k.kind, k.String())
+		fmt.Fprintf(&b, "%d:%s", len(s), s)
+	}
+	return idKey{kind: 3, s: b.String()}, nil
+}
+
+// loadRelation loads rel for every parent (pointers to rel.Model) whose
+// relation is not loaded yet, with one query per chunk of distinct keys,
+// through the identity map. It returns the distinct related objects.
+func (s *Session) loadRelation(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	if s.closed {
+		return nil, ErrSessionClosed
+	}
+	var todo []unsafe.Pointer
+	seen := map[unsafe.Pointer]bool{}
+	for _, p := range parents {
+		if p != nil && !seen[p] && !isLoaded(rel, p) {
+			seen[p] = true
+			todo = append(todo, p)
+		}
+	}
+	if len(todo) == 0 {
+		return nil, nil
+	}
+	if err := s.autoFlush(ctx); err != nil {
+		return nil, err
+	}
+	switch rel.Kind {
+	case schema.ManyToOne:
+		return s.loadManyToOne(ctx, rel, todo)
+	case schema.OneToOne, schema.OneToMany:
+		return s.loadOneToMany(ctx, rel, todo)
+	case schema.ManyToMany:
+		return s.loadManyToMany(ctx, rel, todo)
+	}
+	return nil, fmt.Errorf("orm: unknown relation kind %v", rel.Kind)
+}
+
+// chunks splits n keys of k columns into runs under the bind limit.
+func (s *Session) chunks(n, k int) [][2]int {
+	per := max(1, s.db.dialect.MaxBindParams()/max(1, k))
+	var out [][2]int
+	for i := 0; i < n; i += per {
+		out = append(out, [2]int{i, min(n, i+per)})
+	}
+	return out
+}
+
+// loadManyToOne: one IN query on the target's referenced columns for the
+// distinct foreign-key values; targets already tracked need no SQL.
+func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	target := rel.Target
+	byKey := map[idKey]unsafe.Pointer{}
+	var missing []idKey
+	var missingVals [][]any
+	pending := map[idKey]bool{}
+	usesPK := sameFieldList(rel.RemoteFields, target.PrimaryKey)
+	for _, p := range parents {
+		k, vals, ok := tupleKey(rel.LocalFields, p)
+		if !ok {
+			continue
+		}
+		if _, done := byKey[k]; done || pending[k] {
+			continue
+		}
+		if usesPK {
+			if e := s.im.lookupID(identity{target, k}); e != nil && e.state != StateDeleted && !e.expired {
+				byKey[k] = e.ptr()
+				continue
+			}
+		}
+		pending[k] = true
+		missing = append(missing, k)
+		missingVals = append(missingVals, vals)
+	}
+	for _, ch := range s.chunks(len(missing), len(rel.RemoteFields)) {
+		keys := missingVals[ch[0]:ch[1]]
+		w := &sqlWriter{d: s.db.dialect}
+		w.raw("SELECT ")
+		w.idents(target.Fields)
+		w.raw(" FROM ")
+		w.ident(target.Table)
+		w.raw(" WHERE ")
+		w.keyMatch(rel.RemoteFields, len(keys))
+		var args []any
+		for _, v := range keys {
+			args = append(args, v...)
+		}
+		err := s.loadRows(ctx, target, w.b.String(), args, nil, func(p unsafe.Pointer, _ []any) {
+			if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
+				byKey[k] = p
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	var out []unsafe.Pointer
+	got := map[unsafe.Pointer]bool{}
+	for _, p := range parents {
+		k, _, ok := tupleKey(rel.LocalFields, p)
+		var objs []any
+		if ok {
+			if t := byKey[k]; t != nil {
+				objs = []any{reflect.NewAt(target.Type, t).Interface()}
+				if !got[t] {
+					got[t] = true
+					out = append(out, t)
+				}
+			}
+		}
+		setRelated(rel, p, objs)
+	}
+	return out, nil
+}
+
+// loadRows runs a SELECT of all target columns (plus extra trailing columns
+// scanned into fresh values) and resolves each row through the identity map.
+func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field, each func(p unsafe.Pointer, extra []any)) error {
+	c, inTx := s.conn()
+	sc := s.db.getScanner(m)
+	defer s.db.putScanner(sc)
+	dest := sc.dest
+	var extraVals []any
+	var extraP unsafe.Pointer
+	if len(extra) > 0 {
+		_, extraP = extra[0].Model.New()
+		dest = append(append([]any(nil), sc.dest...), make([]any, len(extra))...)
+		for i, f := range extra {
+			esc := f.Scanner()
+			esc.Bind(extraP)
+			dest[len(sc.dest)+i] = esc
+		}
+		extraVals = make([]any, len(extra))
+	}
+	_, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
+		_, p := m.New()
+		for _, col := range sc.scanners {
+			col.Bind(p)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		obj, ok, err := s.resolveLoaded(ctx, m, p)
+		if err != nil || !ok {
+			return err
+		}
+		for i, f := range extra {
+			extraVals[i], _ = f.Value(extraP)
+		}
+		each(obj, extraVals)
+		return nil
+	})
+	return err
+}
+
+// orderClause writes the relation's order_by.
+func orderClause(w *sqlWriter, rel *schema.Relation, qualify string) {
+	for i, o := range rel.OrderBy {
+		if i == 0 {
+			w.raw(" ORDER BY ")
+		} else {
+			w.raw(", ")
+		}
+		if qualify != "" {
+			w.ident(qualify)
+			w.raw(".")
+		}
+		w.ident(o.Field.Column)
+		if o.Desc {
+			w.raw(" DESC")
+		}
+	}
+}
+
+// loadOneToMany: one IN query on the children's foreign key, grouped per
+// parent (one-to-one takes the first child).
+func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	target := rel.Target
+	groups := map[idKey][]unsafe.Pointer{}
+	var keys [][]any
+	seen := map[idKey]bool{}
+	for _, p := range parents {
+		k, vals, ok := tupleKey(rel.LocalFields, p)
+		if ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, vals)
+		}
+	}
+	var out []unsafe.Pointer
+	for _, ch := range s.chunks(len(keys), len(rel.RemoteFields)) {
+		part := keys[ch[0]:ch[1]]
+		w := &sqlWriter{d: s.db.dialect}
+		w.raw("SELECT ")
+		w.idents(target.Fields)
+		w.raw(" FROM ")
+		w.ident(target.Table)
+		w.raw(" WHERE ")
+		w.keyMatch(rel.RemoteFields, len(part))
+		orderClause(w, rel, "")
+		var args []any
+		for _, v := range part {
+			args = append(args, v...)
+		}
+		err := s.loadRows(ctx, target, w.b.String(), args, nil, func(p unsafe.Pointer, _ []any) {
+			if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
+				groups[k] = append(groups[k], p)
+				out = append(out, p)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range parents {
+		k, _, ok := tupleKey(rel.LocalFields, p)
+		var objs []any
+		if ok {
+			for _, c := range groups[k] {
+				objs = append(objs, reflect.NewAt(target.Type, c).Interface())
+				if rel.Kind == schema.OneToOne {
+					break
+				}
+			}
+		}
+		setRelated(rel, p, objs)
+	}
+	return out, nil
+}
+
+// loadManyToMany: one query joining the target with the link table,
+// filtered on the link's local columns, grouped per parent.
+func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
+	target, link := rel.Target, rel.Link
+	groups := map[idKey][]unsafe.Pointer{}
+	var keys [][]any
+	seen := map[idKey]bool{}
+	for _, p := range parents {
+		k, vals, ok := tupleKey(rel.LocalFields, p)
+		if ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, vals)
+		}
+	}
+	got := map[unsafe.Pointer]bool{}
+	var out []unsafe.Pointer
+	for _, ch := range s.chunks(len(keys), len(link.LocalColumns)) {
+		part := keys[ch[0]:ch[1]]
+		w := &sqlWriter{d: s.db.dialect}
+		w.raw("SELECT ")
+		for i, f := range target.Fields {
+			if i > 0 {
+				w.raw(", ")
+			}
+			w.ident(target.Table)
+			w.raw(".")
+			w.ident(f.Column)
+		}
+		for _, f := range link.LocalColumns {
+			w.raw(", ")
+			w.ident(link.Table())
+			w.raw(".")
+			w.ident(f.Column)
+		}
+		w.raw(" FROM ")
+		w.ident(target.Table)
+		w.raw(" JOIN ")
+		w.ident(link.Table())
+		w.raw(" ON ")
+		for i, f := range link.RemoteColumns {
+			if i > 0 {
+				w.raw(" AND ")
+			}
+			w.ident(link.Table())
+			w.raw(".")
+			w.ident(f.Column)
+			w.raw(" = ")
+			w.ident(target.Table)
+			w.raw(".")
+			w.ident(target.PrimaryKey[i].Column)
+		}
+		w.raw(" WHERE ")
+		if len(link.LocalColumns) == 1 {
+			w.ident(link.Table())
+			w.raw(".")
+			w.ident(link.LocalColumns[0].Column)
+			w.raw(" IN ")
+			w.tuple(len(part))
+		} else {
+			w.raw("(")
+			for i, f := range link.LocalColumns {
+				if i > 0 {
+					w.raw(", ")
+				}
+				w.ident(link.Table())
+				w.raw(".")
+				w.ident(f.Column)
+			}
+			w.raw(") IN (")
+			for i := range part {
+				if i > 0 {
+					w.raw(", ")
+				}
+				w.tuple(len(link.LocalColumns))
+			}
+			w.raw(")")
+		}
+		orderClause(w, rel, target.Table)
+		var args []any
+		for _, v := range part {
+			args = append(args, v...)
+		}
+		// The link's local key columns scan into the parent's key fields, so
+		// that they normalise exactly like the parents' keys.
+		err := s.loadRows(ctx, target, w.b.String(), args, rel.LocalFields, func(p unsafe.Pointer, ev []any) {
+			k, err := keyOfValues(ev)
+			if err != nil {
+				return
+			}
+			groups[k] = append(groups[k], p)
+			if !got[p] {
+				got[p] = true
+				out = append(out, p)
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range parents {
+		k, _, ok := tupleKey(rel.LocalFields, p)
+		objs := []any{}
+		if ok {
+			for _, c := range groups[k] {
+				objs = append(objs, reflect.NewAt(target.Type, c).Interface())
+			}
+		}
+		setRelated(rel, p, objs)
+	}
+	return out, nil
+}
+
+func sameFieldList(a, b []*schema.Field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
