@@ -39,3 +39,29 @@ func LoadManyToMany[P, T any](ctx context.Context, s *Session, parents []*P, f f
 func Preload[P any](ctx context.Context, s *Session, parents []*P, paths ...string) error {
 	return session.Preload(ctx, s, parents, paths...)
 }
+
+// RelateToOne relates child to parent through a many-to-one relation
+// (foreign key, Lazy and back_populates); see session.RelateToOne.
+func RelateToOne[C, P any](s *Session, child *C, f func(*C) *Lazy[P], parent *P) error {
+	return session.RelateToOne(s, child, f, parent)
+}
+
+// UnrelateFromOne clears a many-to-one relation; see session.UnrelateFromOne.
+func UnrelateFromOne[C, P any](s *Session, child *C, f func(*C) *Lazy[P]) error {
+	return session.UnrelateFromOne(s, child, f)
+}
+
+// RelateManyToMany links right to left's many-to-many collection.
+func RelateManyToMany[L, R any](s *Session, left *L, f func(*L) *RelatedMany[R], right *R) error {
+	return session.RelateManyToMany(s, left, f, right)
+}
+
+// UnrelateManyToMany unlinks right from left's many-to-many collection.
+func UnrelateManyToMany[L, R any](s *Session, left *L, f func(*L) *RelatedMany[R], right *R) error {
+	return session.UnrelateManyToMany(s, left, f, right)
+}
+
+// FlushRelatedMany writes pending link operations now (it flushes the session).
+func FlushRelatedMany[L, R any](ctx context.Context, s *Session, left *L, f func(*L) *RelatedMany[R]) error {
+	return session.FlushRelatedMany(ctx, s, left, f)
+}

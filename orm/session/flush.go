@@ -29,44 +29,90 @@ func (s *Session) Flush(ctx context.Context) error {
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}
-	pl, err := s.buildPlan()
+	f := &flusher{s: s, d: s.db.dialect, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
+	undo := func() {
+		f.undo()
+		f.undoCascade()
+	}
+	pl, colls, err := f.plan(ctx)
 	if err != nil {
-		return fmt.Errorf("orm: flush: %w", err)
+		undo()
+		return err
 	}
 	if pl.empty() {
 		return nil
 	}
 	if len(s.ev.beforeFlush) > 0 {
 		if err := fireBefore(ctx, "before-flush", s.ev.beforeFlush); err != nil {
+			undo()
 			return err
 		}
 		// The handlers may have added, changed or deleted objects.
 		if err := s.cascadeTracked(); err != nil {
+			undo()
 			return fmt.Errorf("orm: flush: %w", err)
 		}
-		if pl, err = s.buildPlan(); err != nil {
-			return fmt.Errorf("orm: flush: %w", err)
+		if pl, colls, err = f.plan(ctx); err != nil {
+			undo()
+			return err
 		}
 		if pl.empty() {
 			return nil
 		}
 	}
-	f := &flusher{s: s, d: s.db.dialect, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
 	if err := f.beforeHooks(ctx, pl); err != nil {
-		f.undo()
+		undo()
 		return err
 	}
 	err = s.inFlushTx(ctx, func(c conn) error {
 		f.c = c
 		defer f.close()
 		return f.run(ctx, pl)
-	}, f.undo)
+	}, undo)
 	if err != nil {
-		f.undo()
+		undo()
 		return err
 	}
 	s.finalize(pl, f)
+	for _, c := range colls {
+		c.ClearPending()
+	}
+	// Children the database deleted or changed by its ON DELETE rules.
+	for _, e := range f.detach {
+		s.im.drop(e)
+		e.state = StateDetached
+	}
+	for _, e := range f.expire {
+		if e.tracked && e.state == StatePersistent {
+			e.expired, e.expiredCols = true, nil
+		}
+	}
+	// delete_orphan collections start again from what they hold now.
+	for k := range s.colls {
+		if k.owner.tracked && k.owner.state == StatePersistent {
+			s.recordCollection(k.owner, k.rel, k.owner.ptr())
+		} else {
+			delete(s.colls, k)
+		}
+	}
 	return fireAfter(ctx, "after-flush", s.ev.afterFlush)
+}
+
+// plan runs the delete cascade and builds the plan with the pending link
+// operations; it reports the collections whose operations it took.
+func (f *flusher) plan(ctx context.Context) (*plan, []schema.LinkOps, error) {
+	s := f.s
+	if err := f.cascade(ctx); err != nil {
+		return nil, nil, fmt.Errorf("orm: flush: %w", err)
+	}
+	pl, err := s.buildPlan()
+	if err != nil {
+		return nil, nil, fmt.Errorf("orm: flush: %w", err)
+	}
+	var colls []schema.LinkOps
+	pl.links, colls = s.pendingLinks()
+	pl.nullify = len(f.nullify) > 0
+	return pl, colls, nil
 }
 
 // cascadeTracked adds the untracked objects that the loaded relations of
@@ -91,6 +137,14 @@ func (s *Session) cascadeTracked() error {
 		}
 		for _, r := range e.model.Relations {
 			objs, _ := relationObjects(r, p)
+			if r.Kind == schema.ManyToMany {
+				if fv, err := relField(r, p); err == nil {
+					if lo, ok := fv.Interface().(schema.LinkOps); ok {
+						linked, _ := lo.PendingLinks()
+						objs = append(objs, linked...)
+					}
+				}
+			}
 			for _, o := range objs {
 				op := reflect.ValueOf(o).UnsafePointer()
 				// Only untracked objects: a tracked one (say, a child
@@ -186,6 +240,15 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 		if err := f.postUpdate(ctx, pu); err != nil {
 			return err
 		}
+	}
+	if err := f.writeLinks(ctx, pl.links); err != nil {
+		return err
+	}
+	if err := f.runNullify(ctx); err != nil {
+		return err
+	}
+	if err := f.deleteEndLinks(ctx, pl); err != nil {
+		return err
 	}
 	for _, pu := range pl.unlink {
 		if err := f.unlink(ctx, pu); err != nil {

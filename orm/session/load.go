@@ -288,6 +288,9 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 			}
 		}
 		setRelated(rel, p, objs)
+		if rel.DeleteOrphan {
+			s.recordCollection(s.im.lookupPtr(p), rel, p)
+		}
 	}
 	return out, nil
 }

@@ -26,6 +26,12 @@ type flusher struct {
 	// prepare every time).
 	uses  map[string]int
 	stmts map[string]*sql.Stmt
+	// The delete cascade's work: states it changed (undone on failure),
+	// bulk NULLs, children the database deletes or changes itself.
+	cascaded []cascaded
+	nullify  []nullifyOp
+	detach   []*entry
+	expire   []*entry
 }
 
 // stmtConn runs a prepared statement through the conn interface, so that

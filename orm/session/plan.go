@@ -22,6 +22,11 @@ type plan struct {
 	// unlink are foreign keys set to NULL by UPDATE before the deletes, to
 	// break cycles between rows deleted together.
 	unlink []postUpdate
+	// links are pending Link/Unlink operations of many-to-many collections.
+	links []linkOp
+	// nullify reports bulk NULLs of children's foreign keys (the flusher
+	// holds them).
+	nullify bool
 }
 
 // tablePlan holds the work on one table.
@@ -69,7 +74,7 @@ func (p *plan) String() string {
 	return b.String()
 }
 
-func (p *plan) empty() bool { return len(p.tables) == 0 }
+func (p *plan) empty() bool { return len(p.tables) == 0 && len(p.links) == 0 && !p.nullify }
 
 // buildPlan collects the pending work of the session and orders it.
 func (s *Session) buildPlan() (*plan, error) {

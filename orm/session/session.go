@@ -65,6 +65,8 @@ type Session struct {
 	// lastModel caches the model of the last Get hit's type.
 	lastModel *schema.Model
 	n1        n1Tracker
+	// colls are the loaded items of delete_orphan collections.
+	colls map[collKey][]unsafe.Pointer
 }
 
 // NewSession returns a session on db with DefaultConfig.

@@ -1,0 +1,194 @@
+package session
+
+import (
+	"context"
+	"reflect"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/relations"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// RelateToOne relates child to parent through a many-to-one relation: it
+// sets the Lazy field and the foreign-key fields (at flush, from the
+// parent's generated key, when the parent is still pending), adds a new
+// parent to the session when the child is tracked, and keeps the loaded
+// collections of back_populates in step (the child leaves its old parent's
+// collection and joins the new one's). A nil parent is UnrelateFromOne.
+func RelateToOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P], parent *P) error {
+	if child == nil || f == nil {
+		return invalid("RelateToOne needs a child and an accessor")
+	}
+	if parent == nil {
+		return UnrelateFromOne(s, child, f)
+	}
+	l := f(child)
+	_, rel, err := relationOf(s, child, unsafe.Pointer(l))
+	if err != nil {
+		return err
+	}
+	if rel.Kind != schema.ManyToOne {
+		return invalid("%s.%s is %s: relate from the side that holds the foreign key", rel.Model.Name, rel.Name, rel.Kind)
+	}
+	cp, pp := unsafe.Pointer(child), unsafe.Pointer(parent)
+	if s.im.lookupPtr(cp) != nil && s.im.lookupPtr(pp) == nil {
+		if err := s.Add(parent); err != nil {
+			return err
+		}
+	}
+	old, _ := l.Get()
+	// Copy the key now when the parent has one; a pending parent's key is
+	// copied by the flush, which finds the parent through the Lazy.
+	if _, keyed, _ := keyOf(rel.Target, pp); keyed {
+		for i, fk := range rel.LocalFields {
+			v, err := rel.RemoteFields[i].Value(pp)
+			if err != nil {
+				return err
+			}
+			if err := fk.Set(cp, v); err != nil {
+				return err
+			}
+		}
+	}
+	l.Set(parent)
+	if rel.Back != nil {
+		if old != nil && unsafe.Pointer(old) != pp {
+			removeFromCollection(rel.Back, unsafe.Pointer(old), cp)
+		}
+		appendToCollection(rel.Back, pp, cp)
+	}
+	return nil
+}
+
+// UnrelateFromOne clears a many-to-one relation: the Lazy is set to nil and
+// the foreign key to NULL (an error, changing nothing, when it is NOT
+// NULL), and the child leaves the old parent's loaded collection.
+func UnrelateFromOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P]) error {
+	if child == nil || f == nil {
+		return invalid("UnrelateFromOne needs a child and an accessor")
+	}
+	l := f(child)
+	_, rel, err := relationOf(s, child, unsafe.Pointer(l))
+	if err != nil {
+		return err
+	}
+	if rel.Kind != schema.ManyToOne {
+		return invalid("%s.%s is %s: unrelate from the side that holds the foreign key", rel.Model.Name, rel.Name, rel.Kind)
+	}
+	for _, fk := range rel.LocalFields {
+		if !fk.Nullable {
+			return invalid("%s.%s is NOT NULL: delete the %s or relate it to another parent", rel.Model.Name, fk.Path, rel.Model.Name)
+		}
+	}
+	cp := unsafe.Pointer(child)
+	old, _ := l.Get()
+	for _, fk := range rel.LocalFields {
+		fk.SetZero(cp)
+	}
+	l.Set(nil)
+	if rel.Back != nil && old != nil {
+		removeFromCollection(rel.Back, unsafe.Pointer(old), cp)
+	}
+	return nil
+}
+
+// RelateManyToMany links right to left's many-to-many collection: the link
+// row is written by the next flush (after both ends exist), once even when
+// both sides are related; the other side's loaded collection gains left.
+func RelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany[R], right *R) error {
+	coll, rel, err := manyToMany(s, left, f, right)
+	if err != nil {
+		return err
+	}
+	if s.im.lookupPtr(unsafe.Pointer(left)) != nil && s.im.lookupPtr(unsafe.Pointer(right)) == nil {
+		if err := s.Add(right); err != nil {
+			return err
+		}
+	}
+	coll.Link(right)
+	if rel.Back != nil {
+		appendToCollection(rel.Back, unsafe.Pointer(right), unsafe.Pointer(left))
+	}
+	return nil
+}
+
+// UnrelateManyToMany unlinks right from left's collection: the link row is
+// deleted by the next flush, and the other side's loaded collection loses
+// left. Relating and unrelating the same pair before a flush cancel out.
+func UnrelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany[R], right *R) error {
+	coll, rel, err := manyToMany(s, left, f, right)
+	if err != nil {
+		return err
+	}
+	coll.Unlink(right)
+	if rel.Back != nil {
+		removeFromCollection(rel.Back, unsafe.Pointer(right), unsafe.Pointer(left))
+	}
+	return nil
+}
+
+func manyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany[R], right *R) (*relations.RelatedMany[R], *schema.Relation, error) {
+	if left == nil || right == nil || f == nil {
+		return nil, nil, invalid("many-to-many relate needs both ends and an accessor")
+	}
+	coll := f(left)
+	_, rel, err := relationOf(s, left, unsafe.Pointer(coll))
+	if err != nil {
+		return nil, nil, err
+	}
+	if rel.Kind != schema.ManyToMany {
+		return nil, nil, invalid("%s.%s is %s, not many-to-many", rel.Model.Name, rel.Name, rel.Kind)
+	}
+	return coll, rel, nil
+}
+
+// FlushRelatedMany writes pending link operations now. Link rows are
+// written by every flush; this flushes the session, for code that wants
+// the rows in the database before it goes on.
+func FlushRelatedMany[L, R any](ctx context.Context, s *Session, left *L, f func(*L) *relations.RelatedMany[R]) error {
+	if _, _, err := relationOf(s, left, unsafe.Pointer(f(left))); err != nil {
+		return err
+	}
+	return s.Flush(ctx)
+}
+
+// appendToCollection adds obj to the loaded collection rel of owner (no
+// link operation: the other side records that).
+func appendToCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
+	objs, loaded := relationObjects(rel, owner)
+	if !loaded {
+		return
+	}
+	for _, o := range objs {
+		if reflect.ValueOf(o).UnsafePointer() == obj {
+			return
+		}
+	}
+	if rel.Kind == schema.ManyToOne || rel.Kind == schema.OneToOne {
+		setRelated(rel, owner, []any{reflect.NewAt(rel.Target.Type, obj).Interface()})
+		return
+	}
+	setRelated(rel, owner, append(objs, reflect.NewAt(rel.Target.Type, obj).Interface()))
+}
+
+// removeFromCollection takes obj out of the loaded collection rel of owner.
+func removeFromCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
+	objs, loaded := relationObjects(rel, owner)
+	if !loaded {
+		return
+	}
+	out := objs[:0:0]
+	for _, o := range objs {
+		if reflect.ValueOf(o).UnsafePointer() != obj {
+			out = append(out, o)
+		}
+	}
+	if rel.Kind == schema.ManyToOne || rel.Kind == schema.OneToOne {
+		if len(out) == 0 {
+			setRelated(rel, owner, nil)
+		}
+		return
+	}
+	setRelated(rel, owner, out)
+}
+
