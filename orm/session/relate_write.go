@@ -191,4 +191,3 @@ func removeFromCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
 	}
 	setRelated(rel, owner, out)
 }
-
