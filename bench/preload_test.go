@@ -18,8 +18,8 @@ import (
 
 // Parent is a row with a one-to-many collection.
 type Parent struct {
-	ID       int64  `sqlmodel:"pk" db:"id"`
-	Name     string `db:"name"`
+	ID       int64                  `sqlmodel:"pk" db:"id"`
+	Name     string                 `db:"name"`
 	Children orm.RelatedMany[Child] `db:"-"`
 }
 
@@ -124,4 +124,3 @@ func BenchmarkPreload(b *testing.B) {
 		})
 	})
 }
-
