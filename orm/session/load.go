@@ -115,7 +115,6 @@ func (s *Session) chunks(n, k int) [][2]int {
 func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	target := rel.Target
 	byKey := map[idKey]unsafe.Pointer{}
-	var missing []idKey
 	var missingVals [][]any
 	pending := map[idKey]bool{}
 	usesPK := sameFieldList(rel.RemoteFields, target.PrimaryKey)
@@ -134,30 +133,16 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 			}
 		}
 		pending[k] = true
-		missing = append(missing, k)
+
 		missingVals = append(missingVals, vals)
 	}
-	for _, ch := range s.chunks(len(missing), len(rel.RemoteFields)) {
-		keys := missingVals[ch[0]:ch[1]]
-		w := &sqlWriter{d: s.db.dialect}
-		w.raw("SELECT ")
-		w.idents(target.Fields)
-		w.raw(" FROM ")
-		w.ident(target.Table)
-		w.raw(" WHERE ")
-		w.keyMatch(rel.RemoteFields, len(keys))
-		var args []any
-		for _, v := range keys {
-			args = append(args, v...)
+	err := s.selectIn(ctx, target, rel.RemoteFields, missingVals, nil, func(p unsafe.Pointer) {
+		if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
+			byKey[k] = p
 		}
-		err := s.loadRows(ctx, target, w.b.String(), args, nil, func(p unsafe.Pointer, _ []any) {
-			if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
-				byKey[k] = p
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	var out []unsafe.Pointer
 	got := map[unsafe.Pointer]bool{}
@@ -242,39 +227,15 @@ func orderClause(w *sqlWriter, rel *schema.Relation, qualify string) {
 func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	target := rel.Target
 	groups := map[idKey][]unsafe.Pointer{}
-	var keys [][]any
-	seen := map[idKey]bool{}
-	for _, p := range parents {
-		k, vals, ok := tupleKey(rel.LocalFields, p)
-		if ok && !seen[k] {
-			seen[k] = true
-			keys = append(keys, vals)
-		}
-	}
 	var out []unsafe.Pointer
-	for _, ch := range s.chunks(len(keys), len(rel.RemoteFields)) {
-		part := keys[ch[0]:ch[1]]
-		w := &sqlWriter{d: s.db.dialect}
-		w.raw("SELECT ")
-		w.idents(target.Fields)
-		w.raw(" FROM ")
-		w.ident(target.Table)
-		w.raw(" WHERE ")
-		w.keyMatch(rel.RemoteFields, len(part))
-		orderClause(w, rel, "")
-		var args []any
-		for _, v := range part {
-			args = append(args, v...)
+	err := s.selectIn(ctx, target, rel.RemoteFields, distinctKeys(rel.LocalFields, parents), rel, func(p unsafe.Pointer) {
+		if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
+			groups[k] = append(groups[k], p)
+			out = append(out, p)
 		}
-		err := s.loadRows(ctx, target, w.b.String(), args, nil, func(p unsafe.Pointer, _ []any) {
-			if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
-				groups[k] = append(groups[k], p)
-				out = append(out, p)
-			}
-		})
-		if err != nil {
-			return nil, err
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, p := range parents {
 		k, _, ok := tupleKey(rel.LocalFields, p)
@@ -300,15 +261,7 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	target, link := rel.Target, rel.Link
 	groups := map[idKey][]unsafe.Pointer{}
-	var keys [][]any
-	seen := map[idKey]bool{}
-	for _, p := range parents {
-		k, vals, ok := tupleKey(rel.LocalFields, p)
-		if ok && !seen[k] {
-			seen[k] = true
-			keys = append(keys, vals)
-		}
-	}
+	keys := distinctKeys(rel.LocalFields, parents)
 	got := map[unsafe.Pointer]bool{}
 	var out []unsafe.Pointer
 	for _, ch := range s.chunks(len(keys), len(link.LocalColumns)) {
@@ -417,4 +370,44 @@ func sameFieldList(a, b []*schema.Field) bool {
 		}
 	}
 	return true
+}
+
+// distinctKeys returns the distinct non-NULL values of fs over the objects.
+func distinctKeys(fs []*schema.Field, objs []unsafe.Pointer) [][]any {
+	var keys [][]any
+	seen := map[idKey]bool{}
+	for _, p := range objs {
+		k, vals, ok := tupleKey(fs, p)
+		if ok && !seen[k] {
+			seen[k] = true
+			keys = append(keys, vals)
+		}
+	}
+	return keys
+}
+
+// selectIn loads the rows of m whose cols match one of keys, chunked under
+// the bind limit, ordered by the relation's order_by when rel is given.
+func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.Field, keys [][]any, rel *schema.Relation, each func(p unsafe.Pointer)) error {
+	for _, ch := range s.chunks(len(keys), len(cols)) {
+		part := keys[ch[0]:ch[1]]
+		w := &sqlWriter{d: s.db.dialect}
+		w.raw("SELECT ")
+		w.idents(m.Fields)
+		w.raw(" FROM ")
+		w.ident(m.Table)
+		w.raw(" WHERE ")
+		w.keyMatch(cols, len(part))
+		if rel != nil {
+			orderClause(w, rel, "")
+		}
+		var args []any
+		for _, v := range part {
+			args = append(args, v...)
+		}
+		if err := s.loadRows(ctx, m, w.b.String(), args, nil, func(p unsafe.Pointer, _ []any) { each(p) }); err != nil {
+			return err
+		}
+	}
+	return nil
 }
