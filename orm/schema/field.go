@@ -337,3 +337,40 @@ func zeroValueIsNull(t reflect.Type) (null bool) {
 func (f *Field) Layout() (offset, size uintptr, direct bool) {
 	return f.offset, f.Type.Size(), f.direct
 }
+
+// Int64 reads a plain (non-pointer, non-Valuer) integer column of the
+// struct at p without boxing it; ok is false for other columns, for a
+// column behind an embedded pointer, and for unsigned values above
+// math.MaxInt64.
+func (f *Field) Int64(p unsafe.Pointer) (n int64, ok bool) {
+	if !f.direct || f.Pointer || f.Valuer || f.JSON {
+		return 0, false
+	}
+	fp := unsafe.Add(p, f.offset)
+	switch f.Kind {
+	case KindInt:
+		switch f.Bits {
+		case 8:
+			return int64(*(*int8)(fp)), true
+		case 16:
+			return int64(*(*int16)(fp)), true
+		case 32:
+			return int64(*(*int32)(fp)), true
+		case 64:
+			return *(*int64)(fp), true
+		}
+	case KindUint:
+		switch f.Bits {
+		case 8:
+			return int64(*(*uint8)(fp)), true
+		case 16:
+			return int64(*(*uint16)(fp)), true
+		case 32:
+			return int64(*(*uint32)(fp)), true
+		case 64:
+			u := *(*uint64)(fp)
+			return int64(u), u <= 1<<63-1
+		}
+	}
+	return 0, false
+}

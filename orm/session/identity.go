@@ -107,6 +107,12 @@ func rowKeyOf(m *schema.Model, p unsafe.Pointer) (identity, bool, error) {
 func keyOfMode(m *schema.Model, p unsafe.Pointer, row bool) (identity, bool, error) {
 	if len(m.PrimaryKey) == 1 {
 		f := m.PrimaryKey[0]
+		if n, ok := f.Int64(p); ok { // the common case, without boxing
+			if !row && f.AutoIncrement && n == 0 {
+				return identity{}, false, nil
+			}
+			return identity{m, idKey{kind: 1, n: n}}, true, nil
+		}
 		if !row && f.AutoIncrement && f.IsZero(p) {
 			return identity{}, false, nil
 		}

@@ -39,6 +39,11 @@ func setRelated(rel *schema.Relation, p unsafe.Pointer, objs []any) {
 // tupleKey normalises the values of some columns of the object at p into
 // one key; ok is false when one of them is NULL.
 func tupleKey(fs []*schema.Field, p unsafe.Pointer) (idKey, []any, bool) {
+	if len(fs) == 1 {
+		if n, ok := fs[0].Int64(p); ok {
+			return idKey{kind: 1, n: n}, []any{n}, true
+		}
+	}
 	vals := make([]any, len(fs))
 	for i, f := range fs {
 		v, err := f.Value(p)
@@ -137,7 +142,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 		missingVals = append(missingVals, vals)
 	}
 	err := s.selectIn(ctx, target, rel.RemoteFields, missingVals, nil, func(p unsafe.Pointer) {
-		if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
+		if k, ok := keyOnly(rel.RemoteFields, p); ok {
 			byKey[k] = p
 		}
 	})
@@ -147,7 +152,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 	var out []unsafe.Pointer
 	got := map[unsafe.Pointer]bool{}
 	for _, p := range parents {
-		k, _, ok := tupleKey(rel.LocalFields, p)
+		k, ok := keyOnly(rel.LocalFields, p)
 		var objs []any
 		if ok {
 			if t := byKey[k]; t != nil {
@@ -229,7 +234,7 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 	groups := map[idKey][]unsafe.Pointer{}
 	var out []unsafe.Pointer
 	err := s.selectIn(ctx, target, rel.RemoteFields, distinctKeys(rel.LocalFields, parents), rel, func(p unsafe.Pointer) {
-		if k, _, ok := tupleKey(rel.RemoteFields, p); ok {
+		if k, ok := keyOnly(rel.RemoteFields, p); ok {
 			groups[k] = append(groups[k], p)
 			out = append(out, p)
 		}
@@ -238,7 +243,7 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 		return nil, err
 	}
 	for _, p := range parents {
-		k, _, ok := tupleKey(rel.LocalFields, p)
+		k, ok := keyOnly(rel.LocalFields, p)
 		var objs []any
 		if ok {
 			for _, c := range groups[k] {
@@ -348,7 +353,7 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 		}
 	}
 	for _, p := range parents {
-		k, _, ok := tupleKey(rel.LocalFields, p)
+		k, ok := keyOnly(rel.LocalFields, p)
 		objs := []any{}
 		if ok {
 			for _, c := range groups[k] {
@@ -410,4 +415,16 @@ func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.
 		}
 	}
 	return nil
+}
+
+// keyOnly is tupleKey without the values, allocation-free for a single
+// integer column.
+func keyOnly(fs []*schema.Field, p unsafe.Pointer) (idKey, bool) {
+	if len(fs) == 1 {
+		if n, ok := fs[0].Int64(p); ok {
+			return idKey{kind: 1, n: n}, true
+		}
+	}
+	k, _, ok := tupleKey(fs, p)
+	return k, ok
 }
