@@ -59,13 +59,33 @@ func (r *RelatedMany[T]) RelatedObjects() ([]any, bool) {
 	return out, r.loaded
 }
 
-// SetRelated implements schema.RelationSetter.
+// SetRelated implements schema.RelationSetter. Link and Unlink calls not
+// yet flushed stay visible: unlinked objects are left out of the loaded
+// items and linked ones added.
 func (r *RelatedMany[T]) SetRelated(objs []any) {
-	items := make([]*T, len(objs))
-	for i, o := range objs {
-		items[i] = o.(*T)
+	items := make([]*T, 0, len(objs))
+	link, unlink := r.PendingLinks()
+	for _, o := range objs {
+		t := o.(*T)
+		if !containsAny(unlink, t) {
+			items = append(items, t)
+		}
+	}
+	for _, o := range link {
+		if t := o.(*T); !contains(items, t) {
+			items = append(items, t)
+		}
 	}
 	r.items, r.loaded = items, true
+}
+
+func containsAny[T any](objs []any, obj *T) bool {
+	for _, o := range objs {
+		if o.(*T) == obj {
+			return true
+		}
+	}
+	return false
 }
 
 // Link relates obj to the owner of this many-to-many collection: it is

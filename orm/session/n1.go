@@ -91,7 +91,7 @@ func (t *n1Tracker) record(s *Session, rel *schema.Relation) {
 	t.total++
 	t.rels[rel.Model.Name+"."+rel.Name] = true
 	t.counts[k]++
-	if t.counts[k] == t.threshold && !t.warned[k] {
+	if t.counts[k] >= t.threshold && !t.warned[k] {
 		t.warned[k] = true
 		t.potential++
 		loader := "orm.LoadMany"
