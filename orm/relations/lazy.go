@@ -50,3 +50,15 @@ func (l *Lazy[T]) SetRelated(objs []any) {
 	}
 	l.Set(objs[0].(*T))
 }
+
+// Unload implements schema.RelationEditor: the relation is "not loaded".
+func (l *Lazy[T]) Unload() { l.Reset() }
+
+// Remove implements schema.RelationEditor: a Lazy holding obj lets go of it
+// (loaded, nil).
+func (l *Lazy[T]) Remove(obj any) bool {
+	if t, ok := obj.(*T); ok && l.value == t {
+		l.value = nil
+	}
+	return false
+}

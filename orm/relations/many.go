@@ -160,3 +160,32 @@ func contains[T any](items []*T, obj *T) bool {
 	}
 	return false
 }
+
+// Unload implements schema.RelationEditor. Pending Link/Unlink calls stay.
+func (r *RelatedMany[T]) Unload() { r.items, r.loaded = nil, false }
+
+// Remove implements schema.RelationEditor: obj leaves the loaded items and
+// its pending Link calls are dropped (the other side unlinked the pair).
+func (r *RelatedMany[T]) Remove(obj any) bool {
+	t, ok := obj.(*T)
+	if !ok {
+		return false
+	}
+	for i, it := range r.items {
+		if it == t {
+			r.items = append(r.items[:i:i], r.items[i+1:]...)
+			break
+		}
+	}
+	ops := r.ops[:0:0]
+	dropped := false
+	for _, op := range r.ops {
+		if op.obj == t && !op.unlink {
+			dropped = true
+			continue
+		}
+		ops = append(ops, op)
+	}
+	r.ops = ops
+	return dropped
+}

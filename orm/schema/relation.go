@@ -122,3 +122,12 @@ type LinkOps interface {
 	// ClearPending forgets the pending operations (after a flush wrote them).
 	ClearPending()
 }
+
+// RelationEditor is implemented, on their pointer, by the relation
+// placeholder types for the session's bookkeeping: Unload forgets what is
+// loaded; Remove takes one object out of a loaded collection together with
+// any pending Link of it, and reports whether it dropped such a Link.
+type RelationEditor interface {
+	Unload()
+	Remove(obj any) (droppedLink bool)
+}

@@ -50,7 +50,7 @@ func (f *flusher) cascade(ctx context.Context) error {
 	s := f.s
 	mark := func(e *entry) {
 		if e.state == StatePersistent {
-			f.cascaded = append(f.cascaded, cascaded{e, e.state, e.strong})
+			f.cascaded = append(f.cascaded, cascaded{e: e, state: e.state, strong: e.strong})
 			e.state = StateDeleted
 			e.strong = e.ptr()
 		}
@@ -65,7 +65,7 @@ func (f *flusher) cascade(ctx context.Context) error {
 			cur[reflect.ValueOf(o).UnsafePointer()] = true
 		}
 		for _, it := range items {
-			if !cur[it] {
+			if !cur[it] && !reparented(k.rel, k.owner.ptr(), it) {
 				if e := s.im.lookupPtr(it); e != nil {
 					mark(e)
 				}
@@ -79,100 +79,222 @@ func (f *flusher) cascade(ctx context.Context) error {
 		}
 	})
 	done := map[*entry]bool{}
+	idx := childIndex{}
+	// Level by level: the unloaded cascading collections of a level are
+	// loaded with one query per relation (not one per parent), then the
+	// level's children are marked and form the next level.
 	for len(queue) > 0 {
-		e := queue[0]
-		queue = queue[1:]
-		if done[e] {
-			continue
+		var level []*entry
+		for _, e := range queue {
+			if !done[e] {
+				done[e] = true
+				level = append(level, e)
+			}
 		}
-		done[e] = true
-		p := e.ptr()
-		for _, rel := range e.model.Relations {
-			if rel.Kind != schema.OneToMany && rel.Kind != schema.OneToOne {
-				continue
+		queue = nil
+		var rels []*schema.Relation
+		need := map[*schema.Relation][]unsafe.Pointer{}
+		for _, e := range level {
+			p := e.ptr()
+			for _, rel := range e.model.Relations {
+				if loadsToCascade(rel) && !isLoaded(rel, p) {
+					if need[rel] == nil {
+						rels = append(rels, rel)
+					}
+					need[rel] = append(need[rel], p)
+				}
 			}
-			fk := foreignKeyOf(rel.Target, rel.RemoteFields)
-			onDelete := ""
-			if fk != nil {
-				onDelete = fk.OnDelete
+		}
+		for _, rel := range rels {
+			if _, err := s.loadRelation(ctx, rel, need[rel]); err != nil {
+				return err
 			}
-			dbHandles := onDelete == "CASCADE" || onDelete == "SET NULL" || onDelete == "SET DEFAULT"
-			switch {
-			case rel.CascadeDelete && (rel.PassiveDeletes || onDelete == "CASCADE"):
-				// The database deletes the rows; loaded children leave
-				// the session after the flush.
-				objs, _ := relationObjects(rel, p)
-				for _, o := range objs {
-					if ce := s.im.lookupPtr(reflect.ValueOf(o).UnsafePointer()); ce != nil && ce.state == StatePersistent {
-						f.detach = append(f.detach, ce)
-					}
-				}
-			case rel.CascadeDelete:
-				if !isLoaded(rel, p) {
-					if _, err := s.loadRelation(ctx, rel, []unsafe.Pointer{p}); err != nil {
-						return err
-					}
-				}
-				objs, _ := relationObjects(rel, p)
-				for _, o := range objs {
-					if ce := s.im.lookupPtr(reflect.ValueOf(o).UnsafePointer()); ce != nil {
-						mark(ce)
-						queue = append(queue, ce)
-					}
-				}
-			case dbHandles:
-				objs, _ := relationObjects(rel, p)
-				for _, o := range objs {
-					if ce := s.im.lookupPtr(reflect.ValueOf(o).UnsafePointer()); ce != nil && ce.state == StatePersistent {
-						if onDelete == "CASCADE" {
-							f.detach = append(f.detach, ce)
-						} else {
-							f.expire = append(f.expire, ce)
-						}
-					}
-				}
-			default:
-				nullable := true
-				for _, rf := range rel.RemoteFields {
-					nullable = nullable && rf.Nullable
-				}
-				if !nullable || onDelete != "" {
-					continue // NOT NULL or RESTRICT/NO ACTION: the DELETE fails, atomically
-				}
-				// Loaded children let go of the parent in memory (an
-				// UPDATE each); rows not loaded are set NULL in bulk.
-				objs, _ := relationObjects(rel, p)
-				for _, o := range objs {
-					op := reflect.ValueOf(o).UnsafePointer()
-					ce := s.im.lookupPtr(op)
-					if ce == nil || ce.state != StatePersistent {
-						continue
-					}
-					f.touch(&row{e: ce, p: op})
-					for _, rf := range rel.RemoteFields {
-						rf.SetZero(op)
-					}
-				}
-				src := e.snapshot
-				if src == nil {
-					src = p
-				}
-				vals := make([]any, len(rel.LocalFields))
-				for i, lf := range rel.LocalFields {
-					vals[i], _ = lf.Value(src)
-				}
-				f.addNullify(rel, vals)
-			}
+		}
+		for _, e := range level {
+			queue = f.cascadeOne(e, mark, queue, idx)
 		}
 	}
 	return nil
 }
 
-// cascaded records a state the cascade changed, to undo it.
+// onDeleteOf is the ON DELETE rule of the children's foreign key of a
+// one-to-many or one-to-one relation ("" when none).
+func onDeleteOf(rel *schema.Relation) string {
+	if fk := foreignKeyOf(rel.Target, rel.RemoteFields); fk != nil {
+		return fk.OnDelete
+	}
+	return ""
+}
+
+// loadsToCascade reports whether deleting a parent deletes the children of
+// rel through the session, which must load them first.
+func loadsToCascade(rel *schema.Relation) bool {
+	if rel.Kind != schema.OneToMany && rel.Kind != schema.OneToOne {
+		return false
+	}
+	return rel.CascadeDelete && !rel.PassiveDeletes && onDeleteOf(rel) != "CASCADE"
+}
+
+// cascadeOne applies the delete rules of the relations of one deleted
+// object, whose cascading collections are loaded; it returns queue with
+// the children it deleted.
+func (f *flusher) cascadeOne(e *entry, mark func(*entry), queue []*entry, idx childIndex) []*entry {
+	s := f.s
+	p := e.ptr()
+	src := e.snapshot
+	if src == nil {
+		src = p
+	}
+	for _, rel := range e.model.Relations {
+		if rel.Kind != schema.OneToMany && rel.Kind != schema.OneToOne {
+			continue
+		}
+		onDelete := onDeleteOf(rel)
+		dbHandles := onDelete == "CASCADE" || onDelete == "SET NULL" || onDelete == "SET DEFAULT"
+		// The tracked children that still reference the parent (loaded
+		// through its collection or otherwise); a child whose key was
+		// changed to point at another parent keeps it.
+		parentKey, keyed := keyOnly(rel.LocalFields, src)
+		var children []*entry
+		if keyed && (!rel.CascadeDelete || rel.PassiveDeletes || onDelete == "CASCADE") {
+			children = idx.of(s, rel, parentKey)
+		}
+		switch {
+		case rel.CascadeDelete && (rel.PassiveDeletes || onDelete == "CASCADE"):
+			// The database deletes the rows; the tracked children leave
+			// the session after the flush.
+			f.detach = append(f.detach, children...)
+		case rel.CascadeDelete:
+			objs, _ := relationObjects(rel, p)
+			for _, o := range objs {
+				if ce := s.im.lookupPtr(reflect.ValueOf(o).UnsafePointer()); ce != nil {
+					mark(ce)
+					queue = append(queue, ce)
+				}
+			}
+		case dbHandles:
+			for _, ce := range children {
+				if onDelete == "CASCADE" {
+					f.detach = append(f.detach, ce)
+					continue
+				}
+				// The database changes the key: the child is reloaded,
+				// and its Lazy to the deleted parent is not loaded any
+				// more.
+				f.expire = append(f.expire, ce)
+				f.letGo(ce.model, ce.ptr(), rel.RemoteFields, false)
+			}
+		default:
+			nullable := true
+			for _, rf := range rel.RemoteFields {
+				nullable = nullable && rf.Nullable
+			}
+			if !nullable || onDelete != "" {
+				continue // NOT NULL or RESTRICT/NO ACTION: the DELETE fails, atomically
+			}
+			// Tracked children let go of the parent in memory (an
+			// UPDATE each); rows not tracked are set NULL in bulk.
+			for _, ce := range children {
+				op := ce.ptr()
+				f.touch(&row{e: ce, p: op})
+				for _, rf := range rel.RemoteFields {
+					rf.SetZero(op)
+				}
+				f.letGo(ce.model, op, rel.RemoteFields, true)
+			}
+			vals := make([]any, len(rel.LocalFields))
+			for i, lf := range rel.LocalFields {
+				vals[i], _ = lf.Value(src)
+			}
+			f.addNullify(rel, vals)
+		}
+	}
+	return queue
+}
+
+// childIndex maps, per relation, the current foreign-key values of the
+// tracked objects of its target to those objects: built with one pass over
+// the identity map the first time a relation needs it in a cascade.
+type childIndex map[*schema.Relation]map[idKey][]*entry
+
+// of returns the persistent tracked objects whose foreign key of rel
+// currently references the parent key k.
+func (idx childIndex) of(s *Session, rel *schema.Relation, k idKey) []*entry {
+	m, ok := idx[rel]
+	if !ok {
+		m = map[idKey][]*entry{}
+		s.im.live(func(e *entry, p unsafe.Pointer) {
+			if e.model != rel.Target {
+				return
+			}
+			if ck, ok := keyOnly(rel.RemoteFields, p); ok {
+				m[ck] = append(m[ck], e)
+			}
+		})
+		idx[rel] = m
+	}
+	var out []*entry
+	for _, e := range m[k] {
+		if e.tracked && e.state == StatePersistent {
+			if ck, ok := keyOnly(rel.RemoteFields, e.ptr()); ok && ck == k {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// reparented reports whether a child that left owner's collection rel was
+// given another parent (through its back_populates Lazy, or its foreign
+// key set to another parent's key): it is moved, not orphaned.
+func reparented(rel *schema.Relation, owner, child unsafe.Pointer) bool {
+	if rel.Back != nil {
+		if objs, loaded := relationObjects(rel.Back, child); loaded && len(objs) > 0 {
+			if reflect.ValueOf(objs[0]).UnsafePointer() != owner {
+				return true
+			}
+		}
+	}
+	ck, ok := keyOnly(rel.RemoteFields, child)
+	if !ok {
+		return false // NULL: orphaned
+	}
+	ownerKey, keyed := keyOnly(rel.LocalFields, owner)
+	return keyed && ck != ownerKey
+}
+
+// cascaded records a state the cascade changed, to undo it (or, with
+// restore, a relation field it changed).
 type cascaded struct {
-	e      *entry
-	state  ObjectState
-	strong unsafe.Pointer
+	e       *entry
+	state   ObjectState
+	strong  unsafe.Pointer
+	restore func()
+}
+
+// letGo updates the loaded to-one relations of the child at cp that go
+// through the foreign-key fields fks, whose parent is being deleted: to
+// "loaded, nil" when the cascade sets the key NULL in memory, to "not
+// loaded" when the database changes the key (ON DELETE SET NULL / SET
+// DEFAULT). A failed flush puts them back.
+func (f *flusher) letGo(m *schema.Model, cp unsafe.Pointer, fks []*schema.Field, loadedNil bool) {
+	for _, r := range m.Relations {
+		if r.Kind != schema.ManyToOne || !sameFieldList(r.LocalFields, fks) {
+			continue
+		}
+		objs, loaded := relationObjects(r, cp)
+		if !loaded {
+			continue
+		}
+		f.cascaded = append(f.cascaded, cascaded{restore: func() { setRelated(r, cp, objs) }})
+		if loadedNil {
+			setRelated(r, cp, nil)
+		} else if fv, err := relField(r, cp); err == nil {
+			if rs, ok := fv.Interface().(interface{ Reset() }); ok {
+				rs.Reset()
+			}
+		}
+	}
 }
 
 func (f *flusher) addNullify(rel *schema.Relation, keys []any) {
@@ -220,6 +342,10 @@ func (f *flusher) runNullify(ctx context.Context) error {
 func (f *flusher) undoCascade() {
 	for i := len(f.cascaded) - 1; i >= 0; i-- {
 		c := f.cascaded[i]
+		if c.restore != nil {
+			c.restore()
+			continue
+		}
 		c.e.state, c.e.strong = c.state, c.strong
 	}
 	f.cascaded = nil

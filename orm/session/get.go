@@ -343,4 +343,23 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 		f.Copy(e.snapshot, fresh)
 	}
 	e.expired, e.expiredCols = false, nil
+	// A to-one relation whose foreign key the reload changed no longer
+	// holds the right object: it becomes "not loaded".
+	for _, rel := range e.model.Relations {
+		if rel.Kind != schema.ManyToOne || !isLoaded(rel, p) {
+			continue
+		}
+		objs, _ := relationObjects(rel, p)
+		want, _, okWant := tupleKey(rel.LocalFields, p)
+		var have idKey
+		okHave := false
+		if len(objs) == 1 {
+			have, _, okHave = tupleKey(rel.RemoteFields, reflect.ValueOf(objs[0]).UnsafePointer())
+		}
+		if okWant != okHave || (okWant && want != have) {
+			if fv, err := relField(rel, p); err == nil {
+				fv.Interface().(schema.RelationEditor).Unload()
+			}
+		}
+	}
 }

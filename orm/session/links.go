@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -16,6 +17,7 @@ type linkOp struct {
 	owner  *entry
 	target unsafe.Pointer
 	unlink bool
+	coll   schema.LinkOps // the collection that recorded it
 }
 
 // pendingLinks collects the Link/Unlink operations of every tracked
@@ -41,19 +43,84 @@ func (s *Session) pendingLinks() ([]linkOp, []schema.LinkOps) {
 			}
 			link, unlink := lo.PendingLinks()
 			if len(link)+len(unlink) == 0 {
+				// Links and unlinks that cancelled out: nothing waits.
+				lo.ClearPending()
 				continue
 			}
 			colls = append(colls, lo)
 			for _, o := range link {
-				ops = append(ops, linkOp{rel: rel, owner: e, target: reflect.ValueOf(o).UnsafePointer()})
+				ops = append(ops, linkOp{rel: rel, owner: e, target: reflect.ValueOf(o).UnsafePointer(), coll: lo})
 			}
 			for _, o := range unlink {
-				ops = append(ops, linkOp{rel: rel, owner: e, target: reflect.ValueOf(o).UnsafePointer(), unlink: true})
+				ops = append(ops, linkOp{rel: rel, owner: e, target: reflect.ValueOf(o).UnsafePointer(), unlink: true, coll: lo})
 			}
 		}
 	})
+	ops, colls = cancelLinkOps(ops, colls)
 	sortLinkOps(ops)
 	return ops, colls
+}
+
+// pairKey names one pair of a link table by its two ends, oriented by the
+// link table's columns, so that both sides of a relation give the same key.
+type pairKey struct {
+	link *schema.Model
+	a, b unsafe.Pointer
+}
+
+func pairOf(op linkOp) pairKey {
+	link := op.rel.Link
+	owner, target := op.owner.ptr(), op.target
+	if len(link.Model.Fields) > 0 && slices.Contains(link.RemoteColumns, link.Model.Fields[0]) {
+		owner, target = target, owner
+	}
+	return pairKey{link.Model, owner, target}
+}
+
+// cancelLinkOps drops a link and an unlink of the same pair recorded on
+// the two sides of a relation (hero.Powers.Link(p), p.Heroes.Unlink(h)):
+// they cancel, so that a flush with only such operations sends no SQL. A
+// collection left without operations is cleared.
+func cancelLinkOps(ops []linkOp, colls []schema.LinkOps) ([]linkOp, []schema.LinkOps) {
+	if len(ops) < 2 {
+		return ops, colls
+	}
+	type net struct{ linked, unlinked bool }
+	pairs := map[pairKey]*net{}
+	for _, op := range ops {
+		k := pairOf(op)
+		n := pairs[k]
+		if n == nil {
+			n = &net{}
+			pairs[k] = n
+		}
+		if op.unlink {
+			n.unlinked = true
+		} else {
+			n.linked = true
+		}
+	}
+	kept := ops[:0:0]
+	live := map[schema.LinkOps]bool{}
+	for _, op := range ops {
+		if n := pairs[pairOf(op)]; n.linked && n.unlinked {
+			continue
+		}
+		kept = append(kept, op)
+		live[op.coll] = true
+	}
+	if len(kept) == len(ops) {
+		return ops, colls
+	}
+	keptColls := colls[:0:0]
+	for _, c := range colls {
+		if live[c] {
+			keptColls = append(keptColls, c)
+		} else {
+			c.ClearPending()
+		}
+	}
+	return kept, keptColls
 }
 
 func sortLinkOps(ops []linkOp) {
@@ -72,6 +139,12 @@ type linkRow struct {
 	cols  []*schema.Field
 	vals  []any
 	key   string
+	// insCols and insVals are what an INSERT writes: the key columns, and
+	// for a link_model struct also its other columns, as a new zero value
+	// of the struct with these keys would be inserted (a NOT NULL extra
+	// column would otherwise fail the INSERT).
+	insCols []*schema.Field
+	insVals []any
 }
 
 // rowOf maps an operation to its link row, oriented by the link table's
@@ -111,6 +184,24 @@ func rowOf(op linkOp, targetEntry *entry) (linkRow, error) {
 		fmt.Fprintf(&key, "|%d:%s", k.kind, k.String())
 	}
 	row.key = key.String()
+	row.insCols, row.insVals = row.cols, row.vals
+	if link.Declared && link.Model.Type != nil && len(link.Model.Fields) > len(row.cols) {
+		tmp := reflect.New(link.Model.Type).UnsafePointer()
+		for i, f := range row.cols {
+			if err := f.Set(tmp, row.vals[i]); err != nil {
+				return row, err
+			}
+		}
+		write, _ := insertColumns(link.Model, tmp)
+		row.insCols, row.insVals = write, make([]any, len(write))
+		for i, f := range write {
+			v, err := f.Value(tmp)
+			if err != nil {
+				return row, err
+			}
+			row.insVals[i] = v
+		}
+	}
 	return row, nil
 }
 
@@ -183,7 +274,7 @@ func (f *flusher) insertLinks(ctx context.Context, m *schema.Model, rows []linkR
 	if len(rows) == 0 {
 		return nil
 	}
-	cols := rows[0].cols
+	cols := rows[0].insCols
 	for _, ch := range f.s.chunks(len(rows), len(cols)) {
 		part := rows[ch[0]:ch[1]]
 		w := &sqlWriter{d: f.d}
@@ -198,7 +289,7 @@ func (f *flusher) insertLinks(ctx context.Context, m *schema.Model, rows []linkR
 				w.raw(", ")
 			}
 			w.tuple(len(cols))
-			args = append(args, r.vals...)
+			args = append(args, r.insVals...)
 		}
 		// A pair already linked in the database is not an error.
 		if f.d.Name() == "mysql" {
@@ -240,7 +331,10 @@ func (f *flusher) deleteLinks(ctx context.Context, m *schema.Model, rows []linkR
 }
 
 // deleteEndLinks removes the link rows of objects about to be deleted, for
-// every many-to-many relation that has them at either end.
+// every many-to-many relation that has them at either end. Rows of a
+// link_model that this flush deletes as objects are left to their own
+// DELETE (whose row count is checked); its other tracked rows that
+// reference a deleted end leave the session with the end.
 func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 	for _, t := range pl.tables {
 		if len(t.deletes) == 0 {
@@ -248,6 +342,7 @@ func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 		}
 		for _, lr := range linkRelations(f.s.db.registry, t.model) {
 			var keys [][]any
+			ends := map[idKey]bool{}
 			for _, layer := range t.deletes {
 				for _, r := range layer {
 					src := r.e.snapshot
@@ -259,10 +354,22 @@ func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 						vals[i], _ = kf.Value(src)
 					}
 					keys = append(keys, vals)
+					if k, err := keyOfValues(vals); err == nil {
+						ends[k] = true
+					}
 				}
 			}
-			for _, ch := range f.s.chunks(len(keys), len(lr.cols)) {
-				part := keys[ch[0]:ch[1]]
+			var pk []*schema.Field
+			var excl [][]any
+			if lr.link.Type != nil {
+				pk, excl = f.linkObjectsOfEnds(pl, lr, ends)
+			}
+			per := (f.d.MaxBindParams() - len(excl)*len(pk)) / max(1, len(lr.cols))
+			if per < 1 {
+				return &FlushError{Op: "delete", Table: lr.link.Table, Err: fmt.Errorf("too many %s rows deleted together with their ends for one statement; flush them first", lr.link.Name)}
+			}
+			for start := 0; start < len(keys); start += per {
+				part := keys[start:min(len(keys), start+per)]
 				w := &sqlWriter{d: f.d}
 				w.raw("DELETE FROM ")
 				w.ident(lr.link.Table)
@@ -272,6 +379,14 @@ func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 				for _, v := range part {
 					args = append(args, v...)
 				}
+				if len(excl) > 0 {
+					w.raw(" AND NOT (")
+					w.keyMatch(pk, len(excl))
+					w.raw(")")
+					for _, v := range excl {
+						args = append(args, v...)
+					}
+				}
 				if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
 					return &FlushError{Op: "delete", Table: lr.link.Table, Err: err}
 				}
@@ -279,6 +394,49 @@ func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 		}
 	}
 	return nil
+}
+
+// linkObjectsOfEnds looks at the tracked objects of a link_model whose
+// columns lr.cols reference one of the deleted ends: the primary keys of
+// those this flush deletes itself are returned (to leave out of the end's
+// statement), the persistent ones are detached after the flush.
+func (f *flusher) linkObjectsOfEnds(pl *plan, lr endLink, ends map[idKey]bool) (pk []*schema.Field, excl [][]any) {
+	m := lr.link
+	refs := func(p unsafe.Pointer) bool {
+		k, _, ok := tupleKey(lr.cols, p)
+		return ok && ends[k]
+	}
+	for _, t := range pl.tables {
+		if t.model != m {
+			continue
+		}
+		for _, layer := range t.deletes {
+			for _, r := range layer {
+				src := r.dbValues()
+				if !refs(src) {
+					continue
+				}
+				vals := make([]any, len(m.PrimaryKey))
+				for i, f := range m.PrimaryKey {
+					vals[i], _ = f.Value(src)
+				}
+				excl = append(excl, vals)
+			}
+		}
+	}
+	f.s.im.live(func(e *entry, p unsafe.Pointer) {
+		if e.model != m || e.state != StatePersistent {
+			return
+		}
+		src := p
+		if e.snapshot != nil {
+			src = e.snapshot
+		}
+		if refs(src) {
+			f.detach = append(f.detach, e)
+		}
+	})
+	return m.PrimaryKey, excl
 }
 
 // endLink is one link table with the columns referencing a model.

@@ -36,7 +36,7 @@ func RelateToOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P], 
 			return err
 		}
 	}
-	old, _ := l.Get()
+	old := currentParent(s, rel, l, cp)
 	// Copy the key now when the parent has one; a pending parent's key is
 	// copied by the flush, which finds the parent through the Lazy.
 	if _, keyed, _ := keyOf(rel.Target, pp); keyed {
@@ -52,8 +52,8 @@ func RelateToOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P], 
 	}
 	l.Set(parent)
 	if rel.Back != nil {
-		if old != nil && unsafe.Pointer(old) != pp {
-			removeFromCollection(rel.Back, unsafe.Pointer(old), cp)
+		if old != nil && old != pp {
+			removeFromCollection(rel.Back, old, cp)
 		}
 		appendToCollection(rel.Back, pp, cp)
 	}
@@ -81,13 +81,35 @@ func UnrelateFromOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[
 		}
 	}
 	cp := unsafe.Pointer(child)
-	old, _ := l.Get()
+	old := currentParent(s, rel, l, cp)
 	for _, fk := range rel.LocalFields {
 		fk.SetZero(cp)
 	}
 	l.Set(nil)
 	if rel.Back != nil && old != nil {
-		removeFromCollection(rel.Back, unsafe.Pointer(old), cp)
+		removeFromCollection(rel.Back, old, cp)
+	}
+	return nil
+}
+
+// currentParent is the object the child at cp is related to through the
+// many-to-one rel: the loaded Lazy's object, else the tracked object its
+// foreign key references (found in the identity map, without SQL), so that
+// a parent's loaded collection is kept in step even when the child's Lazy
+// was never loaded (the usual case after loading the parent's collection).
+func currentParent[P any](s *Session, rel *schema.Relation, l *relations.Lazy[P], cp unsafe.Pointer) unsafe.Pointer {
+	if v, loaded := l.Get(); loaded {
+		return unsafe.Pointer(v)
+	}
+	if !sameFieldList(rel.RemoteFields, rel.Target.PrimaryKey) {
+		return nil
+	}
+	k, _, ok := tupleKey(rel.LocalFields, cp)
+	if !ok {
+		return nil
+	}
+	if e := s.im.lookupID(identity{rel.Target, k}); e != nil {
+		return e.ptr()
 	}
 	return nil
 }
@@ -120,10 +142,13 @@ func UnrelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.Rel
 	if err != nil {
 		return err
 	}
-	coll.Unlink(right)
-	if rel.Back != nil {
-		removeFromCollection(rel.Back, unsafe.Pointer(right), unsafe.Pointer(left))
+	if rel.Back != nil && removeFromCollection(rel.Back, unsafe.Pointer(right), unsafe.Pointer(left)) {
+		// The pair was only linked, not yet written, from the other side:
+		// dropping that link is the whole unlink.
+		coll.Remove(right)
+		return nil
 	}
+	coll.Unlink(right)
 	return nil
 }
 
@@ -172,22 +197,11 @@ func appendToCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
 }
 
 // removeFromCollection takes obj out of the loaded collection rel of owner.
-func removeFromCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
-	objs, loaded := relationObjects(rel, owner)
-	if !loaded {
-		return
+// It reports whether that dropped a pending Link of obj on owner's side.
+func removeFromCollection(rel *schema.Relation, owner, obj unsafe.Pointer) bool {
+	fv, err := relField(rel, owner)
+	if err != nil {
+		return false
 	}
-	out := objs[:0:0]
-	for _, o := range objs {
-		if reflect.ValueOf(o).UnsafePointer() != obj {
-			out = append(out, o)
-		}
-	}
-	if rel.Kind == schema.ManyToOne || rel.Kind == schema.OneToOne {
-		if len(out) == 0 {
-			setRelated(rel, owner, nil)
-		}
-		return
-	}
-	setRelated(rel, owner, out)
+	return fv.Interface().(schema.RelationEditor).Remove(reflect.NewAt(rel.Target.Type, obj).Interface())
 }
