@@ -48,6 +48,9 @@ func (s *Session) recordCollection(e *entry, rel *schema.Relation, p unsafe.Poin
 // key set to NULL. Everything it changes is undone if the flush fails.
 func (f *flusher) cascade(ctx context.Context) error {
 	s := f.s
+	if s.im.withRel == 0 {
+		return nil // no tracked model has relations: nothing cascades
+	}
 	mark := func(e *entry) {
 		if e.state == StatePersistent {
 			f.cascaded = append(f.cascaded, cascaded{e: e, state: e.state, strong: e.strong})
