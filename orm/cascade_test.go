@@ -57,7 +57,6 @@ func (rwMonument) TableName() string { return "rw_monument" }
 
 func rwCountryOf(c *rwCity) *orm.Lazy[rwCountry]       { return &c.Country }
 func rwCitiesOf(c *rwCountry) *orm.RelatedMany[rwCity] { return &c.Cities }
-func rwStreetsOf(c *rwCity) *orm.RelatedMany[rwStreet] { return &c.Streets }
 
 func rwCascadeModels() []any { return []any{&rwCountry{}, &rwCity{}, &rwStreet{}} }
 

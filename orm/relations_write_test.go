@@ -67,7 +67,6 @@ func (rwHeroTraining) TableName() string { return "rw_hero_training" }
 // Accessors for the relation helpers.
 func rwTeamOf(h *rwHero) *orm.Lazy[rwTeam]                { return &h.Team }
 func rwPowersOf(h *rwHero) *orm.RelatedMany[rwPower]      { return &h.Powers }
-func rwTrainingOf(h *rwHero) *orm.RelatedMany[rwPower]    { return &h.Training }
 func rwHeroesOfPower(p *rwPower) *orm.RelatedMany[rwHero] { return &p.Heroes }
 func rwHeroesOfTeam(t *rwTeam) *orm.RelatedMany[rwHero]   { return &t.Heroes }
 

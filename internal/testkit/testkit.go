@@ -23,7 +23,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -216,6 +215,3 @@ func newMySQL(t testing.TB) (Target, error) {
 	cfg.DBName = name
 	return Target{Dialect: "mysql", Driver: "mysql", DSN: cfg.FormatDSN(), Schema: name}, nil
 }
-
-// Only reports whether dialect is one of ds; tests use it to branch.
-func Only(dialect string, ds ...string) bool { return slices.Contains(ds, dialect) }

@@ -189,15 +189,6 @@ func (e *entry) ptr() unsafe.Pointer {
 	return nil
 }
 
-// obj returns the object as a *T in an interface.
-func (e *entry) obj() any {
-	p := e.ptr()
-	if p == nil {
-		return nil
-	}
-	return reflect.NewAt(e.model.Type, p).Interface()
-}
-
 // identityMap indexes tracked objects by identity and by address.
 type identityMap struct {
 	byID  map[identity]*entry
