@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
@@ -31,8 +32,56 @@ func TestHeroes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.Equal(out.Bytes(), want) {
-			t.Fatalf("output differs from %s:\n--- got\n%s\n--- want\n%s", golden, out.Bytes(), want)
+		if diff := firstDiff(out.String(), string(want)); diff != "" {
+			t.Fatalf("output differs from %s: %s\n--- got\n%s", golden, diff, out.Bytes())
 		}
 	})
+}
+
+// TestDriverFor pins the driver guessed from each DSN form the command
+// documents.
+func TestDriverFor(t *testing.T) {
+	for dsn, want := range map[string]string{
+		"postgres://postgres@127.0.0.1:5432/test?sslmode=disable": "pgx",
+		"host=127.0.0.1 user=postgres":                            "pgx",
+		"root@tcp(127.0.0.1:3306)/test":                           "mysql",
+		"file:/tmp/heroes.db":                                     "sqlite3",
+	} {
+		if got := driverFor(dsn); got != want {
+			t.Errorf("driverFor(%q) = %q, want %q", dsn, got, want)
+		}
+	}
+}
+
+// firstDiff describes the first line where got and want differ, or
+// returns "" when they are equal.
+func firstDiff(got, want string) string {
+	if got == want {
+		return ""
+	}
+	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + itoa(i+1) + ":\n  got:  " + gl + "\n  want: " + wl
+		}
+	}
+	return "trailing difference"
+}
+
+func itoa(n int) string {
+	var b []byte
+	for {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+		if n == 0 {
+			return string(b)
+		}
+	}
 }
