@@ -35,6 +35,10 @@ type DB struct {
 	bindings  sync.Map     // sqlKey -> *binding of Raw result columns
 	scanners  sync.Map     // *schema.Model -> *sync.Pool of *rowScanner
 	incStep   atomic.Int64 // MySQL auto_increment_increment, 0 until read
+	// replicas serve reads outside transactions (nil without replicas);
+	// repCfg holds the replica options until Open or OpenDB applies them.
+	replicas *replicaSet
+	repCfg   *replicaConfig
 }
 
 // Option configures a DB at Open.
@@ -70,20 +74,9 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	memory := false
-	switch d.Name() {
-	case "mysql":
-		cfg, err := mysql.ParseDSN(dsn)
-		if err != nil {
-			return nil, fmt.Errorf("orm: mysql DSN: %w", err)
-		}
-		cfg.ParseTime = true
-		// Rows affected must count matched rows, not changed ones, for the
-		// session to detect stale updates.
-		cfg.ClientFoundRows = true
-		dsn = cfg.FormatDSN()
-	case "sqlite":
-		dsn, memory = sqliteDSN(dsn)
+	dsn, memory, err := adjustDSN(d, dsn)
+	if err != nil {
+		return nil, err
 	}
 	sqlDB, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -104,7 +97,32 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	}
 	db := newDB(sqlDB, driver, d, opts)
 	db.owned = true
+	if err := db.openReplicas(driver); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	return db, nil
+}
+
+// adjustDSN adds the settings the ORM depends on to a DSN; it reports an
+// SQLite in-memory database.
+func adjustDSN(d dialect.Dialect, dsn string) (string, bool, error) {
+	switch d.Name() {
+	case "mysql":
+		cfg, err := mysql.ParseDSN(dsn)
+		if err != nil {
+			return "", false, fmt.Errorf("orm: mysql DSN: %w", err)
+		}
+		cfg.ParseTime = true
+		// Rows affected must count matched rows, not changed ones, for the
+		// session to detect stale updates.
+		cfg.ClientFoundRows = true
+		return cfg.FormatDSN(), false, nil
+	case "sqlite":
+		dsn, memory := sqliteDSN(dsn)
+		return dsn, memory, nil
+	}
+	return dsn, false, nil
 }
 
 // OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
@@ -120,7 +138,11 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
-	return newDB(sqlDB, driverName, d, opts), nil
+	db := newDB(sqlDB, driverName, d, opts)
+	if err := db.openReplicas(driverName); err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 func newDB(sqlDB *sql.DB, driver string, d dialect.Dialect, opts []Option) *DB {
@@ -178,12 +200,14 @@ func sqliteDSN(dsn string) (string, bool) {
 }
 
 // Close closes the pool if Open created it. A DB made by OpenDB leaves the
-// caller's pool open.
+// caller's pool open. Replica pools opened from DSNs (WithReplicas) are
+// closed too; those given as pools (WithReplicaDBs) are left open.
 func (db *DB) Close() error {
+	err := db.replicas.close(db)
 	if db.owned {
-		return db.x.Close()
+		return errors.Join(db.x.Close(), err)
 	}
-	return nil
+	return err
 }
 
 // SQL returns the underlying pool.
@@ -204,7 +228,7 @@ func (db *DB) Logger() *slog.Logger { return db.logger }
 // WithQueryHook returns a copy of db that also runs h; db itself is not
 // changed. Both share the pool and the registry.
 func (db *DB) WithQueryHook(h QueryHook) *DB {
-	c := DB{x: db.x, dialect: db.dialect, registry: db.registry, logger: db.logger, loggerSet: db.loggerSet, sql: db.sql}
+	c := DB{x: db.x, dialect: db.dialect, registry: db.registry, logger: db.logger, loggerSet: db.loggerSet, sql: db.sql, replicas: db.replicas}
 	c.hooks = append(append([]QueryHook(nil), db.hooks...), h)
 	c.owned = false
 	return &c

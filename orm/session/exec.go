@@ -15,11 +15,11 @@ type conn interface {
 
 // before runs the hooks' BeforeQuery; it returns nil when there are no hooks,
 // so that statements cost nothing extra without them.
-func (db *DB) before(ctx context.Context, op, query string, args []any, inTx bool) (context.Context, *QueryEvent) {
+func (db *DB) before(ctx context.Context, op, query string, args []any, inTx bool, node string) (context.Context, *QueryEvent) {
 	if len(db.hooks) == 0 {
 		return ctx, nil
 	}
-	e := &QueryEvent{Op: op, Query: query, Args: args, InTx: inTx, Start: time.Now(), Rows: -1}
+	e := &QueryEvent{Op: op, Query: query, Args: args, InTx: inTx, Node: node, Start: time.Now(), Rows: -1}
 	for _, h := range db.hooks {
 		ctx = h.BeforeQuery(ctx, e)
 	}
@@ -39,7 +39,7 @@ func (db *DB) after(ctx context.Context, e *QueryEvent, rows int64, err error) {
 // exec runs a statement without a result set through the hooks and
 // classifies its error.
 func (db *DB) exec(ctx context.Context, c conn, inTx bool, query string, args ...any) (sql.Result, error) {
-	hctx, e := db.before(ctx, "exec", query, args, inTx)
+	hctx, e := db.before(ctx, "exec", query, args, inTx, nodeOf(c))
 	res, err := c.ExecContext(hctx, query, args...)
 	err = db.dialect.ClassifyError(err)
 	var n int64 = -1
@@ -54,8 +54,18 @@ func (db *DB) exec(ctx context.Context, c conn, inTx bool, query string, args ..
 
 // query runs a statement with a result set and calls each for every row
 // until it returns an error. The hooks see the whole run, rows included.
+// On a replica, a failure before the first row that the replica's health
+// check confirms moves the statement to another node (see queryReplica).
 func (db *DB) query(ctx context.Context, c conn, inTx bool, query string, args []any, each func(*sql.Rows) error) (int64, error) {
-	hctx, e := db.before(ctx, "query", query, args, inTx)
+	if r, ok := c.(*replica); ok {
+		return db.queryReplica(ctx, r, query, args, each)
+	}
+	return db.queryOn(ctx, c, inTx, query, args, each)
+}
+
+// queryOn runs query on c, on that connection only.
+func (db *DB) queryOn(ctx context.Context, c conn, inTx bool, query string, args []any, each func(*sql.Rows) error) (int64, error) {
+	hctx, e := db.before(ctx, "query", query, args, inTx, nodeOf(c))
 	var n int64
 	err := func() error {
 		rows, err := c.QueryContext(hctx, query, args...)
@@ -87,7 +97,7 @@ func (db *DB) query(ctx context.Context, c conn, inTx bool, query string, args [
 // control runs a transaction-control step (begin, commit, rollback,
 // savepoint) and records it in the hooks with Op set to op.
 func (db *DB) control(ctx context.Context, op, query string, fn func(context.Context) error) error {
-	hctx, e := db.before(ctx, op, query, nil, true)
+	hctx, e := db.before(ctx, op, query, nil, true, NodePrimary)
 	err := db.dialect.ClassifyError(fn(hctx))
 	db.after(hctx, e, -1, err)
 	return err

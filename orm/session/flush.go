@@ -64,6 +64,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		undo()
 		return err
 	}
+	s.wrote = true
 	err = s.inFlushTx(ctx, func(c conn) error {
 		f.c = c
 		defer f.close()

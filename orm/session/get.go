@@ -226,7 +226,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	}
 	var out unsafe.Pointer
 	var loadErr error
-	c, inTx := s.conn()
+	c, inTx := s.readConn(ctx)
 	sc := s.db.getScanner(m)
 	defer s.db.putScanner(sc)
 	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {

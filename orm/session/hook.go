@@ -15,7 +15,11 @@ type QueryEvent struct {
 	Query string
 	Args  []any
 	// InTx reports that the statement ran inside a transaction.
-	InTx  bool
+	InTx bool
+	// Node names the database that served the statement: NodePrimary
+	// ("primary") or a replica ("replica:0", "replica:1", ... in the order
+	// given to WithReplicas or WithReplicaDBs).
+	Node  string
 	Start time.Time
 	// Duration, Rows and Err are set after the statement ran. Rows is the
 	// number of rows affected (exec) or read (query), -1 when unknown.

@@ -123,7 +123,7 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 		sc.Bind(fresh)
 		dest[i] = sc
 	}
-	c, inTx := s.conn()
+	c, inTx := s.readConn(ctx)
 	n, err := s.db.query(ctx, c, inTx, w.b.String(), args, func(rows *sql.Rows) error { return rows.Scan(dest...) })
 	if err != nil {
 		return fmt.Errorf("orm: reload %s %v: %w", m.Name, e.id, err)

@@ -171,7 +171,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 // loadRows runs a SELECT of all target columns (plus extra trailing columns
 // scanned into fresh values) and resolves each row through the identity map.
 func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field, each func(p unsafe.Pointer, extra []any)) error {
-	c, inTx := s.conn()
+	c, inTx := s.readConn(ctx)
 	sc := s.db.getScanner(m)
 	defer s.db.putScanner(sc)
 	dest := sc.dest

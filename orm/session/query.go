@@ -235,9 +235,19 @@ func (q *Query[T]) prepare(ctx context.Context) (conn, bool, error) {
 	return c, inTx, nil
 }
 
+// prepareRead is prepare for reads: outside a transaction they may run on
+// a replica (see readerFor); row-locking reads stay on the primary.
+func (q *Query[T]) prepareRead(ctx context.Context) (conn, bool, error) {
+	c, inTx, err := q.prepare(ctx)
+	if err != nil || inTx || q.sel.Locks() {
+		return c, inTx, err
+	}
+	return q.db.readerFor(ctx, q.s, c), false, nil
+}
+
 // run executes the SELECT and calls each with every resolved object.
 func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each func(*T) error) error {
-	c, inTx, err := q.prepare(ctx)
+	c, inTx, err := q.prepareRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -410,7 +420,7 @@ func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	c, inTx, err := q.prepare(ctx)
+	c, inTx, err := q.prepareRead(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -419,7 +429,7 @@ func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
 }
 
 func (q *Query[T]) scalar(ctx context.Context, s string, args []any, dest any) error {
-	c, inTx, err := q.prepare(ctx)
+	c, inTx, err := q.prepareRead(ctx)
 	if err != nil {
 		return err
 	}
@@ -463,7 +473,7 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 	if err != nil {
 		return nil, err
 	}
-	c, inTx, err := q.prepare(ctx)
+	c, inTx, err := q.prepareRead(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -525,6 +535,9 @@ func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error
 // its transaction, opened if needed (AutoBegin).
 func (q *Query[T]) prepareWrite(ctx context.Context) (conn, bool, error) {
 	c, inTx, err := q.prepare(ctx)
+	if q.s != nil {
+		q.s.wrote = true
+	}
 	if err != nil || q.s == nil || inTx {
 		return c, inTx, err
 	}
@@ -667,6 +680,11 @@ func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sql
 	if err != nil {
 		return nil, err
 	}
+	if !inTx && sel.db.replicas != nil && routeOf(ctx) == routeReplica {
+		// Hand-written SQL may write or lock: only the caller can say
+		// that a replica may serve it (ReadFromReplica).
+		c = sel.db.readerFor(ctx, sel.s, c)
+	}
 	m := sel.sel.Model
 	var b *binding
 	var dest []any
@@ -736,6 +754,7 @@ func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Resu
 	if err := s.autoFlush(ctx); err != nil {
 		return nil, err
 	}
+	s.wrote = true
 	if s.tx == nil {
 		if err := s.begin(context.WithoutCancel(ctx), s.cfg.TxOptions); err != nil {
 			return nil, err

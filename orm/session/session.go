@@ -38,12 +38,18 @@ type Config struct {
 	// TxOptions are used for the transactions the session opens
 	// (isolation level, read-only).
 	TxOptions *sql.TxOptions
+	// ReadYourWrites sends the session's reads to the primary once it has
+	// written (flushed, Exec, bulk Update or Delete), so that it never
+	// reads a replica that has not replayed its writes yet. It only
+	// matters on a DB with replicas (WithReplicas); reads inside a
+	// transaction always run on the primary.
+	ReadYourWrites bool
 }
 
-// DefaultConfig returns the defaults of NewSession: AutoBegin and
-// ExpireOnCommit on, AutoFlush and WeakIdentityMap off.
+// DefaultConfig returns the defaults of NewSession: AutoBegin,
+// ExpireOnCommit and ReadYourWrites on, AutoFlush and WeakIdentityMap off.
 func DefaultConfig() Config {
-	return Config{AutoBegin: true, ExpireOnCommit: true}
+	return Config{AutoBegin: true, ExpireOnCommit: true, ReadYourWrites: true}
 }
 
 // Session is a unit of work: it tracks objects in an identity map, notices
@@ -67,6 +73,9 @@ type Session struct {
 	n1        n1Tracker
 	// colls are the loaded items of delete_orphan collections.
 	colls map[collKey][]unsafe.Pointer
+	// wrote records a write (flush, Exec, bulk Update or Delete), after
+	// which ReadYourWrites keeps reads on the primary.
+	wrote bool
 }
 
 // NewSession returns a session on db with DefaultConfig.
