@@ -33,8 +33,8 @@ import (
 
 // Team is a group of heroes.
 type Team struct {
-	ID     int64  `sqlmodel:"pk"`
-	Name   string `sqlmodel:"unique"`
+	ID     int64                 `sqlmodel:"pk"`
+	Name   string                `sqlmodel:"unique"`
 	Heroes orm.RelatedMany[Hero] `sqlmodel:"back_populates=Team,order_by=id"`
 }
 
