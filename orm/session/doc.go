@@ -1,0 +1,24 @@
+// Package session is the engine of the ORM: the DB handle, the Session
+// (unit of work with an identity map), its flush, transactions and
+// savepoints, typed queries, relationship loaders and RunInTx. The orm
+// package re-exports all of it under shorter names; import orm, not this
+// package, in applications.
+//
+// A Session tracks the objects added to it or loaded through it, one
+// instance per (type, primary key). At flush it compares each persistent
+// object with the snapshot taken when it was loaded or last flushed, and
+// writes every pending INSERT, UPDATE (only the changed columns) and DELETE,
+// plus link-table rows, in foreign-key order inside a transaction, batched
+// into multi-row statements. A flush that fails is undone in the database
+// and in memory. The work is split in three steps: plan.go turns the
+// tracked states into ordered actions, persist.go emits batched
+// statements, flush.go runs the sequence and finalizes the objects.
+//
+// Relationships load explicitly and in batches (LoadLazy, LoadMany,
+// LoadOneToMany, LoadManyToMany, Preload), always through the identity
+// map; single lazy loads are counted for N+1 detection.
+//
+// A DB is safe for concurrent use by many goroutines and sessions. A
+// Session, its Query values and its Savepoints are for one goroutine, like
+// *sql.Tx.
+package session
