@@ -8,7 +8,8 @@
 //     a schema named sqlmb_<random> is created and used through search_path,
 //     then dropped with CASCADE.
 //   - SQLMODEL_POSTGRES_DRIVER: "pgx" (default, pgx's database/sql driver) or
-//     "postgres" (lib/pq).
+//     "postgres" (lib/pq), for Each and Must; EachTarget runs PostgreSQL
+//     through both drivers, as two targets.
 //   - SQLMODEL_MYSQL_DSN (default root@tcp(127.0.0.1:3306)/): a database
 //     named sqlmb_<random> is created, then dropped.
 //   - SQLite: a file in b.TempDir().
@@ -49,8 +50,15 @@ const (
 // Dialects are the databases the benchmarks run on, in this order.
 var Dialects = []string{"postgres", "mysql", "sqlite"}
 
+// Matrix names the database/driver pairs of the cross-ORM comparison, in
+// order: PostgreSQL through pgx's database/sql driver, PostgreSQL through
+// lib/pq, MySQL/MariaDB and SQLite. Every entrant of one pair runs on the
+// same pool, hence the same driver.
+var Matrix = []string{"pgx", "pq", "mysql", "sqlite"}
+
 // Target is one isolated database.
 type Target struct {
+	Name    string // entry of Matrix, or the dialect for Each
 	Dialect string // "postgres", "mysql" or "sqlite"
 	Driver  string // database/sql driver: "pgx", "postgres", "mysql" or "sqlite3"
 	DSN     string // DSN of the isolated schema or database
@@ -69,6 +77,42 @@ func Each(b *testing.B, fn func(b *testing.B, tg Target)) {
 	}
 }
 
+// EachTarget runs fn as a sub-benchmark per entry of Matrix, each with its
+// own fresh database; an unreachable server skips its sub-benchmark.
+func EachTarget(b *testing.B, fn func(b *testing.B, tg Target)) {
+	b.Helper()
+	for _, name := range Matrix {
+		b.Run(name, func(b *testing.B) {
+			tg, err := NewTarget(b, name)
+			if err != nil {
+				b.Skipf("benchdb: %s unavailable: %v", name, err)
+			}
+			fn(b, tg)
+		})
+	}
+}
+
+// NewTarget creates the isolated database of a Matrix entry and registers
+// its removal with tb.Cleanup.
+func NewTarget(tb testing.TB, name string) (Target, error) {
+	var tg Target
+	var err error
+	switch name {
+	case "pgx", "pq":
+		driver := "pgx"
+		if name == "pq" {
+			driver = "postgres"
+		}
+		tg, err = newPostgres(tb, driver)
+	case "mysql", "sqlite":
+		tg, err = New(tb, name)
+	default:
+		return Target{}, fmt.Errorf("benchdb: unknown target %q", name)
+	}
+	tg.Name = name
+	return tg, err
+}
+
 // Must returns a fresh target of the dialect, or skips b with the reason
 // the server is unavailable.
 func Must(b *testing.B, dialect string) Target {
@@ -85,12 +129,12 @@ func Must(b *testing.B, dialect string) Target {
 func New(tb testing.TB, dialect string) (Target, error) {
 	switch dialect {
 	case "postgres":
-		return newPostgres(tb)
+		return newPostgres(tb, env("SQLMODEL_POSTGRES_DRIVER", "pgx"))
 	case "mysql":
 		return newMySQL(tb)
 	case "sqlite":
 		path := filepath.Join(tb.TempDir(), "bench.db")
-		return Target{Dialect: "sqlite", Driver: "sqlite3", DSN: "file:" + path, Schema: path}, nil
+		return Target{Name: "sqlite", Dialect: "sqlite", Driver: "sqlite3", DSN: "file:" + path, Schema: path}, nil
 	}
 	return Target{}, fmt.Errorf("benchdb: unknown dialect %q", dialect)
 }
@@ -133,9 +177,8 @@ func withTimeout() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Second)
 }
 
-func newPostgres(tb testing.TB) (Target, error) {
+func newPostgres(tb testing.TB, driver string) (Target, error) {
 	dsn := env("SQLMODEL_POSTGRES_DSN", DefaultPostgresDSN)
-	driver := env("SQLMODEL_POSTGRES_DRIVER", "pgx")
 	admin, err := sql.Open(driver, dsn)
 	if err != nil {
 		return Target{}, err
@@ -165,12 +208,12 @@ func newPostgres(tb testing.TB) (Target, error) {
 	})
 	u, err := url.Parse(dsn)
 	if err != nil || u.Scheme == "" { // key=value form
-		return Target{Dialect: "postgres", Driver: driver, DSN: dsn + " search_path=" + schema, Schema: schema}, nil
+		return Target{Name: "postgres", Dialect: "postgres", Driver: driver, DSN: dsn + " search_path=" + schema, Schema: schema}, nil
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return Target{Dialect: "postgres", Driver: driver, DSN: u.String(), Schema: schema}, nil
+	return Target{Name: "postgres", Dialect: "postgres", Driver: driver, DSN: u.String(), Schema: schema}, nil
 }
 
 func newMySQL(tb testing.TB) (Target, error) {
@@ -210,5 +253,5 @@ func newMySQL(tb testing.TB) (Target, error) {
 		}
 	})
 	cfg.DBName = name
-	return Target{Dialect: "mysql", Driver: "mysql", DSN: cfg.FormatDSN(), Schema: name}, nil
+	return Target{Name: "mysql", Dialect: "mysql", Driver: "mysql", DSN: cfg.FormatDSN(), Schema: name}, nil
 }
