@@ -107,6 +107,7 @@ type Controller struct {
 	fault   *Fault
 	fired   []Fault
 	blocked chan struct{}
+	live    int // connections open in the inner driver
 }
 
 var (
@@ -274,7 +275,23 @@ func (c *Controller) control(op string) *Fault {
 func (c *Controller) connected() {
 	c.mu.Lock()
 	c.counts.Connects++
+	c.live++
 	c.mu.Unlock()
+}
+
+func (c *Controller) closed() {
+	c.mu.Lock()
+	c.live--
+	c.mu.Unlock()
+}
+
+// Live returns how many inner connections are open: opened and neither
+// closed by database/sql nor killed by a BadConn fault. A pool holding no
+// dead connection has Stats().OpenConnections == Live().
+func (c *Controller) Live() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.live
 }
 
 // block waits for ctx as a Block fault does.

@@ -141,7 +141,10 @@ func (c *conn) kill() {
 
 func (c *conn) closeInner() error {
 	var err error
-	c.once.Do(func() { err = c.inner.Close() })
+	c.once.Do(func() {
+		err = c.inner.Close()
+		c.ctl.closed()
+	})
 	return err
 }
 
