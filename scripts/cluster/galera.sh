@@ -11,6 +11,10 @@
 #         removes the directory.
 # status  exits 0 when all three nodes are running and Synced.
 # dsns    prints the three nodes' DSNs, comma-separated.
+# stop-node N / start-node N
+#         stops one node (SIGTERM, it leaves the cluster) / starts it again
+#         (it rejoins by incremental state transfer); tests use them to take
+#         a node away mid-run.
 #
 # Ports (base GALERA_PORT, default 3311): MySQL 3311-3313, group
 # communication 4567-4569, IST 4577-4579, SST 4444-4446, all on 127.0.0.1.
@@ -206,13 +210,43 @@ status() {
 	return "$rc"
 }
 
+# node_arg N: check a node number argument.
+node_arg() {
+	[[ ${1:-} =~ ^[123]$ ]] || die "node number 1, 2 or 3 expected, got '${1:-}'"
+}
+
+stop_node() {
+	node_arg "${1:-}"
+	local pid i
+	pid=$(node_pid "$1") || { say "node $1 is not running"; return 0; }
+	kill -TERM "$pid"
+	for ((i = 0; i < 300; i++)); do
+		kill -0 "$pid" 2>/dev/null || { say "node $1 stopped"; return 0; }
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	say "node $1 killed after 30 s"
+}
+
+start_node() {
+	node_arg "${1:-}"
+	[[ -f $(node_dir "$1")/my.cnf ]] || die "no cluster in $DIR (use start)"
+	if ! node_pid "$1" >/dev/null; then
+		launch "$1"
+	fi
+	wait_synced "$1"
+	say "node $1 Synced"
+}
+
 case ${1:-} in
 start) start ;;
 stop) stop ;;
 status) status ;;
+stop-node) stop_node "${2:-}" ;;
+start-node) start_node "${2:-}" ;;
 dsns) printf 'ci@tcp(127.0.0.1:%s)/,ci@tcp(127.0.0.1:%s)/,ci@tcp(127.0.0.1:%s)/\n' "$(port 1)" "$(port 2)" "$(port 3)" ;;
 *)
-	echo "usage: $0 start|stop|status|dsns" >&2
+	echo "usage: $0 start|stop|status|dsns|stop-node N|start-node N" >&2
 	exit 2
 	;;
 esac

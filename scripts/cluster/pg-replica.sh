@@ -11,6 +11,8 @@
 #         it is not running).
 # status  exits 0 when the standby is running and streaming.
 # dsn     prints the standby's DSN for database $PG_REPLICA_DB (postgres).
+# pause   stops the standby server but keeps its directory (tests use it to
+#         take a replica away mid-run); resume starts it again.
 #
 # Environment: PG_PRIMARY_HOST (127.0.0.1), PG_PRIMARY_PORT (5432),
 # PG_REPLICA_PORT (5433), PG_REPLICA_DB (postgres), SQLMODEL_CLUSTER_DIR
@@ -91,6 +93,7 @@ start() {
 		max_wal_senders = 10
 		hot_standby_feedback = on
 		wal_receiver_status_interval = 1s
+		wal_retrieve_retry_interval = 200ms
 		logging_collector = off
 	CONF
 	as_pg tee "$DATA/pg_hba.conf" >/dev/null <<-CONF
@@ -167,13 +170,33 @@ status() {
 	return 3
 }
 
+pause() {
+	running || die "not running"
+	as_pg "$(pgbin)/pg_ctl" -D "$DATA" -w -t 60 stop -m fast >/dev/null
+	say "paused"
+}
+
+resume() {
+	if running; then
+		wait_streaming
+		return
+	fi
+	[[ -f $DATA/standby.signal ]] || die "no paused standby in $DATA (use start)"
+	as_pg "$(pgbin)/pg_ctl" -D "$DATA" -l "$LOG" -w -t 60 start >/dev/null ||
+		{ tail -n 30 "$LOG" >&2; die "standby did not start"; }
+	wait_streaming
+	say "resumed"
+}
+
 case ${1:-} in
 start) start ;;
 stop) stop ;;
 status) status ;;
+pause) pause ;;
+resume) resume ;;
 dsn) printf 'postgres://postgres@127.0.0.1:%s/%s?sslmode=disable\n' "$PORT" "$DBNAME" ;;
 *)
-	echo "usage: $0 start|stop|status|dsn" >&2
+	echo "usage: $0 start|stop|status|dsn|pause|resume" >&2
 	exit 2
 	;;
 esac
