@@ -5,9 +5,25 @@
 // repository's working tree) so that the peers it is compared with stay out
 // of the main go.mod.
 //
-// Run everything from this directory:
+// The cross-ORM comparison of issue 7 (raw database/sql, sqlx, GORM, Bun,
+// and this ORM through a Session and through *DB, on PostgreSQL with pgx
+// and with lib/pq, MariaDB and SQLite) is run by the report command, which
+// also rewrites ../docs/performance.md:
 //
-//	go test -run '^$' -bench . -benchtime 1s
+//		go run ./cmd/report
+//
+//	  - BenchmarkCRUD (crud_test.go): Insert, InsertMulti, Update, Read and
+//	    ReadSlice on the 8-column models table.
+//	  - BenchmarkUoW (uow_test.go): load 100 parents with 10 children each,
+//	    change one child in ten, save; and 1,000 new related objects written
+//	    in one commit.
+//	  - BenchmarkBulkInsert (bulk_test.go): 100,000 rows through orm.BulkInsert
+//	    (COPY and multi-row) against pgx CopyFrom, lib/pq CopyIn and
+//	    hand-written multi-row INSERTs.
+//
+// Any of them runs on its own too, from this directory:
+//
+//	go test -run '^$' -bench 'CRUD/pgx/Read' -benchmem
 //
 // Databases come from SQLMODEL_POSTGRES_DSN, SQLMODEL_POSTGRES_DRIVER and
 // SQLMODEL_MYSQL_DSN (see internal/benchdb); each benchmark works in a fresh
@@ -25,5 +41,8 @@
 //     UPDATEs written by hand in one transaction, and
 //     BenchmarkRawUpdate1000Prepared, the same with one prepared statement.
 //
-// The results, the machine and the command are in ../docs/performance.md.
+// BenchmarkPreload and BenchmarkPreloadPeers (issue 6) load 1,000 parents
+// with 10 children each through Preload, sqlx by hand, GORM and Bun.
+//
+// The results, the machine and the commands are in ../docs/performance.md.
 package bench
