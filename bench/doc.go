@@ -10,16 +10,18 @@
 // and with lib/pq, MariaDB and SQLite) is run by the report command, which
 // also rewrites ../docs/performance.md:
 //
-//		go run ./cmd/report
+//	go run ./cmd/report
 //
-//	  - BenchmarkCRUD (crud_test.go): Insert, InsertMulti, Update, Read and
-//	    ReadSlice on the 8-column models table.
-//	  - BenchmarkUoW (uow_test.go): load 100 parents with 10 children each,
-//	    change one child in ten, save; and 1,000 new related objects written
-//	    in one commit.
-//	  - BenchmarkBulkInsert (bulk_test.go): 100,000 rows through orm.BulkInsert
-//	    (COPY and multi-row) against pgx CopyFrom, lib/pq CopyIn and
-//	    hand-written multi-row INSERTs.
+// The benchmarks it runs:
+//
+//   - BenchmarkCRUD (crud_test.go): Insert, InsertMulti, Update, Read and
+//     ReadSlice on the 8-column models table.
+//   - BenchmarkUoW (uow_test.go): load 100 parents with 10 children each,
+//     change one child in ten, save; and 1,000 new related objects written
+//     in one commit.
+//   - BenchmarkBulkInsert (bulk_test.go): 100,000 rows through orm.BulkInsert
+//     (COPY and multi-row) against pgx CopyFrom, lib/pq CopyIn and
+//     hand-written multi-row INSERTs.
 //
 // Any of them runs on its own too, from this directory:
 //
