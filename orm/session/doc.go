@@ -18,6 +18,12 @@
 // LoadOneToMany, LoadManyToMany, Preload), always through the identity
 // map; single lazy loads are counted for N+1 detection.
 //
+// Bulk operations (BulkInsert, BulkUpdate) write many rows without
+// tracking them, for volumes an identity map should not hold. A DB opened
+// with read replicas (WithReplicas) sends reads made outside a transaction
+// to them, and writes, locking reads and every statement of a transaction
+// to the primary.
+//
 // A DB is safe for concurrent use by many goroutines and sessions. A
 // Session, its Query values and its Savepoints are for one goroutine, like
 // *sql.Tx.
