@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -67,7 +66,7 @@ func ftAttempt(t *testing.T, env *ftEnv, cfg orm.SessionConfig, f faultdriver.Fa
 	sc := ftStage(t, ctx, s)
 	dbBefore := ftDump(t, env.plain)
 	before := sc.capture(s)
-	base := runtime.NumGoroutine()
+	base := ftGoroutines(env)
 
 	env.ctl.Reset()
 	env.ctl.Arm(f)
