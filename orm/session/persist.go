@@ -301,23 +301,8 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 			return fail(err)
 		}
 	}
-	if f.d.Name() == "postgres" && m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0 {
-		// Explicit values on an identity column: move its sequence past them
-		// so later generated keys do not collide. Only ever forward:
-		// sequences are not transactional, and moving one back to the
-		// largest key this transaction sees would hand out again keys that
-		// other transactions hold.
-		w := &sqlWriter{d: f.d}
-		w.raw("SELECT setval(q.seq, q.top) FROM (SELECT pg_get_serial_sequence(")
-		w.param()
-		w.raw(", ")
-		w.param()
-		w.raw(")::regclass AS seq, (SELECT MAX(")
-		w.ident(m.AutoIncrement.Column)
-		w.raw(") FROM ")
-		w.ident(m.Table)
-		w.raw(") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)")
-		if _, err := f.s.db.query(ctx, f.c, true, w.b.String(), []any{f.d.Quote(m.Table), m.AutoIncrement.Column}, func(*sql.Rows) error { return nil }); err != nil {
+	if m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0 {
+		if err := f.s.db.bumpSequence(ctx, f.c, true, m); err != nil {
 			return fail(err)
 		}
 	}
@@ -618,4 +603,28 @@ func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) erro
 		}
 	}
 	return nil
+}
+
+// bumpSequence moves the PostgreSQL sequence of m's identity column past
+// the largest key in the table, after rows were inserted with explicit
+// keys, so that later generated keys do not collide. Only ever forward:
+// sequences are not transactional, and moving one back to the largest key
+// this transaction sees would hand out again keys that other transactions
+// hold. Other databases move their counters themselves.
+func (db *DB) bumpSequence(ctx context.Context, c conn, inTx bool, m *schema.Model) error {
+	if db.dialect.Name() != "postgres" || m.AutoIncrement == nil {
+		return nil
+	}
+	w := &sqlWriter{d: db.dialect}
+	w.raw("SELECT setval(q.seq, q.top) FROM (SELECT pg_get_serial_sequence(")
+	w.param()
+	w.raw(", ")
+	w.param()
+	w.raw(")::regclass AS seq, (SELECT MAX(")
+	w.ident(m.AutoIncrement.Column)
+	w.raw(") FROM ")
+	w.ident(m.Table)
+	w.raw(") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)")
+	_, err := db.query(ctx, c, inTx, w.b.String(), []any{db.dialect.Quote(m.Table), m.AutoIncrement.Column}, func(*sql.Rows) error { return nil })
+	return err
 }

@@ -16,6 +16,10 @@ import (
 // if it, or one of its savepoints, rolls back.
 type txState struct {
 	tx *sql.Tx
+	// conn is the connection the transaction was begun on when it holds
+	// one of its own (pgx: COPY needs the driver connection); it goes back
+	// to the pool when the transaction ends.
+	conn *sql.Conn
 	// levels[0] journals the transaction; each open savepoint (BeginNested)
 	// adds a level above it.
 	levels []*level
@@ -31,6 +35,15 @@ type level struct {
 
 func newTxState(tx *sql.Tx) *txState {
 	return &txState{tx: tx, levels: []*level{{journal: map[*entry]*journalRec{}}}}
+}
+
+// release returns the transaction's own connection to the pool once the
+// transaction has ended.
+func (t *txState) release() {
+	if t != nil && t.conn != nil {
+		_ = t.conn.Close()
+		t.conn = nil
+	}
 }
 
 // journalRec records how one object stood when a level began, taken the
@@ -118,15 +131,31 @@ func (s *Session) BeginTx(ctx context.Context, opts *sql.TxOptions) error {
 
 func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 	var tx *sql.Tx
+	var own *sql.Conn
 	err := s.db.control(ctx, "begin", "BEGIN", func(ctx context.Context) error {
-		var err error
-		tx, err = s.db.x.BeginTx(ctx, opts)
-		return err
+		if s.db.copyDriver() != copyPgx {
+			var err error
+			tx, err = s.db.x.BeginTx(ctx, opts)
+			return err
+		}
+		// pgx reaches COPY only through the driver connection, which a
+		// *sql.Tx does not expose: begin on a connection of our own.
+		c, err := s.db.x.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		if tx, err = c.BeginTx(ctx, opts); err != nil {
+			_ = c.Close()
+			return err
+		}
+		own = c
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("orm: begin: %w", err)
 	}
 	s.tx = newTxState(tx)
+	s.tx.conn = own
 	return nil
 }
 
@@ -160,6 +189,7 @@ func (s *Session) Commit(ctx context.Context) error {
 			s.undoTx()
 			return errors.Join(fmt.Errorf("orm: commit: %w", err), fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 		}
+		t.release()
 		s.tx = nil
 	}
 	if s.cfg.ExpireOnCommit {
@@ -202,6 +232,7 @@ func (s *Session) undoTx() {
 	if t == nil {
 		return
 	}
+	t.release()
 	s.undoJournal(t.levels[0].journal)
 	for _, e := range s.im.byPtr {
 		if e.state == StatePersistent {
@@ -265,6 +296,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 		t := s.tx
 		if err := fn(t.tx); err != nil {
 			rbErr := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+			t.release()
 			s.tx = nil
 			if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
 				return errors.Join(err, fmt.Errorf("orm: rollback: %w", rbErr))
@@ -273,9 +305,11 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 		}
 		if !s.cfg.AutoBegin {
 			if err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() }); err != nil {
+				t.release()
 				s.tx = nil
 				return &FlushError{Op: "commit", Err: err}
 			}
+			t.release()
 			s.tx = nil
 		}
 		return nil
