@@ -152,7 +152,7 @@ func (s *copySource) Next() bool {
 }
 
 func (s *copySource) Values() ([]any, error) { return s.vals, nil }
-func (s *copySource) Err() error              { return s.err }
+func (s *copySource) Err() error             { return s.err }
 
 // fieldValues writes the column values of the object at p into vals.
 func fieldValues(cols []*schema.Field, p unsafe.Pointer, vals []any) error {
