@@ -157,8 +157,9 @@ func render(res map[string]stat, info runInfo, kept map[string]string) string {
 	if len(kept) > 0 {
 		d.p("## Earlier figures (not re-run by the report)")
 		d.p("")
-		d.p("Measured by hand at an earlier commit, with the commands they give (the benchmarks are still in `bench/`);")
-		d.p("they are not re-measured by the report and may lag behind later optimisations.")
+		d.p("Measured by hand at an earlier commit, with the commands they give (the benchmarks are still in `bench/`),")
+		d.p("before the benchmark databases ran with `synchronous_commit=off` (PostgreSQL) and WAL (SQLite); they are not")
+		d.p("re-measured by the report and may lag behind later optimisations.")
 		d.p("")
 		for _, name := range keptSections {
 			if s, ok := kept[name]; ok {
