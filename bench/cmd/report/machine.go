@@ -35,7 +35,8 @@ func machine(ctx context.Context, output []byte) []string {
 		fmt.Sprintf("%d CPUs (%s), GOMAXPROCS %d; a VM shared with other work", runtime.NumCPU(), cpu, runtime.GOMAXPROCS(0)),
 		"Go: " + goVersion,
 		"PostgreSQL: " + serverVersion(ctx, "pgx", env("SQLMODEL_POSTGRES_DSN", benchdb.DefaultPostgresDSN), "SHOW server_version"),
-		"MySQL/MariaDB: " + serverVersion(ctx, "mysql", env("SQLMODEL_MYSQL_DSN", benchdb.DefaultMySQLDSN), "SELECT VERSION()"),
+		"MySQL/MariaDB: " + serverVersion(ctx, "mysql", env("SQLMODEL_MYSQL_DSN", benchdb.DefaultMySQLDSN), "SELECT VERSION()") +
+			", innodb_flush_log_at_trx_commit = " + serverVersion(ctx, "mysql", env("SQLMODEL_MYSQL_DSN", benchdb.DefaultMySQLDSN), "SELECT @@innodb_flush_log_at_trx_commit"),
 		"SQLite: " + serverVersion(ctx, "sqlite3", "file::memory:", "SELECT sqlite_version()"),
 	}
 }
