@@ -172,6 +172,18 @@ status() {
 
 pause() {
 	running || die "not running"
+	# A restart replays the WAL from the standby's last restartpoint, which
+	# can only be made at a checkpoint of the primary: make a fresh one of
+	# each, so that resume takes a second, not the replay of everything
+	# since the primary's last timed checkpoint.
+	primary_sql CHECKPOINT >/dev/null
+	local lsn i
+	lsn=$(primary_sql 'SELECT pg_current_wal_lsn()')
+	for ((i = 0; i < 300; i++)); do
+		[[ "$(replica_sql "SELECT pg_last_wal_replay_lsn() >= '$lsn'::pg_lsn")" == t ]] && break
+		sleep 0.1
+	done
+	replica_sql CHECKPOINT >/dev/null
 	as_pg "$(pgbin)/pg_ctl" -D "$DATA" -w -t 60 stop -m fast >/dev/null
 	say "paused"
 }
