@@ -17,9 +17,21 @@ type ddlStyle struct {
 	inlineIndexes bool
 	// tableSuffix follows the closing parenthesis (engine, charset).
 	tableSuffix string
+	// maxName is the longest table or column name in bytes that the
+	// database keeps whole (PostgreSQL silently truncates longer ones);
+	// 0 when the database refuses long names itself or has no limit.
+	maxName int
 }
 
 func createTable(d Dialect, st ddlStyle, m *schema.Model, omit func(*schema.ForeignKey) bool) ([]string, error) {
+	if st.maxName > 0 {
+		for _, name := range append([]string{m.Table}, m.Columns()...) {
+			if len(name) > st.maxName {
+				return nil, fmt.Errorf("%w: %s: name %q of table %s is %d bytes long; %s would truncate it to %d",
+					ErrUnsupported, d.Name(), name, m.Table, len(name), d.Name(), st.maxName)
+			}
+		}
+	}
 	var defs []string
 	for _, f := range m.Fields {
 		if f == m.AutoIncrement {

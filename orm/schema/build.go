@@ -161,7 +161,13 @@ func (b *builder) parseModel(t reflect.Type) *Model {
 		byGoName:   map[string]*Field{},
 		byRelation: map[string]*Relation{},
 	}
-	if tn, ok := reflect.New(t).Interface().(tableNamer); ok {
+	tn, ok := reflect.New(t).Interface().(tableNamer)
+	if !ok {
+		// A struct type made by reflect.StructOf has the methods promoted
+		// from its first embedded field, but its pointer type has none.
+		tn, ok = reflect.Zero(t).Interface().(tableNamer)
+	}
+	if ok {
 		m.Table = callTableName(tn)
 		if m.Table == "" {
 			b.fail(m, "", "", "TableName() returned an empty name")
@@ -171,6 +177,9 @@ func (b *builder) parseModel(t reflect.Type) *Model {
 		if m.Table == "" {
 			b.fail(m, "", "", "anonymous struct types need a TableName method")
 		}
+	}
+	if strings.ContainsRune(m.Table, 0) {
+		b.fail(m, "", "", "table name %q contains a NUL byte, which no database accepts in a name", m.Table)
 	}
 	m.Hooks = hooksOf(t)
 	b.walk(m, t, nil, "", true, 0)
@@ -313,6 +322,10 @@ func (b *builder) parseColumn(m *Model, sf reflect.StructField, idx []int, path,
 	has := func(k string) bool { _, ok := opts[k]; return ok }
 	if o, ok := opts["column"]; ok {
 		f.Column = o.value
+		if strings.ContainsRune(f.Column, 0) {
+			b.fail(m, path, tag, "column name %q contains a NUL byte, which no database accepts in a name", f.Column)
+			return
+		}
 	}
 	if o, ok := opts["type"]; ok {
 		f.SQLType = o.value
