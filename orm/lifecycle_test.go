@@ -666,7 +666,8 @@ func TestLcMergeLoadFound(t *testing.T) {
 		detached.Name = "changed after merge"
 		rec.Reset()
 		flOK(t, s.Commit(ctx), "Commit")
-		flEqual(t, "commit", lcOps(rec), []string{"begin", "UPDATE lc_hero", "commit"})
+		// One statement committed at once needs no BEGIN/COMMIT.
+		flEqual(t, "commit", lcOps(rec), []string{"UPDATE lc_hero"})
 		if flData(rec)[0].Query != lcStmt(db, "UPDATE {lc_hero} SET {name} = ?, {age} = ? WHERE {id} = ?") {
 			t.Fatalf("commit after Merge:\n%s", rec.Dump())
 		}
@@ -699,7 +700,12 @@ func TestLcMergeLoadNotFound(t *testing.T) {
 		}
 		rec.Reset()
 		flOK(t, s.Commit(ctx), "Commit")
-		flEqual(t, "commit", lcOps(rec), []string{"begin", "INSERT lc_hero", "commit"})
+		if db.Dialect().Name() == "postgres" {
+			// An explicit key moves the sequence: two statements, one transaction.
+			flEqual(t, "commit", lcOps(rec)[:2], []string{"begin", "INSERT lc_hero"})
+		} else {
+			flEqual(t, "commit", lcOps(rec), []string{"INSERT lc_hero"})
+		}
 		if m.ID != ids[0]+1000 {
 			t.Fatalf("key changed to %d", m.ID)
 		}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -65,11 +66,21 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	s.wrote = true
-	err = s.inFlushTx(ctx, func(c conn) error {
-		f.c = c
-		defer f.close()
-		return f.run(ctx, pl)
-	}, undo)
+	if s.tx == nil && (s.committing || !s.cfg.AutoBegin) && len(s.ev.afterFlush) == 0 && f.singleStatement(pl) {
+		// One statement that commits right away is atomic by itself:
+		// no BEGIN and COMMIT round trips around it.
+		f.auto, f.c = true, s.db.x
+		if err = ctx.Err(); err == nil {
+			err = f.run(ctx, pl)
+		}
+		f.close()
+	} else {
+		err = s.inFlushTx(ctx, func(c conn) error {
+			f.c = c
+			defer f.close()
+			return f.run(ctx, pl)
+		}, undo)
+	}
 	if err != nil {
 		undo()
 		return err
@@ -319,4 +330,67 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 			}
 		}
 	}
+}
+
+// singleStatement reports whether the plan is one statement that needs no
+// transaction around it: the rows of one table inserted by one multi-row
+// INSERT (keys read back by RETURNING or LastInsertId, no read-back of
+// defaults, no sequence to move), or one UPDATE, with no After hooks whose
+// failure would have to undo it.
+func (f *flusher) singleStatement(pl *plan) bool {
+	if len(pl.tables) != 1 || len(pl.post) > 0 || len(pl.unlink) > 0 || len(pl.links) > 0 || pl.nullify || len(f.nullify) > 0 || len(f.cascaded) > 0 {
+		return false
+	}
+	t := pl.tables[0]
+	m := t.model
+	if len(t.deletes) > 0 || m.Hooks&(schema.HookAfterInsert|schema.HookAfterUpdate) != 0 {
+		return false
+	}
+	switch {
+	case len(t.inserts) == 1 && len(t.updates) == 0:
+		rows := t.inserts[0]
+		var write, gen []*schema.Field
+		for i, r := range rows {
+			if len(r.parents) > 0 || len(r.nullFKs) > 0 {
+				return false
+			}
+			w, g := insertColumns(m, r.p)
+			if i == 0 {
+				write, gen = w, g
+				continue
+			}
+			if !sameFields(w, write) {
+				return false
+			}
+		}
+		if len(rows) > max(1, min(1000, f.d.MaxBindParams()/max(1, len(write)))) {
+			return false
+		}
+		if m.AutoIncrement != nil && indexOf(write, m.AutoIncrement) >= 0 && f.d.Name() == "postgres" {
+			return false // the sequence is moved by a second statement
+		}
+		if !f.d.Features().Has(dialect.InsertReturning) {
+			for _, g := range gen {
+				if g != m.AutoIncrement {
+					return false // defaults are read back by a SELECT
+				}
+			}
+		}
+		return true
+	case len(t.inserts) == 0 && len(t.updates) == 1:
+		return len(t.updates[0].nullFKs) == 0
+	}
+	return false
+}
+
+func sameFields(a, b []*schema.Field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

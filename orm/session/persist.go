@@ -32,6 +32,9 @@ type flusher struct {
 	nullify  []nullifyOp
 	detach   []*entry
 	expire   []*entry
+	// auto reports a flush of one statement run on the pool without a
+	// transaction (see singleStatement).
+	auto bool
 }
 
 // stmtConn runs a prepared statement through the conn interface, so that
@@ -64,9 +67,9 @@ func (f *flusher) exec(ctx context.Context, q string, args ...any) (sql.Result, 
 		}
 	}
 	if st != nil {
-		return f.s.db.exec(ctx, stmtConn{st}, true, q, args...)
+		return f.s.db.exec(ctx, stmtConn{st}, !f.auto, q, args...)
 	}
-	return f.s.db.exec(ctx, f.c, true, q, args...)
+	return f.s.db.exec(ctx, f.c, !f.auto, q, args...)
 }
 
 // close releases the statements the flush prepared.
@@ -244,7 +247,7 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 	switch {
 	case returning:
 		results := make([][]any, 0, len(rows))
-		_, err := f.s.db.query(ctx, f.c, true, q, args, func(rs *sql.Rows) error {
+		_, err := f.s.db.query(ctx, f.c, !f.auto, q, args, func(rs *sql.Rows) error {
 			vals := make([]any, len(g.generate))
 			ptrs := make([]any, len(vals))
 			for i := range vals {

@@ -76,6 +76,9 @@ type Session struct {
 	// wrote records a write (flush, Exec, bulk Update or Delete), after
 	// which ReadYourWrites keeps reads on the primary.
 	wrote bool
+	// committing is set while Commit flushes: a flush that will be
+	// committed at once may run a single statement without a transaction.
+	committing bool
 }
 
 // NewSession returns a session on db with DefaultConfig.

@@ -178,7 +178,10 @@ func (s *Session) Commit(ctx context.Context) error {
 	if err := fireBefore(ctx, "before-commit", s.ev.beforeCommit); err != nil {
 		return err
 	}
-	if err := s.Flush(ctx); err != nil {
+	s.committing = true
+	err := s.Flush(ctx)
+	s.committing = false
+	if err != nil {
 		return err
 	}
 	if s.tx != nil {
