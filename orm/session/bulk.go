@@ -203,6 +203,7 @@ func runBulk(ctx context.Context, db *DB, s *Session, single, needConn bool, fn 
 		if err := s.autoFlush(ctx); err != nil {
 			return err
 		}
+		s.wrote = true
 		err := s.inFlushTx(ctx, func(c conn) error {
 			return fn(bulkTx{c: c, inTx: true, tx: s.tx.tx, own: s.tx.conn})
 		}, undo)
