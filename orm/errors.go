@@ -2,6 +2,7 @@ package orm
 
 import (
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 	"github.com/sqlmodel-go/sqlmodel/orm/session"
 )
@@ -42,6 +43,11 @@ var (
 	ErrInvalidArgument  = session.ErrInvalidArgument
 	ErrSessionClosed    = session.ErrSessionClosed
 )
+
+// ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,
+// Update, Scalars or a Raw result) that is not a column or Go field of the
+// model; it is reported before any SQL is sent.
+var ErrUnknownColumn = query.ErrUnknownColumn
 
 // ErrNoTransaction reports an operation that needs an open transaction,
 // such as ending a savepoint whose transaction is gone.
