@@ -15,6 +15,21 @@ import (
 // is built, so names can never carry SQL into a statement.
 var ErrUnknownColumn = errors.New("orm/query: unknown column")
 
+// ErrInvalidArgument is matched (errors.Is) by errors about arguments that
+// cannot make a statement, such as a placeholder count that differs from
+// the argument count. It is the same value as the session's (and orm's)
+// ErrInvalidArgument.
+var ErrInvalidArgument = errors.New("orm: invalid argument")
+
+// argError is an argument error that keeps its message as written and
+// matches ErrInvalidArgument.
+type argError struct{ msg string }
+
+func (e *argError) Error() string        { return e.msg }
+func (e *argError) Is(target error) bool { return target == ErrInvalidArgument }
+
+func argErrorf(format string, args ...any) error { return &argError{fmt.Sprintf(format, args...)} }
+
 // Tables resolves joined table names to their models.
 type Tables func(table string) (*schema.Model, bool)
 
@@ -110,7 +125,7 @@ func (b *Builder) fragment(sql string, args []any) error {
 				continue
 			}
 			if n >= len(args) {
-				return fmt.Errorf("orm/query: %q has more placeholders than the %d argument(s)", sql, len(args))
+				return argErrorf("orm/query: %q has more placeholders than the %d argument(s)", sql, len(args))
 			}
 			b.expand(args[n])
 			n++
@@ -119,7 +134,7 @@ func (b *Builder) fragment(sql string, args []any) error {
 		}
 	}
 	if n != len(args) {
-		return fmt.Errorf("orm/query: %q has %d placeholder(s) for %d argument(s)", sql, n, len(args))
+		return argErrorf("orm/query: %q has %d placeholder(s) for %d argument(s)", sql, n, len(args))
 	}
 	return nil
 }

@@ -314,7 +314,7 @@ func (q *Select) BuildUpdate(d dialect.Dialect, set map[string]any) (string, []a
 		return "", nil, nil, err
 	}
 	if len(set) == 0 {
-		return "", nil, nil, fmt.Errorf("orm/query: Update with no columns")
+		return "", nil, nil, argErrorf("orm/query: Update with no columns")
 	}
 	names := make([]string, 0, len(set))
 	for k := range set {

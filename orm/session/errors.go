@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -32,8 +33,10 @@ var (
 	// ErrIdentityConflict reports a second instance for a primary key that
 	// the session already tracks with another instance.
 	ErrIdentityConflict = errors.New("orm: another instance with this key is already tracked")
-	// ErrInvalidArgument reports a nil, non-pointer or otherwise unusable argument.
-	ErrInvalidArgument = errors.New("orm: invalid argument")
+	// ErrInvalidArgument reports a nil, non-pointer or otherwise unusable
+	// argument. It is query.ErrInvalidArgument, so that the builder's
+	// argument errors (placeholder counts) match it too.
+	ErrInvalidArgument = query.ErrInvalidArgument
 	// ErrSessionClosed reports use of a closed session.
 	ErrSessionClosed = errors.New("orm: session is closed")
 	// ErrNoTransaction reports Commit-only operations without a transaction.

@@ -466,6 +466,9 @@ var errStop = fmt.Errorf("orm: iteration stopped")
 
 // Scalars returns one column of the matching rows, converted to V.
 func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error) {
+	if q == nil {
+		return nil, invalid("Scalars of a nil query")
+	}
 	if q.err != nil {
 		return nil, q.err
 	}
@@ -646,7 +649,7 @@ func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding,
 			f, ok = m.FieldByColumn(strings.ToLower(c))
 		}
 		if !ok && !ignore {
-			return nil, fmt.Errorf("orm: Raw: result column %q is not a column of %s (use IgnoreUnknownColumns to skip it)", c, m.Name)
+			return nil, fmt.Errorf("orm: Raw: result %w %q: not a column of %s (use IgnoreUnknownColumns to skip it)", query.ErrUnknownColumn, c, m.Name)
 		}
 		b.fields[i] = f
 	}

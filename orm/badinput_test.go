@@ -1,0 +1,246 @@
+package orm_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
+	"github.com/sqlmodel-go/sqlmodel/orm"
+)
+
+// Bad input at every public entry point of package orm (issue 8, item 6):
+// nil, non-pointer, unregistered type, pointer to pointer, wrong key arity
+// and type, objects of another session, closed session, closed DB. Each
+// call returns an error matching a specific sentinel and none panics.
+// session_input_test.go covers the object methods (Add, Delete, ...) in
+// depth; this file goes through the rest of the API.
+
+type bdTeam struct {
+	ID     int64                   `sqlmodel:"pk"`
+	Name   string                  `sqlmodel:"unique"`
+	Heroes orm.RelatedMany[bdHero] `sqlmodel:"back_populates=Team"`
+}
+
+func (bdTeam) TableName() string { return "bd_team" }
+
+type bdHero struct {
+	ID     int64 `sqlmodel:"pk"`
+	Name   string
+	TeamID *int64                   `sqlmodel:"fk=bd_team.id"`
+	Team   orm.Lazy[bdTeam]         `sqlmodel:"fk=TeamID,back_populates=Heroes"`
+	Powers orm.RelatedMany[bdPower] `sqlmodel:"link=bd_hero_power"`
+}
+
+func (bdHero) TableName() string { return "bd_hero" }
+
+type bdPower struct {
+	ID   int64 `sqlmodel:"pk"`
+	Name string
+}
+
+func (bdPower) TableName() string { return "bd_power" }
+
+// bdItem has a composite key.
+type bdItem struct {
+	OrderID int64 `sqlmodel:"pk,noautoincrement"`
+	Line    int   `sqlmodel:"pk"`
+	Qty     int
+}
+
+func (bdItem) TableName() string { return "bd_item" }
+
+// bdUnregistered is never registered.
+type bdUnregistered struct {
+	ID int64 `sqlmodel:"pk"`
+}
+
+func bdTeamOf(h *bdHero) *orm.Lazy[bdTeam]            { return &h.Team }
+func bdPowersOf(h *bdHero) *orm.RelatedMany[bdPower]  { return &h.Powers }
+func bdHeroesOf(t *bdTeam) *orm.RelatedMany[bdHero]   { return &t.Heroes }
+func bdNilLazy(*bdHero) *orm.Lazy[bdTeam]             { return nil }
+func bdNilMany(*bdHero) *orm.RelatedMany[bdPower]     { return nil }
+func bdOtherLazy(h *bdHero) *orm.Lazy[bdTeam]         { return new(orm.Lazy[bdTeam]) }
+func bdUnregLazy(u *bdUnregistered) *orm.Lazy[bdTeam] { return new(orm.Lazy[bdTeam]) }
+
+// bdCase is one call and the sentinel its error must match.
+type bdCase struct {
+	name string
+	want error
+	fn   func() error
+}
+
+// bdRun runs the cases: an error matching want, never a panic.
+func bdRun(t *testing.T, cases []bdCase) {
+	t.Helper()
+	for _, c := range cases {
+		err := func() (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("PANIC: %v", r)
+				}
+			}()
+			return c.fn()
+		}()
+		switch {
+		case err == nil:
+			t.Errorf("%s: accepted, want an error matching %v", c.name, c.want)
+		case !errors.Is(err, c.want):
+			t.Errorf("%s: %v; want an error matching %v", c.name, err, c.want)
+		default:
+			t.Logf("%s: %v", c.name, err)
+		}
+	}
+}
+
+// bdWorld is a database with a team, two heroes and a power, a session
+// holding them, and a second session.
+type bdWorld struct {
+	ctx         context.Context
+	db          *orm.DB
+	s, other    *orm.Session
+	team        *bdTeam
+	hero, hero2 *bdHero
+	power       *bdPower
+	// inOther is hero 1 as tracked by the other session.
+	inOther *bdHero
+}
+
+func bdSetup(t *testing.T, db *orm.DB) *bdWorld {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	if err := db.CreateAll(ctx, &bdTeam{}, &bdHero{}, &bdPower{}, &bdItem{}); err != nil {
+		t.Fatal(err)
+	}
+	setup := orm.NewSession(db)
+	team := &bdTeam{Name: "t"}
+	h1, h2 := &bdHero{Name: "a"}, &bdHero{Name: "b"}
+	if err := setup.AddAll(team, h1, h2, &bdPower{Name: "p"}, &bdItem{OrderID: 1, Line: 1, Qty: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := orm.RelateToOne(setup, h1, bdTeamOf, team); err != nil {
+		t.Fatal(err)
+	}
+	if err := setup.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_ = setup.Close()
+
+	w := &bdWorld{ctx: ctx, db: db, s: orm.NewSession(db), other: orm.NewSession(db)}
+	t.Cleanup(func() { _ = w.s.Close(); _ = w.other.Close() })
+	var err error
+	if w.team, err = orm.Get[bdTeam](ctx, w.s, team.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w.hero, err = orm.Get[bdHero](ctx, w.s, h1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w.hero2, err = orm.Get[bdHero](ctx, w.s, h2.ID); err != nil {
+		t.Fatal(err)
+	}
+	if w.power, err = orm.Get[bdPower](ctx, w.s, int64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if w.inOther, err = orm.Get[bdHero](ctx, w.other, h1.ID); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func TestBadInputQueries(t *testing.T) {
+	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
+		w := bdSetup(t, db)
+		ctx, s := w.ctx, w.s
+		var nilSession *orm.Session
+		var nilDB *orm.DB
+		var nilQuery *orm.Query[bdHero]
+		bdRun(t, []bdCase{
+			// Get, GetByPK, GetWithOptions
+			{"Get nil session", orm.ErrInvalidArgument, func() error { _, err := orm.Get[bdHero](ctx, nilSession, 1); return err }},
+			{"Get nil key", orm.ErrInvalidArgument, func() error { _, err := orm.Get[bdHero](ctx, s, nil); return err }},
+			{"Get wrong key type", orm.ErrInvalidArgument, func() error { _, err := orm.Get[bdHero](ctx, s, "abc"); return err }},
+			{"Get struct key", orm.ErrInvalidArgument, func() error { _, err := orm.Get[bdHero](ctx, s, struct{}{}); return err }},
+			{"Get unregistered", orm.ErrUnmapped, func() error { _, err := orm.Get[bdUnregistered](ctx, s, 1); return err }},
+			{"Get pointer type", orm.ErrUnmapped, func() error { _, err := orm.Get[*bdHero](ctx, s, 1); return err }},
+			{"Get of a composite key", orm.ErrInvalidArgument, func() error { _, err := orm.Get[bdItem](ctx, s, 1); return err }},
+			{"GetByPK too few", orm.ErrInvalidArgument, func() error { _, err := orm.GetByPK[bdItem](ctx, s, 1); return err }},
+			{"GetByPK too many", orm.ErrInvalidArgument, func() error { _, err := orm.GetByPK[bdItem](ctx, s, 1, 1, 1); return err }},
+			{"GetByPK none", orm.ErrInvalidArgument, func() error { _, err := orm.GetByPK[bdHero](ctx, s); return err }},
+			{"GetByPK wrong type", orm.ErrInvalidArgument, func() error { _, err := orm.GetByPK[bdItem](ctx, s, 1, 2.5); return err }},
+			{"GetWithOptions wrong arity", orm.ErrInvalidArgument, func() error {
+				_, err := orm.GetWithOptions[bdItem](ctx, s, orm.GetOptions{ForUpdate: true}, 1)
+				return err
+			}},
+			{"GetWithOptions nil session", orm.ErrInvalidArgument, func() error {
+				_, err := orm.GetWithOptions[bdHero](ctx, nilSession, orm.GetOptions{}, 1)
+				return err
+			}},
+			// Select and its terminals
+			{"Select nil session", orm.ErrInvalidArgument, func() error { _, err := orm.Select[bdHero](nilSession).All(ctx); return err }},
+			{"Select nil DB", orm.ErrInvalidArgument, func() error { _, err := orm.Select[bdHero](nilDB).All(ctx); return err }},
+			{"Select nil querier", orm.ErrInvalidArgument, func() error { _, err := orm.Select[bdHero](nil).Count(ctx); return err }},
+			{"Select unregistered", orm.ErrUnmapped, func() error { _, err := orm.Select[bdUnregistered](s).All(ctx); return err }},
+			{"Select non-struct", orm.ErrUnmapped, func() error { _, err := orm.Select[int](s).All(ctx); return err }},
+			{"Select unknown column", orm.ErrUnknownColumn, func() error {
+				_, err := orm.Select[bdHero](s).Filter(orm.Col("nope").Eq(1)).All(ctx)
+				return err
+			}},
+			{"Select injected column", orm.ErrUnknownColumn, func() error {
+				_, err := orm.Select[bdHero](s).OrderBy("name; DROP TABLE bd_hero").All(ctx)
+				return err
+			}},
+			{"First unknown column", orm.ErrUnknownColumn, func() error { _, err := orm.Select[bdHero](s).OrderBy("x").First(ctx); return err }},
+			{"One unknown column", orm.ErrUnknownColumn, func() error { _, err := orm.Select[bdHero](s).GroupBy("x").One(ctx); return err }},
+			{"Exists unknown column", orm.ErrUnknownColumn, func() error {
+				_, err := orm.Select[bdHero](s).Filter(orm.Col("x").IsNull()).Exists(ctx)
+				return err
+			}},
+			{"Update unknown column", orm.ErrUnknownColumn, func() error {
+				_, err := orm.Select[bdHero](s).Update(ctx, map[string]any{"nope": 1})
+				return err
+			}},
+			{"Update nil map", orm.ErrInvalidArgument, func() error { _, err := orm.Select[bdHero](s).Update(ctx, nil); return err }},
+			{"Delete unknown column", orm.ErrUnknownColumn, func() error {
+				_, err := orm.Select[bdHero](s).Filter(orm.Col("nope").Eq(1)).Delete(ctx)
+				return err
+			}},
+			{"Iter unknown column", orm.ErrUnknownColumn, func() error {
+				for _, err := range orm.Select[bdHero](s).OrderBy("nope").Iter(ctx) {
+					return err
+				}
+				return nil
+			}},
+			{"Iter nil session", orm.ErrInvalidArgument, func() error {
+				for _, err := range orm.Select[bdHero](nilSession).Iter(ctx) {
+					return err
+				}
+				return nil
+			}},
+			{"Where placeholder count", orm.ErrInvalidArgument, func() error {
+				_, err := orm.Select[bdHero](s).Where("name = ? AND id = ?", "a").All(ctx)
+				return err
+			}},
+			{"Preload unknown relation", orm.ErrInvalidArgument, func() error {
+				_, err := orm.Select[bdHero](s).Preload("Nope").All(ctx)
+				return err
+			}},
+			{"Scalars unknown column", orm.ErrUnknownColumn, func() error {
+				_, err := orm.Scalars[string](ctx, orm.Select[bdHero](s), "nope")
+				return err
+			}},
+			{"Scalars nil query", orm.ErrInvalidArgument, func() error { _, err := orm.Scalars[string](ctx, nilQuery, "name"); return err }},
+			// Raw and Exec
+			{"Raw nil querier", orm.ErrInvalidArgument, func() error { _, err := orm.Raw[bdHero](ctx, nil, "SELECT 1"); return err }},
+			{"Raw nil session", orm.ErrInvalidArgument, func() error { _, err := orm.Raw[bdHero](ctx, nilSession, "SELECT 1"); return err }},
+			{"Raw unregistered", orm.ErrUnmapped, func() error { _, err := orm.Raw[bdUnregistered](ctx, s, "SELECT 1 AS id"); return err }},
+			{"Raw unknown column", orm.ErrUnknownColumn, func() error { _, err := orm.Raw[bdHero](ctx, s, "SELECT 1 AS nope"); return err }},
+			{"Raw placeholder count", orm.ErrInvalidArgument, func() error { _, err := orm.Raw[bdHero](ctx, s, "SELECT * FROM bd_hero WHERE id = ?"); return err }},
+			{"Exec nil querier", orm.ErrInvalidArgument, func() error { _, err := orm.Exec(ctx, nil, "SELECT 1"); return err }},
+			{"Exec nil DB", orm.ErrInvalidArgument, func() error { _, err := orm.Exec(ctx, nilDB, "SELECT 1"); return err }},
+			{"Exec placeholder count", orm.ErrInvalidArgument, func() error { _, err := orm.Exec(ctx, s, "UPDATE bd_hero SET name = ?"); return err }},
+		})
+	})
+}
