@@ -191,8 +191,9 @@ func (d *doc) machine(info runInfo) {
 	d.p("")
 	d.p("**Noise.** The machine is a VM with 2 vCPUs shared with other engineers' builds and tests (see the load averages")
 	d.p("above): absolute times drift between runs, sometimes by 2×, and a single benchmark can catch a burst of")
-	d.p("someone else's work. Each time below is the median of the runs given in the commands; compare entrants within a")
-	d.p("table (measured minutes apart) rather than across runs, and trust allocations (deterministic) more than times.")
+	d.p("someone else's work. Interference only ever adds time, so each time below is the **best of the runs** given in")
+	d.p("the commands (`-count`, spread over the whole run), and B/op and allocs/op their median. Compare entrants within a")
+	d.p("table rather than across runs, and trust allocations (deterministic) more than times.")
 	d.p("")
 }
 
