@@ -244,3 +244,98 @@ func TestBadInputQueries(t *testing.T) {
 		})
 	})
 }
+
+func TestBadInputObjects(t *testing.T) {
+	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
+		w := bdSetup(t, db)
+		ctx, s := w.ctx, w.s
+		var nilSession *orm.Session
+		var nilHero *bdHero
+		n := 1
+		fresh := &bdHero{Name: "new"}
+		detached := &bdHero{ID: w.hero.ID, Name: "detached copy"}
+		bdRun(t, []bdCase{
+			// Refresh, Merge
+			{"Refresh nil", orm.ErrInvalidArgument, func() error { return orm.Refresh(ctx, s, nilHero) }},
+			{"Refresh nil session", orm.ErrInvalidArgument, func() error { return orm.Refresh(ctx, nilSession, w.hero) }},
+			{"Refresh unregistered", orm.ErrUnmapped, func() error { return orm.Refresh(ctx, s, &bdUnregistered{ID: 1}) }},
+			{"Refresh non-struct", orm.ErrInvalidArgument, func() error { return orm.Refresh(ctx, s, &n) }},
+			{"Refresh pointer to pointer", orm.ErrInvalidArgument, func() error { h := w.hero; return orm.Refresh(ctx, s, &h) }},
+			{"Refresh new object", orm.ErrNotPersistent, func() error { return orm.Refresh(ctx, s, fresh) }},
+			{"Refresh detached copy", orm.ErrNotPersistent, func() error { return orm.Refresh(ctx, s, detached) }},
+			{"Refresh object of another session", orm.ErrNotPersistent, func() error { return orm.Refresh(ctx, s, w.inOther) }},
+			{"Merge nil", orm.ErrInvalidArgument, func() error { _, err := orm.Merge(ctx, s, nilHero, true); return err }},
+			{"Merge nil session", orm.ErrInvalidArgument, func() error { _, err := orm.Merge(ctx, nilSession, detached, true); return err }},
+			{"Merge unregistered", orm.ErrUnmapped, func() error { _, err := orm.Merge(ctx, s, &bdUnregistered{ID: 1}, true); return err }},
+			{"Merge pointer to pointer", orm.ErrInvalidArgument, func() error { h := detached; _, err := orm.Merge(ctx, s, &h, true); return err }},
+			{"MergeWithoutLoad nil", orm.ErrInvalidArgument, func() error { _, err := orm.MergeWithoutLoad(ctx, s, nilHero); return err }},
+			{"MergeWithoutLoad unregistered", orm.ErrUnmapped, func() error {
+				_, err := orm.MergeWithoutLoad(ctx, s, &bdUnregistered{ID: 1})
+				return err
+			}},
+			// Adding a second instance of a tracked key
+			{"Add detached copy of a tracked key", orm.ErrIdentityConflict, func() error { return s.Add(detached) }},
+			{"Delete detached copy of a tracked key", orm.ErrIdentityConflict, func() error { return s.Delete(detached) }},
+			{"Add object of another session", orm.ErrIdentityConflict, func() error { return s.Add(w.inOther) }},
+			{"Delete object of another session", orm.ErrIdentityConflict, func() error { return s.Delete(w.inOther) }},
+			{"Delete new untracked object", orm.ErrInvalidArgument, func() error { return s.Delete(&bdHero{Name: "no key"}) }},
+			// Loaders
+			{"LoadLazy nil", orm.ErrInvalidArgument, func() error { _, err := orm.LoadLazy[bdTeam](ctx, s, nil); return err }},
+			{"LoadLazy nil session", orm.ErrInvalidArgument, func() error { _, err := orm.LoadLazy(ctx, nilSession, &w.hero.Team); return err }},
+			{"LoadLazy of an untracked object", orm.ErrInvalidArgument, func() error { _, err := orm.LoadLazy(ctx, s, &fresh.Team); return err }},
+			{"LoadLazy of another session's object", orm.ErrInvalidArgument, func() error { _, err := orm.LoadLazy(ctx, s, &w.inOther.Team); return err }},
+			{"LoadLazy of a free Lazy", orm.ErrInvalidArgument, func() error { _, err := orm.LoadLazy(ctx, s, new(orm.Lazy[bdTeam])); return err }},
+			{"LoadMany nil session", orm.ErrInvalidArgument, func() error {
+				_, err := orm.LoadMany(ctx, nilSession, []*bdHero{w.hero}, bdTeamOf)
+				return err
+			}},
+			{"LoadMany nil accessor", orm.ErrInvalidArgument, func() error { _, err := orm.LoadMany[bdHero, bdTeam](ctx, s, []*bdHero{w.hero}, nil); return err }},
+			{"LoadMany accessor returns nil", orm.ErrInvalidArgument, func() error { _, err := orm.LoadMany(ctx, s, []*bdHero{w.hero}, bdNilLazy); return err }},
+			{"LoadMany accessor outside the parent", orm.ErrInvalidArgument, func() error { _, err := orm.LoadMany(ctx, s, []*bdHero{w.hero}, bdOtherLazy); return err }},
+			{"LoadMany unregistered parent", orm.ErrUnmapped, func() error {
+				_, err := orm.LoadMany(ctx, s, []*bdUnregistered{{ID: 1}}, bdUnregLazy)
+				return err
+			}},
+			{"LoadOneToMany nil accessor", orm.ErrInvalidArgument, func() error {
+				_, err := orm.LoadOneToMany[bdTeam, bdHero](ctx, s, []*bdTeam{w.team}, nil)
+				return err
+			}},
+			{"LoadOneToMany many-to-many relation", orm.ErrInvalidArgument, func() error { _, err := orm.LoadOneToMany(ctx, s, []*bdHero{w.hero}, bdPowersOf); return err }},
+			{"LoadManyToMany one-to-many relation", orm.ErrInvalidArgument, func() error { _, err := orm.LoadManyToMany(ctx, s, []*bdTeam{w.team}, bdHeroesOf); return err }},
+			{"LoadManyToMany accessor returns nil", orm.ErrInvalidArgument, func() error { _, err := orm.LoadManyToMany(ctx, s, []*bdHero{w.hero}, bdNilMany); return err }},
+			{"Preload unknown path", orm.ErrInvalidArgument, func() error { return orm.Preload(ctx, s, []*bdHero{w.hero}, "Nope") }},
+			{"Preload unknown nested path", orm.ErrInvalidArgument, func() error { return orm.Preload(ctx, s, []*bdHero{w.hero}, "Team.Nope") }},
+			{"Preload nil session", orm.ErrInvalidArgument, func() error { return orm.Preload(ctx, nilSession, []*bdHero{w.hero}, "Team") }},
+			{"Preload unregistered", orm.ErrUnmapped, func() error { return orm.Preload(ctx, s, []*bdUnregistered{{ID: 1}}, "X") }},
+			// Relating
+			{"RelateToOne nil session", orm.ErrInvalidArgument, func() error { return orm.RelateToOne(nilSession, w.hero2, bdTeamOf, w.team) }},
+			{"RelateToOne nil child", orm.ErrInvalidArgument, func() error { return orm.RelateToOne(s, nilHero, bdTeamOf, w.team) }},
+			{"RelateToOne nil accessor", orm.ErrInvalidArgument, func() error { return orm.RelateToOne[bdHero, bdTeam](s, w.hero2, nil, w.team) }},
+			{"RelateToOne accessor returns nil", orm.ErrInvalidArgument, func() error { return orm.RelateToOne(s, w.hero2, bdNilLazy, w.team) }},
+			{"RelateToOne accessor outside the child", orm.ErrInvalidArgument, func() error { return orm.RelateToOne(s, w.hero2, bdOtherLazy, w.team) }},
+			{"RelateToOne unregistered child", orm.ErrUnmapped, func() error { return orm.RelateToOne(s, &bdUnregistered{}, bdUnregLazy, w.team) }},
+			{"RelateToOne parent of another session", orm.ErrIdentityConflict, func() error {
+				otherTeam, err := orm.Get[bdTeam](ctx, w.other, w.team.ID)
+				if err != nil {
+					return err
+				}
+				return orm.RelateToOne(s, w.hero2, bdTeamOf, otherTeam)
+			}},
+			{"UnrelateFromOne nil child", orm.ErrInvalidArgument, func() error { return orm.UnrelateFromOne(s, nilHero, bdTeamOf) }},
+			{"UnrelateFromOne nil session", orm.ErrInvalidArgument, func() error { return orm.UnrelateFromOne(nilSession, w.hero, bdTeamOf) }},
+			{"UnrelateFromOne accessor returns nil", orm.ErrInvalidArgument, func() error { return orm.UnrelateFromOne(s, w.hero, bdNilLazy) }},
+			{"RelateManyToMany nil session", orm.ErrInvalidArgument, func() error { return orm.RelateManyToMany(nilSession, w.hero, bdPowersOf, w.power) }},
+			{"RelateManyToMany nil left", orm.ErrInvalidArgument, func() error { return orm.RelateManyToMany(s, nilHero, bdPowersOf, w.power) }},
+			{"RelateManyToMany nil right", orm.ErrInvalidArgument, func() error { return orm.RelateManyToMany[bdHero, bdPower](s, w.hero, bdPowersOf, nil) }},
+			{"RelateManyToMany accessor returns nil", orm.ErrInvalidArgument, func() error { return orm.RelateManyToMany(s, w.hero, bdNilMany, w.power) }},
+			{"RelateManyToMany one-to-many relation", orm.ErrInvalidArgument, func() error { return orm.RelateManyToMany(s, w.team, bdHeroesOf, w.hero2) }},
+			{"UnrelateManyToMany nil right", orm.ErrInvalidArgument, func() error { return orm.UnrelateManyToMany[bdHero, bdPower](s, w.hero, bdPowersOf, nil) }},
+			{"UnrelateManyToMany nil session", orm.ErrInvalidArgument, func() error { return orm.UnrelateManyToMany(nilSession, w.hero, bdPowersOf, w.power) }},
+			{"FlushRelatedMany nil session", orm.ErrInvalidArgument, func() error { return orm.FlushRelatedMany(ctx, nilSession, w.hero, bdPowersOf) }},
+			{"FlushRelatedMany nil left", orm.ErrInvalidArgument, func() error { return orm.FlushRelatedMany(ctx, s, nilHero, bdPowersOf) }},
+		})
+		if st, _ := s.ObjectState(w.hero); st != orm.StatePersistent {
+			t.Fatalf("tracked hero is %v after the bad calls", st)
+		}
+	})
+}

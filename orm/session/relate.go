@@ -74,6 +74,9 @@ func ptrs[P any](parents []*P) []unsafe.Pointer {
 // Parents whose relation is loaded are skipped; a NULL or dangling foreign
 // key loads as nil. It returns the number of distinct related objects.
 func LoadMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P) *relations.Lazy[T]) (int, error) {
+	if f == nil {
+		return 0, invalid("LoadMany needs an accessor")
+	}
 	return loadBatch(ctx, s, parents, func(p *P) unsafe.Pointer { return unsafe.Pointer(f(p)) }, schema.ManyToOne, schema.OneToOne)
 }
 
@@ -81,6 +84,9 @@ func LoadMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P
 // query on the children's foreign key, grouped per parent and ordered by
 // the relation's order_by. It returns the number of children loaded.
 func LoadOneToMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P) *relations.RelatedMany[T]) (int, error) {
+	if f == nil {
+		return 0, invalid("LoadOneToMany needs an accessor")
+	}
 	return loadBatch(ctx, s, parents, func(p *P) unsafe.Pointer { return unsafe.Pointer(f(p)) }, schema.OneToMany)
 }
 
@@ -88,6 +94,9 @@ func LoadOneToMany[P, T any](ctx context.Context, s *Session, parents []*P, f fu
 // query joining the target and the link table. It returns the number of
 // distinct related objects.
 func LoadManyToMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P) *relations.RelatedMany[T]) (int, error) {
+	if f == nil {
+		return 0, invalid("LoadManyToMany needs an accessor")
+	}
 	return loadBatch(ctx, s, parents, func(p *P) unsafe.Pointer { return unsafe.Pointer(f(p)) }, schema.ManyToMany)
 }
 

@@ -171,6 +171,9 @@ func manyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany
 // written by every flush; this flushes the session, for code that wants
 // the rows in the database before it goes on.
 func FlushRelatedMany[L, R any](ctx context.Context, s *Session, left *L, f func(*L) *relations.RelatedMany[R]) error {
+	if left == nil || f == nil {
+		return invalid("FlushRelatedMany needs an object and an accessor")
+	}
 	if _, _, err := relationOf(s, left, unsafe.Pointer(f(left))); err != nil {
 		return err
 	}

@@ -101,6 +101,9 @@ func (s *Session) Config() Config { return s.cfg }
 
 // resolve checks an object argument: a non-nil pointer to a registered model.
 func (s *Session) resolve(obj any) (*schema.Model, unsafe.Pointer, error) {
+	if s == nil {
+		return nil, nil, invalid("nil session")
+	}
 	if s.closed {
 		return nil, nil, ErrSessionClosed
 	}
