@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -290,5 +292,110 @@ func TestCancelBeginContext(t *testing.T) {
 		ftStage(t, ctx, s2)
 		ftOK(t, s2.Commit(ctx), "Commit")
 		ftEqual(t, "database after doing it again", ftLogical(t, env.plain), ftWant)
+	})
+}
+
+// ftCancelOnHook cancels a context a moment after a statement whose text
+// starts with prefix is sent, while the server is still running it.
+type ftCancelOnHook struct {
+	mu     sync.Mutex
+	prefix string
+	cancel context.CancelFunc
+}
+
+func (h *ftCancelOnHook) BeforeQuery(ctx context.Context, e *orm.QueryEvent) context.Context {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cancel != nil && strings.HasPrefix(e.Query, h.prefix) {
+		time.AfterFunc(100*time.Millisecond, h.cancel)
+		h.cancel = nil
+	}
+	return ctx
+}
+
+func (h *ftCancelOnHook) AfterQuery(context.Context, *orm.QueryEvent) {}
+
+// A statement really in flight on the server (an UPDATE waiting for a row
+// lock held by another transaction) when the flush's context is
+// cancelled: the driver interrupts it (pgx and MySQL close the connection,
+// lib/pq sends a cancel request). Same guarantees as a failed statement.
+// SQLite locks the whole database at BEGIN IMMEDIATE, so no statement of
+// the flush can be made to wait on a row lock there: the before-statement
+// cancellation of TestCancelEveryStatementOfFlush covers it.
+func TestCancelInFlightStatement(t *testing.T) {
+	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
+		if tg.Dialect == "sqlite" {
+			t.Skip("SQLite has no row locks to make a statement wait on (see the comment)")
+		}
+		env := ftOpen(t, tg)
+		ftLearn(t, env)
+		for _, explicit := range []bool{false, true} {
+			t.Run(map[bool]string{false: "own-transaction", true: "explicit-transaction"}[explicit], func(t *testing.T) {
+				ctx := ftCtx(t)
+				ftSeed(t, env.plain)
+				dbBefore := ftDump(t, env.plain)
+				hook := &ftCancelOnHook{prefix: ftQ(env.faulty, `UPDATE "ft_book"`)}
+				s := orm.NewSession(env.faulty.WithQueryHook(hook))
+				defer s.Close()
+				var early *ftAuthor
+				if explicit {
+					ftOK(t, s.Begin(ctx), "Begin")
+					early = &ftAuthor{Name: "early"}
+					ftOK(t, s.Add(early), "Add early")
+					ftOK(t, s.Flush(ctx), "first Flush")
+				}
+				sc := ftStage(t, ctx, s)
+				before := sc.capture(s)
+				base := ftGoroutines(env)
+
+				// Another transaction locks b3's row.
+				locker, err := env.plain.SQL().BeginTx(ctx, nil)
+				ftOK(t, err, "locker Begin")
+				var title string
+				ftOK(t, locker.QueryRowContext(ctx, ftQ(env.plain, `SELECT "title" FROM "ft_book" WHERE "id" = ? FOR UPDATE`), sc.b3.ID).Scan(&title), "lock b3")
+
+				cctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				hook.mu.Lock()
+				hook.cancel = cancel
+				hook.mu.Unlock()
+				start := time.Now()
+				err = s.Commit(cctx)
+				elapsed := time.Since(start)
+				ftOK(t, locker.Rollback(), "locker Rollback")
+				if err == nil {
+					t.Fatal("Commit succeeded although its UPDATE was cancelled")
+				}
+				t.Logf("%s: %v (after %v)", tg.Dialect, err, elapsed.Round(time.Millisecond))
+				if !errors.Is(err, context.Canceled) && !ftConnLost(err) {
+					t.Fatalf("Commit = %v: neither context.Canceled nor a lost connection", err)
+				}
+				if elapsed > 10*time.Second {
+					t.Fatalf("the cancelled statement ran %v", elapsed)
+				}
+				ftEqual(t, "database after the cancelled Commit", ftDump(t, env.plain), dbBefore)
+				ftCheckPool(t, env, base)
+				want := ftWant
+				switch {
+				case !explicit:
+					ftSameSession(t, "after the cancelled Commit", sc.capture(s), before)
+				case s.InTransaction():
+					// The driver cancelled the statement only: the flush
+					// rolled back to its savepoint, the transaction and
+					// the first flush live on.
+					ftSameSession(t, "after the cancelled Commit", sc.capture(s), before)
+					want = append([]string{"author: ann2", "author: bob", "author: cid", "author: early"}, ftWant[3:]...)
+				default:
+					// The driver closed the connection: the transaction
+					// is lost and the session is as after Rollback.
+					flState(t, s, early, orm.StateDetached, false, "early")
+					ftOK(t, s.Add(early), "Add early again")
+					want = append([]string{"author: ann2", "author: bob", "author: cid", "author: early"}, ftWant[3:]...)
+				}
+				ftOK(t, s.Commit(ctx), "retry Commit")
+				sc.checkDone(t, s)
+				ftEqual(t, "database after the retry", ftLogical(t, env.plain), want)
+			})
+		}
 	})
 }

@@ -175,33 +175,37 @@ func TestFaultInjectionBadConnEveryStatement(t *testing.T) {
 	})
 }
 
-// A failing COMMIT of a flush that opened its own transaction (AutoBegin
-// off: each Commit's flush is one transaction): the same guarantees as a
-// failing statement.
-func TestFaultInjectionCommitOwnTransaction(t *testing.T) {
+// A failing COMMIT when Commit found no transaction open — the flush's
+// transaction is the whole transaction, whether AutoBegin is on (the
+// default) or off: the same guarantees as a failing statement, the error a
+// *FlushError with Op "commit".
+func TestFaultInjectionCommit(t *testing.T) {
 	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
 		env := ftOpen(t, tg)
 		ftLearn(t, env)
-		cfg := orm.DefaultSessionConfig()
-		cfg.AutoBegin = false
-		t.Run("fail", func(t *testing.T) {
-			ftAttempt(t, env, cfg, faultdriver.Fault{Action: faultdriver.Fail, Commit: true}, func(t *testing.T, err error) {
-				ftIsInjected(t, err)
-				var fe *orm.FlushError
-				if !errors.As(err, &fe) || fe.Op != "commit" {
-					t.Fatalf("Commit = %v, want a *FlushError with Op commit", err)
-				}
+		for _, autoBegin := range []bool{true, false} {
+			cfg := orm.DefaultSessionConfig()
+			cfg.AutoBegin = autoBegin
+			name := fmt.Sprintf("autobegin=%v", autoBegin)
+			t.Run(name+"/fail", func(t *testing.T) {
+				ftAttempt(t, env, cfg, faultdriver.Fault{Action: faultdriver.Fail, Commit: true}, func(t *testing.T, err error) {
+					ftIsInjected(t, err)
+					var fe *orm.FlushError
+					if !errors.As(err, &fe) || fe.Op != "commit" {
+						t.Fatalf("Commit = %v, want a *FlushError with Op commit", err)
+					}
+				})
 			})
-		})
-		t.Run("badconn", func(t *testing.T) {
-			ftAttempt(t, env, cfg, faultdriver.Fault{Action: faultdriver.BadConn, Commit: true}, ftIsBadConn)
-		})
+			t.Run(name+"/badconn", func(t *testing.T) {
+				ftAttempt(t, env, cfg, faultdriver.Fault{Action: faultdriver.BadConn, Commit: true}, ftIsBadConn)
+			})
+		}
 	})
 }
 
-// A failing COMMIT of the session's transaction (AutoBegin on, the
-// default): the database holds nothing of the transaction, and the session
-// is as after Rollback (DESIGN §5.8): the objects inserted in it are
+// A failing COMMIT of a transaction the session held before Commit (Begin,
+// or earlier flushes): the database holds nothing of the transaction, and
+// the session is as after Rollback (DESIGN §5.8): the objects inserted in it are
 // transient again with their keys reset, the deleted one is tracked again,
 // the updated ones have their committed values back and are expired; the
 // pending link operations were written and are gone. The unit of work must
@@ -217,6 +221,7 @@ func TestFaultInjectionCommitSessionTransaction(t *testing.T) {
 				dbBefore := ftDump(t, env.plain)
 				s := orm.NewSession(env.faulty)
 				defer s.Close()
+				ftOK(t, s.Begin(ctx), "Begin")
 				sc := ftStage(t, ctx, s)
 				env.ctl.Reset()
 				env.ctl.Arm(faultdriver.Fault{Action: action, Commit: true})

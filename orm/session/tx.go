@@ -306,7 +306,10 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			}
 			return err
 		}
-		if !s.cfg.AutoBegin {
+		// The flush of a Commit that found no transaction open commits its
+		// own: a failed COMMIT is then undone like a failed statement,
+		// instead of losing the unit of work with the transaction.
+		if !s.cfg.AutoBegin || (s.committing && len(s.ev.afterFlush) == 0) {
 			if err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() }); err != nil {
 				t.release()
 				s.tx = nil
