@@ -368,13 +368,15 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 		}
 	}
 	var groups []*bulkGroup
-	lastSig := ""
+	var lastMask uint64
 	for _, p := range ptrs {
-		write, gen := insertColumns(m, p)
-		sig := sigOf(write, m)
-		if len(groups) == 0 || sig != lastSig {
-			groups = append(groups, &bulkGroup{write: write, gen: gen})
-			lastSig = sig
+		mask, ok := insertMask(m, p)
+		if len(groups) == 0 || !ok || mask != lastMask {
+			write, gen := insertColumns(m, p)
+			if len(groups) == 0 || ok || !sameFields(write, groups[len(groups)-1].write) {
+				groups = append(groups, &bulkGroup{write: write, gen: gen})
+			}
+			lastMask = mask
 		}
 		g := groups[len(groups)-1]
 		g.rows = append(g.rows, p)

@@ -147,6 +147,7 @@ func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
 // and those the database generates (a zero autoincrement key, a nil pointer
 // with a server default).
 func insertColumns(m *schema.Model, p unsafe.Pointer) (write, generate []*schema.Field) {
+	write = make([]*schema.Field, 0, len(m.Fields))
 	for _, fl := range m.Fields {
 		switch {
 		case fl == m.AutoIncrement && fl.IsZero(p):
@@ -160,6 +161,24 @@ func insertColumns(m *schema.Model, p unsafe.Pointer) (write, generate []*schema
 	return write, generate
 }
 
+// insertMask is the set of columns insertColumns writes for the object at
+// p, as a bit mask over the model's fields; ok is false for models of more
+// than 64 columns.
+func insertMask(m *schema.Model, p unsafe.Pointer) (mask uint64, ok bool) {
+	if len(m.Fields) > 64 {
+		return 0, false
+	}
+	for i, fl := range m.Fields {
+		switch {
+		case fl == m.AutoIncrement && fl.IsZero(p):
+		case fl.HasDefault && fl.Pointer && fl.IsZero(p):
+		default:
+			mask |= 1 << i
+		}
+	}
+	return mask, true
+}
+
 type insertGroup struct {
 	write, generate []*schema.Field
 	rows            []*row
@@ -170,7 +189,7 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 	// of column set starts a new group, so that rows keep add order (and
 	// generated keys grow in it).
 	var groups []*insertGroup
-	lastSig := ""
+	var lastMask uint64
 	for _, r := range rows {
 		f.touch(r)
 		if err := f.syncForeignKeys(r); err != nil {
@@ -182,11 +201,15 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 			}
 			f.generated[r.e] = append(f.generated[r.e], v)
 		}
-		write, gen := insertColumns(m, r.p)
-		sig := sigOf(write, m)
-		if len(groups) == 0 || sig != lastSig {
-			groups = append(groups, &insertGroup{write: write, generate: gen})
-			lastSig = sig
+		// The column set as a bit mask: rows like the one before cost no
+		// allocation. Models of more than 64 columns compare field lists.
+		mask, ok := insertMask(m, r.p)
+		if len(groups) == 0 || !ok || mask != lastMask {
+			write, gen := insertColumns(m, r.p)
+			if len(groups) == 0 || ok || !sameFields(write, groups[len(groups)-1].write) {
+				groups = append(groups, &insertGroup{write: write, generate: gen})
+			}
+			lastMask = mask
 		}
 		g := groups[len(groups)-1]
 		g.rows = append(g.rows, r)
@@ -205,7 +228,12 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 
 func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGroup, rows []*row) error {
 	returning := f.d.Features().Has(dialect.InsertReturning) && len(g.generate) > 0
-	q := f.s.db.sql.get(sqlKey{model: m, kind: 'i', sig: sigOf(g.write, m) + "|" + sigOf(g.generate, m) + fmt.Sprint(returning), n: len(rows)}, func() string {
+	// The written columns determine the generated ones (the rest).
+	kind := byte('i')
+	if returning {
+		kind = 'I'
+	}
+	q := f.s.db.sql.get(sqlKey{model: m, kind: kind, mask: colMask(m, g.write), sig: wideSig(m, g.write), n: len(rows)}, func() string {
 		w := &sqlWriter{d: f.d}
 		w.raw("INSERT INTO ")
 		w.ident(m.Table)

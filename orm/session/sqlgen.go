@@ -10,7 +10,13 @@ import (
 )
 
 // sqlCache memoises generated statement text per (model, statement shape).
-type sqlCache struct{ m sync.Map }
+// sqlCache holds generated statement texts. A typed map under a read lock
+// rather than a sync.Map: looking a struct key up in a sync.Map boxes it,
+// one allocation per statement.
+type sqlCache struct {
+	mu sync.RWMutex
+	m  map[sqlKey]string
+}
 
 type sqlKey struct {
 	model *schema.Model
@@ -43,11 +49,19 @@ func wideSig(m *schema.Model, fs []*schema.Field) string {
 }
 
 func (c *sqlCache) get(k sqlKey, build func() string) string {
-	if v, ok := c.m.Load(k); ok {
-		return v.(string)
+	c.mu.RLock()
+	v, ok := c.m[k]
+	c.mu.RUnlock()
+	if ok {
+		return v
 	}
 	s := build()
-	c.m.Store(k, s)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[sqlKey]string{}
+	}
+	c.m[k] = s
+	c.mu.Unlock()
 	return s
 }
 
