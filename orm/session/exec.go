@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -41,7 +42,7 @@ func (db *DB) after(ctx context.Context, e *QueryEvent, rows int64, err error) {
 func (db *DB) exec(ctx context.Context, c conn, inTx bool, query string, args ...any) (sql.Result, error) {
 	hctx, e := db.before(ctx, "exec", query, args, inTx, nodeOf(c))
 	res, err := c.ExecContext(hctx, query, args...)
-	err = db.dialect.ClassifyError(err)
+	err = withCtxErr(hctx, db.dialect.ClassifyError(err))
 	var n int64 = -1
 	if err == nil && e != nil {
 		if k, rerr := res.RowsAffected(); rerr == nil {
@@ -84,7 +85,7 @@ func (db *DB) queryOn(ctx context.Context, c conn, inTx bool, query string, args
 		}
 		return rows.Close()
 	}()
-	err = db.dialect.ClassifyError(err)
+	err = withCtxErr(hctx, db.dialect.ClassifyError(err))
 	if errors.Is(err, errStop) {
 		// The consumer of Iter stopped early: not a failed statement.
 		db.after(hctx, e, n, nil)
@@ -92,6 +93,17 @@ func (db *DB) queryOn(ctx context.Context, c conn, inTx bool, query string, args
 	}
 	db.after(hctx, e, n, err)
 	return n, err
+}
+
+// withCtxErr makes a statement's error match ctx.Err() when ctx ended:
+// lib/pq reports a statement it cancelled as SQLSTATE 57014 only, and
+// callers test cancellation with errors.Is(err, context.Canceled).
+func withCtxErr(ctx context.Context, err error) error {
+	cerr := ctx.Err()
+	if err == nil || cerr == nil || errors.Is(err, cerr) || errors.Is(err, errStop) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", err, cerr)
 }
 
 // control runs a transaction-control step (begin, commit, rollback,
