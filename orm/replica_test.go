@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/faultdriver"
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
@@ -485,6 +487,64 @@ func TestReplicaStatementErrors(t *testing.T) {
 				t.Fatalf("a cancelled read marked %s down", st.Node)
 			}
 		}
+	})
+}
+
+// TestReplicaHealthyButFailing: a replica that answers its health check
+// but failed a read with a broken connection or a replay conflict
+// (SQLSTATE 40001 on a standby) hands the read to the primary and stays
+// up; other errors are the caller's. Faults come from internal/faultdriver.
+func TestReplicaHealthyButFailing(t *testing.T) {
+	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
+		ctl := faultdriver.New()
+		t.Cleanup(ctl.Close)
+		pool, err := ctl.Open(tg.Driver, tg.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { pool.Close() })
+		db := testkit.OpenORM(t, tg, orm.WithReplicaDBs(pool))
+		ctx := rpSetup(t, db)
+		rdb, rec := testkit.Record(db)
+		conflict := &dialect.RetryableError{Kind: dialect.ErrSerialization, Code: "40001", Err: errors.New("canceling statement due to conflict with recovery")}
+		for _, c := range []struct {
+			name string
+			err  error
+		}{{"broken connection", io.ErrUnexpectedEOF}, {"replay conflict", conflict}} {
+			rec.Reset()
+			ctl.Arm(faultdriver.Fault{Action: faultdriver.Fail, At: 1, Err: c.err})
+			n, err := orm.Select[rpHero](rdb).Count(ctx)
+			if err != nil || n != 4 {
+				t.Fatalf("%s: %v, %d", c.name, err, n)
+			}
+			if len(ctl.Fired()) == 0 {
+				t.Fatalf("%s: the fault did not fire", c.name)
+			}
+			ctl.Reset()
+			evs := rec.Events()
+			if len(evs) != 2 || evs[0].Node != "replica:0" || evs[0].Err == nil || evs[1].Node != orm.NodePrimary || evs[1].Err != nil {
+				t.Fatalf("%s: want a failed read on replica:0, then the primary:\n%s", c.name, rec.Dump())
+			}
+			if st := db.Replicas(); !st[0].Up || st[0].Failures != 0 {
+				t.Fatalf("%s: a healthy replica was marked down: %+v", c.name, st[0])
+			}
+		}
+		// Any other error is returned as it is.
+		rec.Reset()
+		ctl.Arm(faultdriver.Fault{Action: faultdriver.Fail, At: 1})
+		if _, err := orm.Select[rpHero](rdb).Count(ctx); !errors.Is(err, faultdriver.ErrInjected) {
+			t.Fatalf("injected statement error: %v", err)
+		}
+		ctl.Reset()
+		if evs := rec.Events(); len(evs) != 1 || evs[0].Node != "replica:0" {
+			t.Fatalf("want the one failed read on replica:0:\n%s", rec.Dump())
+		}
+		// Afterwards the replica serves reads again.
+		rec.Reset()
+		if _, err := orm.Select[rpHero](rdb).Count(ctx); err != nil {
+			t.Fatal(err)
+		}
+		rpExpect(t, rec, "read after the faults", "replica")
 	})
 }
 
