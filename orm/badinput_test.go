@@ -2,6 +2,7 @@ package orm_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -339,3 +340,135 @@ func TestBadInputObjects(t *testing.T) {
 		}
 	})
 }
+
+func TestBadInputClosed(t *testing.T) {
+	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
+		db := testkit.OpenORM(t, tg)
+		w := bdSetup(t, db)
+		ctx := w.ctx
+
+		// A closed session refuses everything with ErrSessionClosed.
+		cs := orm.NewSession(db)
+		h, err := orm.Get[bdHero](ctx, cs, w.hero.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sp, err := cs.BeginNested(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cs.Close(); err != nil {
+			t.Fatal(err)
+		}
+		bdRun(t, []bdCase{
+			{"closed session: Refresh", orm.ErrSessionClosed, func() error { return orm.Refresh(ctx, cs, h) }},
+			{"closed session: Merge", orm.ErrSessionClosed, func() error { _, err := orm.Merge(ctx, cs, &bdHero{ID: 1}, true); return err }},
+			{"closed session: MergeWithoutLoad", orm.ErrSessionClosed, func() error { _, err := orm.MergeWithoutLoad(ctx, cs, &bdHero{ID: 1}); return err }},
+			{"closed session: BeginNested", orm.ErrSessionClosed, func() error { _, err := cs.BeginNested(ctx); return err }},
+			{"closed session: Savepoint.Commit", orm.ErrNoTransaction, func() error { return sp.Commit(ctx) }},
+			{"closed session: Savepoint.Rollback", orm.ErrNoTransaction, func() error { return sp.Rollback(ctx) }},
+			{"closed session: BeginTx", orm.ErrSessionClosed, func() error { return cs.BeginTx(ctx, &sql.TxOptions{}) }},
+			{"closed session: Select.All", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).All(ctx); return err }},
+			{"closed session: Select.Count", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).Count(ctx); return err }},
+			{"closed session: Select.Update", orm.ErrSessionClosed, func() error {
+				_, err := orm.Select[bdHero](cs).Update(ctx, map[string]any{"name": "x"})
+				return err
+			}},
+			{"closed session: Select.Delete", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).Delete(ctx); return err }},
+			{"closed session: Iter", orm.ErrSessionClosed, func() error {
+				for _, err := range orm.Select[bdHero](cs).Iter(ctx) {
+					return err
+				}
+				return nil
+			}},
+			{"closed session: Scalars", orm.ErrSessionClosed, func() error { _, err := orm.Scalars[string](ctx, orm.Select[bdHero](cs), "name"); return err }},
+			{"closed session: Raw", orm.ErrSessionClosed, func() error { _, err := orm.Raw[bdHero](ctx, cs, "SELECT * FROM bd_hero"); return err }},
+			{"closed session: Exec", orm.ErrSessionClosed, func() error { _, err := orm.Exec(ctx, cs, "DELETE FROM bd_hero WHERE 1 = 0"); return err }},
+			{"closed session: LoadLazy", orm.ErrSessionClosed, func() error { _, err := orm.LoadLazy(ctx, cs, &h.Team); return err }},
+			{"closed session: LoadMany", orm.ErrSessionClosed, func() error { _, err := orm.LoadMany(ctx, cs, []*bdHero{h}, bdTeamOf); return err }},
+			{"closed session: LoadManyToMany", orm.ErrSessionClosed, func() error { _, err := orm.LoadManyToMany(ctx, cs, []*bdHero{h}, bdPowersOf); return err }},
+			{"closed session: Preload", orm.ErrSessionClosed, func() error { return orm.Preload(ctx, cs, []*bdHero{h}, "Team") }},
+			{"closed session: RelateToOne", orm.ErrSessionClosed, func() error { return orm.RelateToOne(cs, h, bdTeamOf, &bdTeam{ID: 1}) }},
+			{"closed session: UnrelateFromOne", orm.ErrSessionClosed, func() error { return orm.UnrelateFromOne(cs, h, bdTeamOf) }},
+			{"closed session: RelateManyToMany", orm.ErrSessionClosed, func() error { return orm.RelateManyToMany(cs, h, bdPowersOf, &bdPower{ID: 1}) }},
+			{"closed session: UnrelateManyToMany", orm.ErrSessionClosed, func() error { return orm.UnrelateManyToMany(cs, h, bdPowersOf, &bdPower{ID: 1}) }},
+			{"closed session: FlushRelatedMany", orm.ErrSessionClosed, func() error { return orm.FlushRelatedMany(ctx, cs, h, bdPowersOf) }},
+		})
+
+		// A closed DB refuses everything with ErrDBClosed, sessions on it
+		// included.
+		cdb, err := orm.Open(tg.Driver, tg.DSN)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cdb.Register(&bdTeam{}, &bdHero{}, &bdPower{}, &bdItem{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := cdb.Close(); err != nil {
+			t.Fatal(err)
+		}
+		cds := orm.NewSession(cdb)
+		defer cds.Close()
+		bdRun(t, []bdCase{
+			{"closed DB: Ping", orm.ErrDBClosed, func() error { return cdb.Ping(ctx) }},
+			{"closed DB: CreateAll", orm.ErrDBClosed, func() error { return cdb.CreateAll(ctx, &bdHero{}) }},
+			{"closed DB: DropAll", orm.ErrDBClosed, func() error { return cdb.DropAll(ctx, &bdHero{}) }},
+			{"closed DB: ExecContext", orm.ErrDBClosed, func() error { _, err := cdb.ExecContext(ctx, "SELECT 1"); return err }},
+			{"closed DB: Exec", orm.ErrDBClosed, func() error { _, err := orm.Exec(ctx, cdb, "SELECT 1"); return err }},
+			{"closed DB: Raw", orm.ErrDBClosed, func() error { _, err := orm.Raw[bdHero](ctx, cdb, "SELECT * FROM bd_hero"); return err }},
+			{"closed DB: Select", orm.ErrDBClosed, func() error { _, err := orm.Select[bdHero](cdb).All(ctx); return err }},
+			{"closed DB: Get", orm.ErrDBClosed, func() error { _, err := orm.Get[bdHero](ctx, cds, 1); return err }},
+			{"closed DB: Begin", orm.ErrDBClosed, func() error { return cds.Begin(ctx) }},
+			{"closed DB: Commit", orm.ErrDBClosed, func() error {
+				if err := cds.Add(&bdPower{Name: "x"}); err != nil {
+					return err
+				}
+				return cds.Commit(ctx)
+			}},
+			{"closed DB: RunInTx", orm.ErrDBClosed, func() error { return orm.RunInTx(ctx, cdb, func(*orm.Session) error { return nil }) }},
+		})
+
+		// DB-level entry points.
+		var nilDB *orm.DB
+		n := 1
+		bdRun(t, []bdCase{
+			{"Open unknown driver", orm.ErrInvalidArgument, func() error { _, err := orm.Open("nodriver", "x"); return err }},
+			{"OpenDB nil pool", orm.ErrInvalidArgument, func() error { _, err := orm.OpenDB(nil, "postgres"); return err }},
+			{"OpenDB unknown dialect", orm.ErrInvalidArgument, func() error { _, err := orm.OpenDB(db.SQL(), "oracle"); return err }},
+			{"Register nil", orm.ErrUnmapped, func() error { return db.Register(nil) }},
+			{"Register int", orm.ErrUnmapped, func() error { return db.Register(&n) }},
+			{"Register pointer to pointer", orm.ErrUnmapped, func() error { h := &bdHero{}; return db.Register(&h) }},
+			{"Register bad tag", orm.ErrInvalidTag, func() error { return db.Register(&bdBadTag{}) }},
+			{"CreateAll nil", orm.ErrUnmapped, func() error { return db.CreateAll(ctx, nil) }},
+			{"CreateAll int", orm.ErrUnmapped, func() error { return db.CreateAll(ctx, 42) }},
+			{"CreateAll bad tag", orm.ErrInvalidTag, func() error { return db.CreateAll(ctx, &bdBadTag{}) }},
+			{"DropAll nil", orm.ErrUnmapped, func() error { return db.DropAll(ctx, nil) }},
+			{"RunInTx nil DB", orm.ErrInvalidArgument, func() error { return orm.RunInTx(ctx, nilDB, func(*orm.Session) error { return nil }) }},
+			{"RunInTx nil function", orm.ErrInvalidArgument, func() error { return orm.RunInTx(ctx, db, nil) }},
+			{"NewSession nil DB: Get", orm.ErrSessionClosed, func() error { _, err := orm.Get[bdHero](ctx, orm.NewSession(nilDB), 1); return err }},
+			{"NewSession nil DB: Add", orm.ErrSessionClosed, func() error { return orm.NewSession(nilDB).Add(&bdHero{}) }},
+			{"NewSession nil DB: Commit", orm.ErrSessionClosed, func() error { return orm.NewSession(nilDB).Commit(ctx) }},
+			{"BeginNested nil session", orm.ErrInvalidArgument, func() error { var s *orm.Session; _, err := s.BeginNested(ctx); return err }},
+			{"Savepoint nil", orm.ErrInvalidArgument, func() error { var sp *orm.Savepoint; return sp.Commit(ctx) }},
+			{"Savepoint released twice", orm.ErrNoTransaction, func() error {
+				s := orm.NewSession(db)
+				defer s.Close()
+				sp, err := s.BeginNested(ctx)
+				if err != nil {
+					return err
+				}
+				if err := sp.Commit(ctx); err != nil {
+					return err
+				}
+				return sp.Commit(ctx)
+			}},
+		})
+	})
+}
+
+type bdBadTag struct {
+	ID   int64 `sqlmodel:"pk,nope"`
+	Name string
+}
+
+func (bdBadTag) TableName() string { return "bd_bad_tag" }

@@ -18,6 +18,8 @@ var (
 	ErrDeadlock            = dialect.ErrDeadlock
 	ErrLockTimeout         = dialect.ErrLockTimeout
 	ErrUnsupported         = dialect.ErrUnsupported
+	// ErrDBClosed reports use of a DB after Close.
+	ErrDBClosed = dialect.ErrDBClosed
 )
 
 // Errors reported while registering models.

@@ -27,12 +27,19 @@ var classifiers = []func(error) (error, bool){
 // carries a *ConstraintError or *RetryableError anywhere in its chain, when it
 // wraps context.Canceled or context.DeadlineExceeded, and when it is not a
 // driver error of a recognised kind; classifying twice is therefore harmless.
+// database/sql's error for a closed pool is made to match ErrDBClosed.
 func Classify(err error) error {
 	if err == nil {
 		return nil
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
+	}
+	if errors.Is(err, ErrDBClosed) {
+		return err
+	}
+	if err.Error() == sqlDBClosed {
+		return &closedError{err}
 	}
 	var ce *ConstraintError
 	if errors.As(err, &ce) {

@@ -23,7 +23,21 @@ var (
 	// ErrUnsupported reports a feature the dialect does not have, such as
 	// row locks on SQLite.
 	ErrUnsupported = errors.New("orm: not supported by this dialect")
+	// ErrDBClosed reports a statement, transaction or ping on a pool that
+	// was closed (DB.Close). It is not retryable.
+	ErrDBClosed = errors.New("orm: database is closed")
 )
+
+// sqlDBClosed is the text of database/sql's (unexported) error for use of
+// a closed *sql.DB, unchanged since Go 1.0.
+const sqlDBClosed = "sql: database is closed"
+
+// closedError is database/sql's closed-pool error, matching ErrDBClosed.
+type closedError struct{ err error }
+
+func (e *closedError) Error() string        { return e.err.Error() }
+func (e *closedError) Unwrap() error        { return e.err }
+func (e *closedError) Is(target error) bool { return target == ErrDBClosed }
 
 // ConstraintError is a constraint violation reported by the database. Kind is
 // one of ErrUniqueViolation, ErrForeignKeyViolation, ErrNotNullViolation or

@@ -72,7 +72,7 @@ func WithQueryHook(h QueryHook) Option { return func(db *DB) { db.hooks = append
 func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	d, err := dialect.ForDriver(driver)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
 	dsn, memory, err := adjustDSN(d, dsn)
 	if err != nil {
@@ -131,11 +131,11 @@ func adjustDSN(d dialect.Dialect, dsn string) (string, bool, error) {
 // keys on the pool's connections yourself (DSN option _foreign_keys=1).
 func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 	if sqlDB == nil {
-		return nil, errors.New("orm: OpenDB: nil *sql.DB")
+		return nil, invalid("OpenDB: nil *sql.DB")
 	}
 	d, err := dialect.ForDriver(dialectName)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
 	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
 	db := newDB(sqlDB, driverName, d, opts)
@@ -242,7 +242,7 @@ func (db *DB) Register(models ...any) error {
 }
 
 // Ping verifies a connection to the database.
-func (db *DB) Ping(ctx context.Context) error { return db.x.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return db.dialect.ClassifyError(db.x.PingContext(ctx)) }
 
 // autoIncrementStep returns MySQL's auto_increment_increment, read once.
 func (db *DB) autoIncrementStep(ctx context.Context, c conn) (int64, error) {

@@ -159,7 +159,7 @@ func (db *DB) ddl(ctx context.Context, fn func(c conn, inTx bool) error) error {
 	}
 	tx, err := db.x.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("orm: begin: %w", err)
+		return fmt.Errorf("orm: begin: %w", db.dialect.ClassifyError(err))
 	}
 	if err := fn(tx, true); err != nil {
 		_ = tx.Rollback()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -44,6 +45,8 @@ var (
 	// ErrCircularDependency is schema.ErrCircularDependency: rows or tables
 	// whose foreign keys form a cycle that cannot be broken.
 	ErrCircularDependency = schema.ErrCircularDependency
+	// ErrDBClosed is dialect.ErrDBClosed: the DB (its pool) was closed.
+	ErrDBClosed = dialect.ErrDBClosed
 	// ErrUnmapped is schema.ErrUnmapped: a value whose type is not a model.
 	ErrUnmapped = schema.ErrUnmapped
 )

@@ -43,6 +43,9 @@ func relationOf[P any](s *Session, parent *P, fieldAddr unsafe.Pointer) (*schema
 	if s == nil {
 		return nil, nil, invalid("nil session")
 	}
+	if s.closed {
+		return nil, nil, ErrSessionClosed
+	}
 	m, ok := s.db.registry.Lookup(reflect.TypeFor[P]())
 	if !ok || m.Type != reflect.TypeFor[P]() {
 		return nil, nil, fmt.Errorf("%w: %s is not a registered model", ErrUnmapped, reflect.TypeFor[P]())

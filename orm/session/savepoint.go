@@ -20,6 +20,9 @@ type Savepoint struct {
 // session's transaction (opening the transaction if needed). Savepoints
 // nest; each must be committed or rolled back, innermost first.
 func (s *Session) BeginNested(ctx context.Context) (*Savepoint, error) {
+	if s == nil {
+		return nil, invalid("nil session")
+	}
 	if s.closed {
 		return nil, ErrSessionClosed
 	}
@@ -61,9 +64,12 @@ func (sp *Savepoint) depth() int {
 // part of the enclosing transaction. Savepoints opened inside it must have
 // ended first.
 func (sp *Savepoint) Commit(ctx context.Context) error {
+	if sp == nil {
+		return invalid("Commit of a nil savepoint")
+	}
 	s := sp.s
 	if sp.done {
-		return errors.New("orm: savepoint already ended")
+		return fmt.Errorf("%w: the savepoint already ended", ErrNoTransaction)
 	}
 	i := sp.depth()
 	if i < 0 {
@@ -91,9 +97,12 @@ func (sp *Savepoint) Commit(ctx context.Context) error {
 // it began and are Expired. Savepoints opened inside it are rolled back too.
 // The enclosing transaction's work stays.
 func (sp *Savepoint) Rollback(ctx context.Context) error {
+	if sp == nil {
+		return invalid("Rollback of a nil savepoint")
+	}
 	s := sp.s
 	if sp.done {
-		return errors.New("orm: savepoint already ended")
+		return fmt.Errorf("%w: the savepoint already ended", ErrNoTransaction)
 	}
 	i := sp.depth()
 	sp.done = true

@@ -86,6 +86,11 @@ func NewSession(db *DB) *Session { return NewSessionWithConfig(db, DefaultConfig
 
 // NewSessionWithConfig returns a session on db with cfg.
 func NewSessionWithConfig(db *DB, cfg Config) *Session {
+	if db == nil {
+		// Nothing can run without a DB: the session starts closed, so
+		// that every call returns ErrSessionClosed instead of panicking.
+		return &Session{cfg: cfg, closed: true, logger: slog.New(discardHandler{}), im: newIdentityMap(cfg.WeakIdentityMap)}
+	}
 	l := cfg.Logger
 	if l == nil {
 		l = db.logger
