@@ -272,3 +272,100 @@ func TestFaultInjectionCommitSessionTransaction(t *testing.T) {
 		}
 	})
 }
+
+// A Commit whose flush is one statement sends it alone, without BEGIN and
+// COMMIT: a fault at that statement (an error, ErrBadConn, a cancel) leaves
+// the database and the session as before, and a retry lands it.
+func TestFaultInjectionSingleStatementFlush(t *testing.T) {
+	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
+		env := ftOpen(t, tg)
+		faults := []faultdriver.Fault{
+			{Action: faultdriver.Fail, At: 1},
+			{Action: faultdriver.BadConn, At: 1},
+			{Action: faultdriver.Block, At: 1},
+		}
+		for _, f := range faults {
+			for _, op := range []string{"insert", "update"} {
+				t.Run(f.Action.String()+"/"+op, func(t *testing.T) {
+					ctx := ftCtx(t)
+					ftSeed(t, env.plain)
+					s := orm.NewSession(env.faulty)
+					defer s.Close()
+					b1 := ftGet[ftBook](t, ctx, s, "title", "b1")
+					sc := &ftScenario{b1: b1}
+					var added *ftAuthor
+					if op == "insert" {
+						added = &ftAuthor{Name: "dan"}
+						ftOK(t, s.Add(added), "Add")
+						sc.objs = []any{b1, added}
+					} else {
+						b1.Title = "b1y"
+						sc.objs = []any{b1}
+					}
+					dbBefore := ftDump(t, env.plain)
+					before := sc.capture(s)
+					env.ctl.Reset()
+					env.ctl.Arm(f)
+					fctx, cancel := context.WithCancel(ctx)
+					defer cancel()
+					if f.Action == faultdriver.Block {
+						go func() {
+							select {
+							case <-env.ctl.Blocked():
+								cancel()
+							case <-fctx.Done():
+							}
+						}()
+					}
+					err := s.Commit(fctx)
+					if len(env.ctl.Fired()) != 1 {
+						env.ctl.Disarm()
+						t.Fatalf("fault not fired; Commit = %v; %v", err, env.ctl.Events())
+					}
+					stmts := 1
+					if f.Action == faultdriver.BadConn {
+						stmts = 2 // refused, then sent again by database/sql
+					}
+					if c := env.ctl.Counts(); c.Begin != 0 || c.Statements() != stmts {
+						t.Fatalf("the flush was not a single statement: %+v %v", c, env.ctl.Events())
+					}
+					switch f.Action {
+					case faultdriver.Fail:
+						ftIsInjected(t, err)
+					case faultdriver.BadConn:
+						// database/sql retries a statement refused with
+						// ErrBadConn outside a transaction on another
+						// connection: the retry succeeds.
+						if err != nil {
+							t.Fatalf("Commit = %v; database/sql should have retried on a new connection", err)
+						}
+						ftCheckPool(t, env, 0)
+						want := []string{"author: ann", "author: bob", "author: dan", "book: b1|ann|1"}
+						if op == "update" {
+							want = []string{"author: ann", "author: bob", "book: b1y|ann|2"}
+						}
+						ftEqual(t, "authors and b1", ftLogical(t, env.plain)[:len(want)], want)
+						if s.PendingNewCount()+s.PendingDirtyCount() != 0 {
+							t.Fatalf("pending after the Commit:\n%s", s.DebugState())
+						}
+						return
+					case faultdriver.Block:
+						if !errors.Is(err, context.Canceled) {
+							t.Fatalf("Commit = %v, want context.Canceled", err)
+						}
+					}
+					ftEqual(t, "database after the failed Commit", ftDump(t, env.plain), dbBefore)
+					ftSameSession(t, "after the failed Commit", sc.capture(s), before)
+					ftCheckPool(t, env, 0)
+					ftOK(t, s.Commit(ctx), "retry")
+					if op == "insert" && added.ID == 0 {
+						t.Fatal("no key after the retry")
+					}
+					if s.PendingNewCount()+s.PendingDirtyCount() != 0 {
+						t.Fatalf("pending after the retry:\n%s", s.DebugState())
+					}
+				})
+			}
+		}
+	})
+}
