@@ -567,17 +567,17 @@ func TestReplicaOptionErrors(t *testing.T) {
 				t.Errorf("%s: no error", c.name)
 				continue
 			}
-			if !strings.Contains(err.Error(), c.want) {
-				t.Errorf("%s: error %q does not mention %q", c.name, err, c.want)
+			if !strings.Contains(err.Error(), c.want) || !errors.Is(err, orm.ErrInvalidArgument) {
+				t.Errorf("%s: error %q does not mention %q or does not match ErrInvalidArgument", c.name, err, c.want)
 			}
 		}
 		pool := tg.Open(t)
 		defer pool.Close()
-		if _, err := orm.OpenDB(pool, tg.Dialect, orm.WithReplicaDBs(pool)); err == nil || !strings.Contains(err.Error(), "primary's own pool") {
+		if _, err := orm.OpenDB(pool, tg.Dialect, orm.WithReplicaDBs(pool)); !errors.Is(err, orm.ErrInvalidArgument) || !strings.Contains(err.Error(), "primary's own pool") {
 			t.Errorf("the primary's pool as its replica: %v", err)
 		}
 		if tg.Dialect == "sqlite" {
-			if _, err := orm.Open(tg.Driver, tg.DSN, orm.WithReplicas(":memory:")); err == nil || !strings.Contains(err.Error(), "in-memory") {
+			if _, err := orm.Open(tg.Driver, tg.DSN, orm.WithReplicas(":memory:")); !errors.Is(err, orm.ErrInvalidArgument) || !strings.Contains(err.Error(), "in-memory") {
 				t.Errorf("in-memory SQLite replica: %v", err)
 			}
 		}

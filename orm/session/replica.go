@@ -123,7 +123,7 @@ func (db *DB) openReplicas(driverName string) error {
 	set := &replicaSet{owner: db, base: time.Second, max: 30 * time.Second, probeTimeout: 2 * time.Second}
 	if c.backoff {
 		if c.base <= 0 || c.max < c.base {
-			return fmt.Errorf("orm: WithReplicaBackoff(%v, %v): base must be positive and not above the maximum", c.base, c.max)
+			return invalid("WithReplicaBackoff(%v, %v): base must be positive and not above the maximum", c.base, c.max)
 		}
 		set.base, set.max = c.base, c.max
 	}
@@ -133,14 +133,14 @@ func (db *DB) openReplicas(driverName string) error {
 	}
 	for i, dsn := range c.dsns {
 		if dsn == "" {
-			return fail(fmt.Errorf("orm: WithReplicas: DSN %d is empty", i))
+			return fail(invalid("WithReplicas: DSN %d is empty", i))
 		}
 		adj, memory, err := adjustDSN(db.dialect, dsn)
 		if err != nil {
-			return fail(fmt.Errorf("orm: WithReplicas: DSN %d: %w", i, err))
+			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", ErrInvalidArgument, i, err))
 		}
 		if memory {
-			return fail(fmt.Errorf("orm: WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
+			return fail(invalid("WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
 		}
 		p, err := sql.Open(driverName, adj)
 		if err != nil {
@@ -150,10 +150,10 @@ func (db *DB) openReplicas(driverName string) error {
 	}
 	for i, p := range c.dbs {
 		if p == nil {
-			return fail(fmt.Errorf("orm: WithReplicaDBs: pool %d is nil", i))
+			return fail(invalid("WithReplicaDBs: pool %d is nil", i))
 		}
 		if p == db.x.DB {
-			return fail(fmt.Errorf("orm: WithReplicaDBs: pool %d is the primary's own pool", i))
+			return fail(invalid("WithReplicaDBs: pool %d is the primary's own pool", i))
 		}
 		set.nodes = append(set.nodes, &replica{DB: p})
 	}
