@@ -349,20 +349,27 @@ func (f *flusher) singleStatement(pl *plan) bool {
 	switch {
 	case len(t.inserts) == 1 && len(t.updates) == 0:
 		rows := t.inserts[0]
-		var write, gen []*schema.Field
+		var first uint64
 		for i, r := range rows {
-			if len(r.parents) > 0 || len(r.nullFKs) > 0 {
+			if len(r.nullFKs) > 0 {
 				return false
 			}
-			w, g := insertColumns(m, r.p)
-			if i == 0 {
-				write, gen = w, g
-				continue
+			for _, parent := range r.parents {
+				if parent.state != StatePersistent {
+					return false // inserted in this flush: another statement
+				}
 			}
-			if !sameFields(w, write) {
+			mask, ok := insertMask(m, r.p)
+			if !ok {
+				return false
+			}
+			if i == 0 {
+				first = mask
+			} else if mask != first {
 				return false
 			}
 		}
+		write, gen := insertColumns(m, rows[0].p)
 		if len(rows) > max(1, min(1000, f.d.MaxBindParams()/max(1, len(write)))) {
 			return false
 		}

@@ -274,36 +274,34 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 	}
 	switch {
 	case returning:
-		results := make([][]any, 0, len(rows))
+		// Scan straight into the objects' fields: RETURNING lists rows in
+		// VALUES order on every database we support; should one ever list
+		// them otherwise, the keys are put back in order below.
+		dest := make([]any, len(g.generate))
+		scanners := make([]*schema.ColumnScanner, len(g.generate))
+		for j, fl := range g.generate {
+			scanners[j] = fl.Scanner()
+			dest[j] = scanners[j]
+		}
+		i := 0
 		_, err := f.s.db.query(ctx, f.c, !f.auto, q, args, func(rs *sql.Rows) error {
-			vals := make([]any, len(g.generate))
-			ptrs := make([]any, len(vals))
-			for i := range vals {
-				ptrs[i] = &vals[i]
+			if i >= len(rows) {
+				return fmt.Errorf("INSERT RETURNING gave more rows than the %d inserted", len(rows))
 			}
-			if err := rs.Scan(ptrs...); err != nil {
-				return err
+			for _, sc := range scanners {
+				sc.Bind(rows[i].p)
 			}
-			results = append(results, vals)
-			return nil
+			i++
+			return rs.Scan(dest...)
 		})
 		if err != nil {
 			return fail(err)
 		}
-		if len(results) != len(rows) {
-			return fail(fmt.Errorf("INSERT RETURNING gave %d rows for %d", len(results), len(rows)))
+		if i != len(rows) {
+			return fail(fmt.Errorf("INSERT RETURNING gave %d rows for %d", i, len(rows)))
 		}
-		// Generated keys grow in VALUES order; sort by key so the mapping
-		// does not depend on the order the database returns rows in.
-		if ai := indexOf(g.generate, m.AutoIncrement); ai >= 0 {
-			sort.SliceStable(results, func(i, j int) bool { return lessKey(results[i][ai], results[j][ai]) })
-		}
-		for i, r := range rows {
-			for j, fl := range g.generate {
-				if err := fl.Set(r.p, results[i][j]); err != nil {
-					return fail(err)
-				}
-			}
+		if err := reorderGenerated(m, g.generate, rows); err != nil {
+			return fail(err)
 		}
 	default:
 		res, err := f.exec(ctx, q, args...)
@@ -658,4 +656,47 @@ func (db *DB) bumpSequence(ctx context.Context, c conn, inTx bool, m *schema.Mod
 	w.raw(") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)")
 	_, err := db.query(ctx, c, inTx, w.b.String(), []any{db.dialect.Quote(m.Table), m.AutoIncrement.Column}, func(*sql.Rows) error { return nil })
 	return err
+}
+
+// reorderGenerated makes generated keys grow in VALUES order when the
+// database listed RETURNING rows in another order: the generated values of
+// the rows are sorted by key and handed out again in row order.
+func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []*row) error {
+	ai := indexOf(gen, m.AutoIncrement)
+	if ai < 0 || len(rows) < 2 {
+		return nil
+	}
+	sorted := true
+	prev, _ := m.AutoIncrement.Value(rows[0].p)
+	for _, r := range rows[1:] {
+		v, _ := m.AutoIncrement.Value(r.p)
+		if !lessKey(prev, v) {
+			sorted = false
+			break
+		}
+		prev = v
+	}
+	if sorted {
+		return nil
+	}
+	vals := make([][]any, len(rows))
+	for i, r := range rows {
+		vals[i] = make([]any, len(gen))
+		for j, fl := range gen {
+			v, err := fl.Value(r.p)
+			if err != nil {
+				return err
+			}
+			vals[i][j] = v
+		}
+	}
+	sort.SliceStable(vals, func(i, j int) bool { return lessKey(vals[i][ai], vals[j][ai]) })
+	for i, r := range rows {
+		for j, fl := range gen {
+			if err := fl.Set(r.p, vals[i][j]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
