@@ -76,9 +76,9 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	}
 	dsn, memory, err := adjustDSN(d, dsn)
 	if err != nil {
-		return nil, err
+		return nil, redactErr(err, dsnSecrets(dsn))
 	}
-	sqlDB, err := sql.Open(driver, dsn)
+	sqlDB, err := openPool(driver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
 	}

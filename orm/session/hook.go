@@ -2,8 +2,14 @@ package session
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
 // QueryEvent describes one statement sent to the database. Hooks receive the
@@ -49,20 +55,56 @@ func (f AfterQueryFunc) BeforeQuery(ctx context.Context, _ *QueryEvent) context.
 func (f AfterQueryFunc) AfterQuery(ctx context.Context, e *QueryEvent) { f(ctx, e) }
 
 // slogHook logs each finished statement at debug level (with its arguments)
-// and failed statements at warn level (without them).
+// and failed statements at warn level (without them). Bound values reach
+// the log only at debug level: a driver's error message may quote them
+// (MySQL's "Duplicate entry 'v'", PostgreSQL's "invalid input syntax for
+// type integer: "v""), so below debug level a failure is logged with a
+// value-free summary of its error instead of the message.
 type slogHook struct{ l *slog.Logger }
 
 func (h slogHook) BeforeQuery(ctx context.Context, _ *QueryEvent) context.Context { return ctx }
 
 func (h slogHook) AfterQuery(ctx context.Context, e *QueryEvent) {
+	debug := h.l.Enabled(ctx, slog.LevelDebug)
 	if e.Err != nil {
+		msg := errorSummary(e.Err)
+		if debug {
+			msg = e.Err.Error()
+		}
 		h.l.LogAttrs(ctx, slog.LevelWarn, "orm: statement failed", slog.String("op", e.Op), slog.String("query", e.Query),
-			slog.Duration("duration", e.Duration), slog.String("error", e.Err.Error()))
+			slog.Duration("duration", e.Duration), slog.String("error", msg))
 		return
 	}
-	if !h.l.Enabled(ctx, slog.LevelDebug) {
+	if !debug {
 		return
 	}
 	h.l.LogAttrs(ctx, slog.LevelDebug, "orm: statement", slog.String("op", e.Op), slog.String("query", e.Query),
 		slog.Any("args", e.Args), slog.Duration("duration", e.Duration), slog.Int64("rows", e.Rows), slog.Bool("tx", e.InTx))
+}
+
+// errorSummary describes err without its message: the classified kind and
+// names (constraint, table, column) or the SQLSTATE, else the error's type.
+func errorSummary(err error) string {
+	var ce *dialect.ConstraintError
+	if errors.As(err, &ce) {
+		return fmt.Sprintf("%v (code %s, constraint %q, table %q, column %q)", ce.Kind, ce.Code, ce.Constraint, ce.Table, ce.Column)
+	}
+	var re *dialect.RetryableError
+	if errors.As(err, &re) {
+		return fmt.Sprintf("%v (code %s)", re.Kind, re.Code)
+	}
+	for _, known := range []error{context.Canceled, context.DeadlineExceeded, ErrDBClosed, sql.ErrTxDone, sql.ErrConnDone, driver.ErrBadConn} {
+		if errors.Is(err, known) {
+			return known.Error()
+		}
+	}
+	var coded interface{ SQLState() string } // pgconn.PgError, pq.Error
+	if errors.As(err, &coded) {
+		return fmt.Sprintf("SQLSTATE %s (message logged at debug level)", coded.SQLState())
+	}
+	inner := err
+	for u := errors.Unwrap(inner); u != nil; u = errors.Unwrap(inner) {
+		inner = u
+	}
+	return fmt.Sprintf("%T (message logged at debug level)", inner)
 }

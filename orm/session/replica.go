@@ -137,12 +137,12 @@ func (db *DB) openReplicas(driverName string) error {
 		}
 		adj, memory, err := adjustDSN(db.dialect, dsn)
 		if err != nil {
-			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", ErrInvalidArgument, i, err))
+			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", ErrInvalidArgument, i, redactErr(err, dsnSecrets(dsn))))
 		}
 		if memory {
 			return fail(invalid("WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
 		}
-		p, err := sql.Open(driverName, adj)
+		p, err := openPool(driverName, adj)
 		if err != nil {
 			return fail(fmt.Errorf("orm: WithReplicas: open DSN %d: %w", i, err))
 		}
