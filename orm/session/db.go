@@ -74,9 +74,10 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
+	secrets := dsnSecrets(dsn)
 	dsn, memory, err := adjustDSN(d, dsn)
 	if err != nil {
-		return nil, redactErr(err, dsnSecrets(dsn))
+		return nil, redactErr(err, secrets)
 	}
 	sqlDB, err := openPool(driver, dsn)
 	if err != nil {
