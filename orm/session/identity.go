@@ -205,7 +205,17 @@ type identityMap struct {
 }
 
 func newIdentityMap(weakClean bool) identityMap {
-	return identityMap{byID: map[identity]*entry{}, byPtr: map[uintptr]*entry{}, weak: weakClean}
+	// The maps are made at the first object: a session that only runs
+	// one statement (or none) allocates nothing for them.
+	return identityMap{weak: weakClean}
+}
+
+// ready makes the maps before the first write into them.
+func (im *identityMap) ready() {
+	if im.byPtr == nil {
+		im.byPtr = map[uintptr]*entry{}
+		im.byID = map[identity]*entry{}
+	}
 }
 
 // lookupPtr returns the entry of the object at p.
@@ -237,6 +247,7 @@ func (im *identityMap) lookupID(id identity) *entry {
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
 	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: layoutOf(m)}
+	im.ready()
 	im.byPtr[e.addr] = e
 	im.attach(e)
 	return e
@@ -261,6 +272,7 @@ func (im *identityMap) attach(e *entry) {
 
 // retrack puts a dropped entry back (a rolled-back delete).
 func (im *identityMap) retrack(e *entry) {
+	im.ready()
 	im.byPtr[e.addr] = e
 	if e.keyed {
 		if other := im.lookupID(e.id); other == nil {
@@ -310,6 +322,7 @@ func (im *identityMap) setID(e *entry, id identity) {
 		delete(im.byID, e.id)
 	}
 	e.id, e.keyed = id, true
+	im.ready()
 	im.byID[id] = e
 }
 
