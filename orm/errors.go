@@ -20,6 +20,10 @@ var (
 	ErrUnsupported         = dialect.ErrUnsupported
 	// ErrDBClosed reports use of a DB after Close.
 	ErrDBClosed = dialect.ErrDBClosed
+	// ErrConnectionLost reports a connection that broke under a statement,
+	// commit or rollback (server restart, pg_terminate_backend, KILL,
+	// network failure); see dialect.ErrConnectionLost.
+	ErrConnectionLost = dialect.ErrConnectionLost
 )
 
 // Errors reported while registering models.

@@ -27,7 +27,8 @@ var classifiers = []func(error) (error, bool){
 // carries a *ConstraintError or *RetryableError anywhere in its chain, when it
 // wraps context.Canceled or context.DeadlineExceeded, and when it is not a
 // driver error of a recognised kind; classifying twice is therefore harmless.
-// database/sql's error for a closed pool is made to match ErrDBClosed.
+// database/sql's error for a closed pool is made to match ErrDBClosed, and
+// the forms a broken connection takes in each driver match ErrConnectionLost.
 func Classify(err error) error {
 	if err == nil {
 		return nil
@@ -48,6 +49,12 @@ func Classify(err error) error {
 	var re *RetryableError
 	if errors.As(err, &re) {
 		return err
+	}
+	if errors.Is(err, ErrConnectionLost) {
+		return err
+	}
+	if connectionLost(err) {
+		return &lostError{err}
 	}
 	for _, classify := range classifiers {
 		if out, ok := classify(err); ok {

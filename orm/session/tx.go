@@ -218,7 +218,9 @@ func (s *Session) Rollback(ctx context.Context) error {
 	t := s.tx
 	err := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
 	s.undoTx()
-	if errors.Is(err, sql.ErrTxDone) {
+	// A transaction already ended, or whose connection is gone, is rolled
+	// back as far as the session is concerned.
+	if errors.Is(err, sql.ErrTxDone) || errors.Is(err, dialect.ErrConnectionLost) {
 		err = nil
 	}
 	if err != nil {
@@ -327,6 +329,12 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 	t.spSeq++
 	sp := s.db.dialect.Quote("sqlm_flush_" + strconv.Itoa(t.spSeq))
 	if err := s.savepoint(ctx, "SAVEPOINT "+sp); err != nil {
+		if errors.Is(err, dialect.ErrConnectionLost) {
+			// The transaction died with its connection before this
+			// flush began: end it here, as a flush that lost it would.
+			_ = t.tx.Rollback()
+			s.undoTx()
+		}
 		return &FlushError{Op: "savepoint", Err: err}
 	}
 	if err := fn(t.tx); err != nil {

@@ -1,0 +1,75 @@
+package dialect
+
+import (
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"syscall"
+
+	"github.com/go-sql-driver/mysql"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/lib/pq"
+)
+
+// ErrConnectionLost reports a statement, commit or rollback whose connection
+// broke: the server closed it (restart, pg_terminate_backend, KILL), the
+// network failed, or the driver found it dead. Work of an open transaction
+// on that connection is lost; a COMMIT whose answer never came may or may not
+// have been applied. It is not retryable by IsRetryable: decide yourself
+// whether redoing the work is safe.
+var ErrConnectionLost = errors.New("orm: connection lost")
+
+// lostError is a driver error that means the connection broke.
+type lostError struct{ err error }
+
+func (e *lostError) Error() string        { return ErrConnectionLost.Error() + ": " + e.err.Error() }
+func (e *lostError) Unwrap() error        { return e.err }
+func (e *lostError) Is(target error) bool { return target == ErrConnectionLost }
+
+// connectionLost reports whether err is one of the forms a broken
+// connection takes in the supported drivers.
+func connectionLost(err error) bool {
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
+		return true
+	}
+	var ne *net.OpError
+	if errors.As(err, &ne) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return lostSQLState(pg.Code)
+	}
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return lostSQLState(string(pe.Code))
+	}
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1053, // ER_SERVER_SHUTDOWN
+			1927, // ER_CONNECTION_KILLED (MariaDB)
+			2006, // CR_SERVER_GONE_ERROR
+			2013: // CR_SERVER_LOST
+			return true
+		}
+	}
+	return false
+}
+
+// lostSQLState reports PostgreSQL codes of a connection that is gone:
+// class 08 (connection exception) and the shutdown codes 57P01–57P03.
+func lostSQLState(code string) bool {
+	if len(code) == 5 && code[:2] == "08" {
+		return true
+	}
+	switch code {
+	case "57P01", "57P02", "57P03":
+		return true
+	}
+	return false
+}
