@@ -81,6 +81,9 @@ func (q *Select) OrderDir(col string, desc bool) { q.orders = append(q.orders, o
 // Limit sets LIMIT; a negative n removes it.
 func (q *Select) Limit(n int64) { q.limit = n }
 
+// LimitValue returns the LIMIT set, or a negative number when there is none.
+func (q *Select) LimitValue() int64 { return q.limit }
+
 // Offset sets OFFSET.
 func (q *Select) Offset(n int64) { q.offset = max(0, n) }
 
@@ -141,7 +144,10 @@ func (q *Select) build(d dialect.Dialect, cols []string, full bool) (string, []a
 	if q.distinct {
 		b.raw("DISTINCT ")
 	}
-	if cols == nil {
+	if cols == nil && !b.qualify {
+		b.b.Grow(128)
+		b.raw(quoted(d, q.Model).columns)
+	} else if cols == nil {
 		for i, f := range q.Model.Fields {
 			if i > 0 {
 				b.raw(", ")
@@ -175,7 +181,8 @@ func (q *Select) build(d dialect.Dialect, cols []string, full bool) (string, []a
 // from writes FROM, joins, WHERE, GROUP BY and HAVING.
 func (q *Select) from(b *Builder) error {
 	d := b.d
-	b.raw(" FROM " + d.Quote(q.Model.Table))
+	b.raw(" FROM ")
+	b.raw(quoted(d, q.Model).table)
 	for i, j := range q.joins {
 		b.raw(" " + j.kind + " " + d.Quote(b.joined[i].Table) + " ON ")
 		if err := j.on.build(b); err != nil {

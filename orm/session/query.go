@@ -345,18 +345,22 @@ func (q *Query[T]) First(ctx context.Context) (*T, error) {
 // deleted in the session are skipped, so while some were skipped and the
 // database had more rows, it asks again for as many more.
 func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
-	c := q.Clone()
+	if q.sel == nil {
+		return q.All(ctx) // reports the builder's error
+	}
+	// The query's own LIMIT is put back afterwards (rather than running a
+	// clone: two allocations fewer on every First and One).
+	saved := q.sel.LimitValue()
+	defer q.sel.Limit(saved)
 	limit := n
 	for {
-		if c.sel != nil {
-			c.sel.Limit(limit)
-		}
-		c.skipped = 0
-		rows, err := c.All(ctx)
-		if err != nil || int64(len(rows)) >= n || c.skipped == 0 || int64(len(rows))+c.skipped < limit {
+		q.sel.Limit(limit)
+		q.skipped = 0
+		rows, err := q.All(ctx)
+		if err != nil || int64(len(rows)) >= n || q.skipped == 0 || int64(len(rows))+q.skipped < limit {
 			return rows, err
 		}
-		limit += c.skipped
+		limit += q.skipped
 	}
 }
 
@@ -767,7 +771,3 @@ func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Resu
 	return db.exec(ctx, c, inTx, text, bound...)
 }
 
-// rebind turns '?' placeholders into the dialect's and expands slices.
-func rebind(db *DB, sqlText string, args []any) (string, []any, error) {
-	return query.Rebind(db.dialect, sqlText, args)
-}
