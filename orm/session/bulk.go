@@ -373,7 +373,7 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 		mask, ok := insertMask(m, p)
 		if len(groups) == 0 || !ok || mask != lastMask {
 			write, gen := insertColumns(m, p)
-			if len(groups) == 0 || ok || !sameFields(write, groups[len(groups)-1].write) {
+			if len(groups) == 0 || ok || !sameFieldList(write, groups[len(groups)-1].write) {
 				groups = append(groups, &bulkGroup{write: write, gen: gen})
 			}
 			lastMask = mask
@@ -513,17 +513,7 @@ func (b *bulkInsert) insertChunk(ctx context.Context, bt bulkTx, g *bulkGroup, r
 	}
 	q := b.db.sql.get(sqlKey{model: m, kind: 'b', sig: sig, n: len(rows)}, func() string {
 		w := &sqlWriter{d: d}
-		w.raw("INSERT INTO ")
-		w.ident(m.Table)
-		w.raw(" (")
-		w.idents(g.write)
-		w.raw(") VALUES ")
-		for i := range rows {
-			if i > 0 {
-				w.raw(", ")
-			}
-			w.tuple(len(g.write))
-		}
+		w.insertValues(m, g.write, len(rows))
 		w.raw(conflict)
 		if returning {
 			w.raw(" RETURNING ")

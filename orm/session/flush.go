@@ -389,15 +389,3 @@ func (f *flusher) singleStatement(pl *plan) bool {
 	}
 	return false
 }
-
-func sameFields(a, b []*schema.Field) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}

@@ -206,7 +206,7 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 		mask, ok := insertMask(m, r.p)
 		if len(groups) == 0 || !ok || mask != lastMask {
 			write, gen := insertColumns(m, r.p)
-			if len(groups) == 0 || ok || !sameFields(write, groups[len(groups)-1].write) {
+			if len(groups) == 0 || ok || !sameFieldList(write, groups[len(groups)-1].write) {
 				groups = append(groups, &insertGroup{write: write, generate: gen})
 			}
 			lastMask = mask
@@ -235,17 +235,7 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 	}
 	q := f.s.db.sql.get(sqlKey{model: m, kind: kind, mask: colMask(m, g.write), sig: wideSig(m, g.write), n: len(rows)}, func() string {
 		w := &sqlWriter{d: f.d}
-		w.raw("INSERT INTO ")
-		w.ident(m.Table)
-		w.raw(" (")
-		w.idents(g.write)
-		w.raw(") VALUES ")
-		for i := range rows {
-			if i > 0 {
-				w.raw(", ")
-			}
-			w.tuple(len(g.write))
-		}
+		w.insertValues(m, g.write, len(rows))
 		if returning {
 			w.raw(" RETURNING ")
 			w.idents(g.generate)

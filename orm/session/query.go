@@ -770,4 +770,3 @@ func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Resu
 	c, inTx := s.conn()
 	return db.exec(ctx, c, inTx, text, bound...)
 }
-

@@ -161,3 +161,19 @@ func selectByKeySQL(d dialect.Dialect, m *schema.Model, lock string) string {
 	}
 	return w.b.String()
 }
+
+// insertValues writes INSERT INTO table (cols) VALUES and n placeholder
+// tuples.
+func (w *sqlWriter) insertValues(m *schema.Model, cols []*schema.Field, n int) {
+	w.raw("INSERT INTO ")
+	w.ident(m.Table)
+	w.raw(" (")
+	w.idents(cols)
+	w.raw(") VALUES ")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			w.raw(", ")
+		}
+		w.tuple(len(cols))
+	}
+}
