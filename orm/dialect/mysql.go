@@ -73,7 +73,7 @@ func (d mysqlDialect) ColumnType(f *schema.Field) (string, error) {
 	}
 	switch f.Kind {
 	case schema.KindInt, schema.KindUint:
-		switch f.Bits {
+		switch f.ColumnBits() {
 		case 8:
 			return "TINYINT" + unsigned, nil
 		case 16:
@@ -83,7 +83,7 @@ func (d mysqlDialect) ColumnType(f *schema.Field) (string, error) {
 		}
 		return "BIGINT" + unsigned, nil
 	case schema.KindFloat:
-		if f.Bits == 32 {
+		if f.ColumnBits() == 32 {
 			return "FLOAT", nil
 		}
 		return "DOUBLE", nil

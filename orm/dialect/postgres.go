@@ -41,22 +41,22 @@ func (d postgres) ColumnType(f *schema.Field) (string, error) {
 	switch f.Kind {
 	case schema.KindInt:
 		switch {
-		case f.Bits <= 16:
+		case f.ColumnBits() <= 16:
 			return "SMALLINT", nil
-		case f.Bits == 32:
+		case f.ColumnBits() == 32:
 			return "INTEGER", nil
 		}
 		return "BIGINT", nil
 	case schema.KindUint:
 		switch {
-		case f.Bits == 8:
+		case f.ColumnBits() == 8:
 			return "SMALLINT", nil
-		case f.Bits == 16:
+		case f.ColumnBits() == 16:
 			return "INTEGER", nil
 		}
 		return "BIGINT", nil
 	case schema.KindFloat:
-		if f.Bits == 32 {
+		if f.ColumnBits() == 32 {
 			return "REAL", nil
 		}
 		return "DOUBLE PRECISION", nil

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -237,7 +238,7 @@ func TestFieldSet(t *testing.T) {
 		{"fractional float into int", "I", float64(3.5), nil, "not an integer"},
 		{"bool into int", "I", true, 1, ""},
 		{"garbage text into int", "I", []byte("4x"), nil, "invalid syntax"},
-		{"time into int", "I", t0, nil, "cannot store time.Time in int64"},
+		{"time into int", "I", t0, nil, "cannot store time.Time in int" + strconv.Itoa(strconv.IntSize)},
 		{"NULL into int", "I", nil, nil, "NULL"},
 		{"int64 into int8", "I8", int64(-128), int8(-128), ""},
 		{"int64 overflowing int8", "I8", int64(300), nil, "overflows int8"},
@@ -249,7 +250,7 @@ func TestFieldSet(t *testing.T) {
 		{"int64 into int64", "I64", int64(math.MinInt64), int64(math.MinInt64), ""},
 		{"int64 into uint8", "U8", int64(255), uint8(255), ""},
 		{"int64 overflowing uint8", "U8", int64(256), nil, "overflows uint8"},
-		{"negative into uint", "U", int64(-1), nil, "overflows uint64"},
+		{"negative into uint", "U", int64(-1), nil, "overflows uint" + strconv.Itoa(strconv.IntSize)},
 		{"negative into uint16", "U16", int64(-1), nil, "overflows uint16"},
 		{"uint64 into uint64", "U64", uint64(math.MaxUint64), uint64(math.MaxUint64), ""},
 		{"[]byte into uint32", "U32", []byte("4294967295"), uint32(math.MaxUint32), ""},

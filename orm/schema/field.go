@@ -338,6 +338,22 @@ func (f *Field) Layout() (offset, size uintptr, direct bool) {
 	return f.offset, f.Type.Size(), f.direct
 }
 
+// ColumnBits is the size an integer or float column is declared with: Bits,
+// except that Go's int and uint count as 64 bits on every platform, so that
+// the schema CreateAll makes does not depend on the machine it runs on (on
+// 32-bit platforms a value that does not fit the field is an error when it
+// is read).
+func (f *Field) ColumnBits() int {
+	t := f.Type
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t != nil && ((f.Kind == KindInt && t.Kind() == reflect.Int) || (f.Kind == KindUint && t.Kind() == reflect.Uint)) {
+		return 64
+	}
+	return f.Bits
+}
+
 // Int64 reads a plain (non-pointer, non-Valuer) integer column of the
 // struct at p without boxing it; ok is false for other columns, for a
 // column behind an embedded pointer, and for unsigned values above

@@ -671,7 +671,7 @@ func TestKinds(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.field, func(t *testing.T) {
 			f := field(t, m, tc.field)
-			got := want{kind: f.Kind, bits: f.Bits, nullable: f.Nullable, pointer: f.Pointer, valuer: f.Valuer, json: f.JSON}
+			got := want{kind: f.Kind, bits: f.ColumnBits(), nullable: f.Nullable, pointer: f.Pointer, valuer: f.Valuer, json: f.JSON}
 			eq(t, "kind/bits/flags", got, tc.want)
 			sf, _ := reflect.TypeFor[Kinds]().FieldByName(tc.field)
 			if f.Type != sf.Type {

@@ -143,7 +143,7 @@ func compatible(fk, col *Field) bool {
 		return false
 	}
 	if fk.Kind == KindInt || fk.Kind == KindUint {
-		return fk.Bits == col.Bits
+		return fk.ColumnBits() == col.ColumnBits()
 	}
 	return true
 }
