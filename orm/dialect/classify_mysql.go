@@ -75,6 +75,8 @@ func classifyMySQL(err error) (error, bool) {
 		}
 	case 1213: // ER_LOCK_DEADLOCK
 		kind = ErrDeadlock
+	case 9007: // TiDB: write conflict of an optimistic transaction, at COMMIT
+		kind = ErrSerialization
 	case 1205, 3572: // ER_LOCK_WAIT_TIMEOUT, ER_LOCK_NOWAIT (MySQL 8 FOR UPDATE NOWAIT)
 		kind = ErrLockTimeout
 	default:

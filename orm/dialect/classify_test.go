@@ -635,6 +635,8 @@ func TestClassifyDriverErrors(t *testing.T) {
 			dialect.ErrDeadlock, "1213", classifiedNames{}},
 		{"mysql/lock_wait_timeout", &mysql.MySQLError{Number: 1205, Message: "Lock wait timeout exceeded; try restarting transaction"},
 			dialect.ErrLockTimeout, "1205", classifiedNames{}},
+		{"tidb/write_conflict", &mysql.MySQLError{Number: 9007, Message: "Write conflict, txnStartTS=1, conflictStartTS=2, conflictCommitTS=3, key={tableID=1, handle=1} primary=... [try again later]"},
+			dialect.ErrSerialization, "9007", classifiedNames{}},
 		// SQLite (hand-made values carry no message, so no names)
 		{"sqlite/unique", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique},
 			dialect.ErrUniqueViolation, "2067", classifiedNames{}},
