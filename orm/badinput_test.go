@@ -224,6 +224,10 @@ func TestBadInputQueries(t *testing.T) {
 				_, err := orm.Select[bdHero](s).Where("name = ? AND id = ?", "a").All(ctx)
 				return err
 			}},
+			{"Join unknown table", orm.ErrInvalidArgument, func() error {
+				_, err := orm.Select[bdHero](s).Join("bd_team; DROP TABLE bd_hero", orm.SQL("1 = 1")).All(ctx)
+				return err
+			}},
 			{"Preload unknown relation", orm.ErrInvalidArgument, func() error {
 				_, err := orm.Select[bdHero](s).Preload("Nope").All(ctx)
 				return err

@@ -114,11 +114,11 @@ func (q *Select) builder(d dialect.Dialect) (*Builder, error) {
 	var joined []*schema.Model
 	for _, j := range q.joins {
 		if q.Tables == nil {
-			return nil, fmt.Errorf("orm/query: join of %q without a table registry", j.table)
+			return nil, argErrorf("orm/query: join of %q without a table registry", j.table)
 		}
 		m, ok := q.Tables(j.table)
 		if !ok {
-			return nil, fmt.Errorf("orm/query: join of unknown table %q", j.table)
+			return nil, argErrorf("orm/query: join of unknown table %q", j.table)
 		}
 		joined = append(joined, m)
 	}
