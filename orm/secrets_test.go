@@ -136,6 +136,53 @@ func TestSecretsDSNPassword(t *testing.T) {
 	}
 }
 
+// TestSecretsReplicaDSN: a replica DSN's password is kept out of errors
+// and logs too; the replica (a malformed lib/pq URL, which lib/pq quotes
+// in its error at every connect) fails every read sent to it.
+func TestSecretsReplicaDSN(t *testing.T) {
+	tg, err := testkit.NewTarget(t, "postgres")
+	if err != nil {
+		if testkit.Required("postgres") {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var log scLog
+	replica := fmt.Sprintf("postgres://postgres:%s@127.0.0.1:notaport/postgres", scPassword)
+	db, err := orm.Open("postgres", tg.DSN, orm.WithReplicas(replica), orm.WithLogger(log.logger(slog.LevelDebug)))
+	if err != nil {
+		if strings.Contains(err.Error(), scPassword) {
+			t.Fatalf("Open error shows the replica password: %v", err)
+		}
+		t.Logf("Open: %v", err)
+		return
+	}
+	defer db.Close()
+	if err := db.CreateAll(ctx, &scRow{}); err != nil {
+		t.Fatal(err)
+	}
+	var errs []error
+	for range 3 {
+		if _, err := orm.Select[scRow](db).All(ctx); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, err := range errs {
+		if strings.Contains(err.Error(), scPassword) {
+			t.Errorf("error shows the replica password: %v", err)
+		}
+	}
+	out := log.String()
+	if strings.Contains(out, scPassword) {
+		t.Errorf("log shows the replica password:\n%s", out)
+	}
+	if !strings.Contains(out, "notaport") && len(errs) == 0 {
+		t.Fatalf("the replica was never tried:\n%s", out)
+	}
+}
+
 // TestSecretsBoundValuesInLogs: with a logger at info level nothing shows
 // a bound value, failed statements included (whose driver messages may
 // quote the value, as MySQL's duplicate-entry error does); at debug level
