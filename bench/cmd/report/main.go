@@ -3,7 +3,7 @@
 //
 // Run it from the bench directory:
 //
-//	go run ./cmd/report                 # full run (about 7-9 minutes)
+//	go run ./cmd/report                 # full run (5-8 minutes, with the machine's load)
 //	go run ./cmd/report -quick          # a few iterations each, to try it out
 //	go run ./cmd/report -in results.txt # re-render from a saved run
 //
@@ -68,14 +68,14 @@ func main() {
 
 func run(out, in, raw string, quick bool) error {
 	ctx := context.Background()
-	info := runInfo{Started: time.Now().UTC(), LoadBefore: loadAvg()}
+	info := runInfo{Started: time.Now().UTC(), LoadBefore: loadAvg(), Commit: gitCommit()}
 	var output []byte
 	var err error
 	if in != "" {
 		if output, err = os.ReadFile(in); err != nil {
 			return err
 		}
-		info.Commands, info.Started, info.Elapsed, info.LoadBefore, info.LoadAfter = headerOf(output)
+		headerOf(output, &info)
 	} else {
 		ps := passes
 		if quick {
@@ -100,7 +100,6 @@ func run(out, in, raw string, quick bool) error {
 	}
 	info.Machine = machine(ctx, output)
 	info.Peers = peerVersions("go.mod")
-	info.Commit = gitCommit()
 	old, _ := os.ReadFile(out)
 	doc := render(res, info, keep(string(old)))
 	return os.WriteFile(out, []byte(doc), 0o644)
@@ -153,15 +152,16 @@ type runInfo struct {
 // render the same document later.
 func savedHeader(info runInfo) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# started: %s\n# elapsed: %s\n# load before: %s\n# load after: %s\n",
-		info.Started.Format(time.RFC3339), info.Elapsed, info.LoadBefore, info.LoadAfter)
+	fmt.Fprintf(&b, "# started: %s\n# elapsed: %s\n# load before: %s\n# load after: %s\n# commit: %s\n",
+		info.Started.Format(time.RFC3339), info.Elapsed, info.LoadBefore, info.LoadAfter, info.Commit)
 	for _, c := range info.Commands {
 		fmt.Fprintf(&b, "# command: %s\n", c)
 	}
 	return b.String()
 }
 
-func headerOf(output []byte) (cmds []string, started time.Time, elapsed time.Duration, before, after string) {
+// headerOf reads what savedHeader wrote back into info.
+func headerOf(output []byte, info *runInfo) {
 	for _, line := range strings.Split(string(output), "\n") {
 		k, v, ok := strings.Cut(strings.TrimPrefix(line, "# "), ": ")
 		if !ok || !strings.HasPrefix(line, "# ") {
@@ -169,18 +169,19 @@ func headerOf(output []byte) (cmds []string, started time.Time, elapsed time.Dur
 		}
 		switch k {
 		case "started":
-			started, _ = time.Parse(time.RFC3339, v)
+			info.Started, _ = time.Parse(time.RFC3339, v)
 		case "elapsed":
-			elapsed, _ = time.ParseDuration(v)
+			info.Elapsed, _ = time.ParseDuration(v)
 		case "load before":
-			before = v
+			info.LoadBefore = v
 		case "load after":
-			after = v
+			info.LoadAfter = v
+		case "commit":
+			info.Commit = v
 		case "command":
-			cmds = append(cmds, v)
+			info.Commands = append(info.Commands, v)
 		}
 	}
-	return cmds, started, elapsed, before, after
 }
 
 func loadAvg() string {
