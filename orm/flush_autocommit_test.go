@@ -72,12 +72,21 @@ func TestCommitSingleStatementWithoutTransaction(t *testing.T) {
 		}
 		check("one update", "UPDATE")
 
-		// Two UPDATEs need a transaction.
+		// Two rows changing the same columns: one batched UPDATE.
 		a.Age, b.Age = 6, 7
 		if err := s.Commit(ctx); err != nil {
 			t.Fatal(err)
 		}
-		check("two updates", "begin", "UPDATE(tx)", "UPDATE(tx)", "commit")
+		// It needs a transaction: should it match some rows but not all,
+		// the rows it did write must be rolled back.
+		check("two updates of the same columns", "begin", "UPDATE(tx)", "commit")
+
+		// Different columns: two UPDATEs, which need a transaction.
+		a.Age, b.Right = 9, true
+		if err := s.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("two updates of different columns", "begin", "UPDATE(tx)", "UPDATE(tx)", "commit")
 
 		// Flush without Commit keeps the AutoBegin transaction open.
 		a.Age = 8

@@ -239,13 +239,8 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 				return err
 			}
 		}
-		for _, r := range t.updates {
-			if err := f.update(ctx, t.model, r); err != nil {
-				return err
-			}
-			if err := afterHooks(ctx, t.model, []*row{r}, schema.HookAfterUpdate); err != nil {
-				return err
-			}
+		if err := f.updates(ctx, t.model, t.updates); err != nil {
+			return err
 		}
 	}
 	for _, pu := range pl.post {
@@ -335,8 +330,8 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 // singleStatement reports whether the plan is one statement that needs no
 // transaction around it: the rows of one table inserted by one multi-row
 // INSERT (keys read back by RETURNING or LastInsertId, no read-back of
-// defaults, no sequence to move), or one UPDATE, with no After hooks whose
-// failure would have to undo it.
+// defaults, no sequence to move), or one row's UPDATE, with no After hooks
+// whose failure would have to undo it.
 func (f *flusher) singleStatement(pl *plan) bool {
 	if len(pl.tables) != 1 || len(pl.post) > 0 || len(pl.unlink) > 0 || len(pl.links) > 0 || pl.nullify || len(f.nullify) > 0 || len(f.cascaded) > 0 {
 		return false
@@ -385,6 +380,9 @@ func (f *flusher) singleStatement(pl *plan) bool {
 		}
 		return true
 	case len(t.inserts) == 0 && len(t.updates) == 1:
+		// One row only: a batched UPDATE of several rows that matches
+		// some of them but not all must be rolled back, so it needs a
+		// transaction.
 		return len(t.updates[0].nullFKs) == 0
 	}
 	return false

@@ -416,13 +416,23 @@ func lessKey(a, b any) bool {
 
 // update writes the changed columns of one row, WHERE its snapshot key and
 // version.
-func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
-	set := r.changed
-	ver := m.Version
-	keySrc := r.e.snapshot
-	if keySrc == nil {
-		keySrc = r.p
+// updateOp is one row's UPDATE, ready to send: the keys of new parents are
+// copied in and its version raised.
+type updateOp struct {
+	r          *row
+	set        []*schema.Field // columns to write, the version included
+	keySrc     unsafe.Pointer  // where the row's key is read (its snapshot)
+	oldVersion any
+}
+
+// prepareUpdate readies r's UPDATE; ok is false when there is nothing to
+// write.
+func (f *flusher) prepareUpdate(m *schema.Model, r *row) (op updateOp, ok bool, err error) {
+	op = updateOp{r: r, set: r.changed, keySrc: r.e.snapshot}
+	if op.keySrc == nil {
+		op.keySrc = r.p
 	}
+	ver := m.Version
 	// Keys of new parents, generated earlier in this flush.
 	for fk, parent := range r.parents {
 		if r.nullFKs[fk] {
@@ -430,28 +440,32 @@ func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
 		}
 		f.touch(r)
 		if err := copyKey(fk, r.p, parent); err != nil {
-			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+			return op, false, &FlushError{Op: "update", Table: m.Table, Key: keyString(m, op.keySrc), Err: err}
 		}
 	}
-	if len(set) == 0 && ver == nil {
-		return nil
+	if len(op.set) == 0 && ver == nil {
+		return op, false, nil
 	}
-	var oldVersion any
 	if ver != nil {
 		f.touch(r)
-		ov, err := ver.Value(keySrc)
+		ov, err := ver.Value(op.keySrc)
 		if err != nil {
-			return &FlushError{Op: "update", Table: m.Table, Err: err}
+			return op, false, &FlushError{Op: "update", Table: m.Table, Err: err}
 		}
-		oldVersion = ov
-		next := toInt64(ov) + 1
-		if err := ver.Set(r.p, next); err != nil {
-			return &FlushError{Op: "update", Table: m.Table, Err: err}
+		op.oldVersion = ov
+		if err := ver.Set(r.p, toInt64(ov)+1); err != nil {
+			return op, false, &FlushError{Op: "update", Table: m.Table, Err: err}
 		}
-		if indexOf(set, ver) < 0 {
-			set = append(append([]*schema.Field(nil), set...), ver)
+		if indexOf(op.set, ver) < 0 {
+			op.set = append(append([]*schema.Field(nil), op.set...), ver)
 		}
 	}
+	return op, true, nil
+}
+
+// updateOne sends one row's UPDATE.
+func (f *flusher) updateOne(ctx context.Context, m *schema.Model, op updateOp) error {
+	set, ver, keySrc := op.set, m.Version, op.keySrc
 	q := f.s.db.sql.get(sqlKey{model: m, kind: 'u', mask: colMask(m, set), sig: wideSig(m, set)}, func() string {
 		w := &sqlWriter{d: f.d}
 		w.raw("UPDATE ")
@@ -475,7 +489,7 @@ func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
 	})
 	args := make([]any, 0, len(set)+len(m.PrimaryKey)+1)
 	for _, fl := range set {
-		v, err := fl.Value(r.p)
+		v, err := fl.Value(op.r.p)
 		if err != nil {
 			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
 		}
@@ -486,7 +500,7 @@ func (f *flusher) update(ctx context.Context, m *schema.Model, r *row) error {
 		args = append(args, v)
 	}
 	if ver != nil {
-		args = append(args, oldVersion)
+		args = append(args, op.oldVersion)
 	}
 	res, err := f.exec(ctx, q, args...)
 	if err != nil {
