@@ -269,6 +269,10 @@ type bulkInsert struct {
 	// set lists the fields the call filled in (generated keys, initial
 	// versions), all zero before: undo zeroes them again.
 	set []setField
+	// prepared holds statements prepared on the transaction when the same
+	// text runs again and again (full chunks): one parse for all of them
+	// on drivers that would otherwise send the text each time.
+	prepared map[string]*sql.Stmt
 }
 
 type setField struct {
@@ -395,6 +399,15 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 	var n int64
 	err = runBulk(ctx, b.db, b.s, single, useCopy && kind == copyPgx, func(bt bulkTx) error {
 		n = 0
+		if bt.tx != nil && statements > 2 {
+			b.prepared = map[string]*sql.Stmt{}
+			defer func() {
+				for _, st := range b.prepared {
+					_ = st.Close()
+				}
+				b.prepared = nil
+			}()
+		}
 		done := 0
 		for _, g := range groups {
 			if useCopy {
@@ -528,9 +541,23 @@ func (b *bulkInsert) insertChunk(ctx context.Context, bt bulkTx, g *bulkGroup, r
 		}
 	}
 	fail := func(err error) error { return &FlushError{Op: "insert", Table: m.Table, Err: err} }
+	c := bt.c
+	if b.prepared != nil {
+		st, ok := b.prepared[q]
+		if !ok {
+			var err error
+			if st, err = bt.tx.PrepareContext(ctx, q); err != nil {
+				st = nil // run unprepared
+			}
+			b.prepared[q] = st
+		}
+		if st != nil {
+			c = stmtConn{st}
+		}
+	}
 	if returning {
 		keys := make([]any, 0, len(rows))
-		if _, err := b.db.query(ctx, bt.c, bt.inTx, q, args, func(rs *sql.Rows) error {
+		if _, err := b.db.query(ctx, c, bt.inTx, q, args, func(rs *sql.Rows) error {
 			var v any
 			if err := rs.Scan(&v); err != nil {
 				return err
@@ -554,7 +581,7 @@ func (b *bulkInsert) insertChunk(ctx context.Context, bt bulkTx, g *bulkGroup, r
 		}
 		return int64(len(rows)), nil
 	}
-	res, err := b.db.exec(ctx, bt.c, bt.inTx, q, args...)
+	res, err := b.db.exec(ctx, c, bt.inTx, q, args...)
 	if err != nil {
 		return 0, fail(err)
 	}
