@@ -46,6 +46,8 @@ var (
 	ErrStaleData        = session.ErrStaleData
 	ErrNotPersistent    = session.ErrNotPersistent
 	ErrIdentityConflict = session.ErrIdentityConflict
+	// ErrTrackedElsewhere reports an object that another session tracks.
+	ErrTrackedElsewhere = session.ErrTrackedElsewhere
 	ErrInvalidArgument  = session.ErrInvalidArgument
 	ErrSessionClosed    = session.ErrSessionClosed
 )

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
@@ -34,6 +35,10 @@ var (
 	// ErrIdentityConflict reports a second instance for a primary key that
 	// the session already tracks with another instance.
 	ErrIdentityConflict = errors.New("orm: another instance with this key is already tracked")
+	// ErrTrackedElsewhere reports an object given to Add, Delete or
+	// MarkDirty that another session tracks (one without a weak identity
+	// map); move it with Merge, or expunge it from the other session first.
+	ErrTrackedElsewhere = errors.New("orm: object is tracked by another session")
 	// ErrInvalidArgument reports a nil, non-pointer or otherwise unusable
 	// argument. It is query.ErrInvalidArgument, so that the builder's
 	// argument errors (placeholder counts) match it too.
@@ -80,4 +85,13 @@ func (e *FlushError) Unwrap() error { return e.Err }
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidArgument}, args...)...)
+}
+
+// trackedElsewhere returns ErrTrackedElsewhere when another session tracks
+// the object at p.
+func (s *Session) trackedElsewhere(m *schema.Model, p unsafe.Pointer) error {
+	if trackedElsewhere(uintptr(p), s.im.tag) {
+		return fmt.Errorf("%w: this *%s (use Merge to bring a copy of it into this session)", ErrTrackedElsewhere, m.Name)
+	}
+	return nil
 }

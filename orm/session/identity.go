@@ -202,6 +202,10 @@ type identityMap struct {
 	withRel int
 	seq     uint64
 	weak    bool
+	// session owns the map; tag is its entry in the table of owners (see
+	// owners.go), made at the first object, nil for weak maps.
+	session *Session
+	tag     *ownerTag
 }
 
 func newIdentityMap(weakClean bool) identityMap {
@@ -215,6 +219,16 @@ func (im *identityMap) ready() {
 	if im.byPtr == nil {
 		im.byPtr = map[uintptr]*entry{}
 		im.byID = map[identity]*entry{}
+	}
+	if im.tag == nil && !im.weak && im.session != nil {
+		im.tag = newOwnerTag(im.session)
+	}
+}
+
+// reset forgets every object: the map's claims are released.
+func (im *identityMap) reset() {
+	if im.tag != nil {
+		im.tag.releaseAll()
 	}
 }
 
@@ -249,6 +263,16 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: layoutOf(m)}
 	im.ready()
 	im.byPtr[e.addr] = e
+	if im.tag != nil {
+		im.tag.claim(e.addr)
+		if len(im.tag.keys) > 2*len(im.byPtr)+1024 {
+			// Most claims were released since: keep the live ones.
+			im.tag.keys = im.tag.keys[:0]
+			for p := range im.byPtr {
+				im.tag.keys = append(im.tag.keys, p)
+			}
+		}
+	}
 	im.attach(e)
 	return e
 }
@@ -274,6 +298,9 @@ func (im *identityMap) attach(e *entry) {
 func (im *identityMap) retrack(e *entry) {
 	im.ready()
 	im.byPtr[e.addr] = e
+	if im.tag != nil {
+		im.tag.claim(e.addr)
+	}
 	if e.keyed {
 		if other := im.lookupID(e.id); other == nil {
 			im.byID[e.id] = e
@@ -336,6 +363,9 @@ func (im *identityMap) drop(e *entry) {
 	}
 	if im.byPtr[e.addr] == e {
 		delete(im.byPtr, e.addr)
+		if im.tag != nil {
+			im.tag.release(e.addr)
+		}
 	}
 	if e.keyed && im.byID[e.id] == e {
 		delete(im.byID, e.id)

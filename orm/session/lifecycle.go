@@ -150,7 +150,9 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 //   - no key, or load and no row: obj is added as New and returned.
 //
 // Without load (see MergeWithoutLoad) an untracked obj with a key is
-// attached as Persistent and clean, taken to match its row.
+// attached as Persistent and clean, taken to match its row. An obj that
+// another session tracks is never attached itself: a copy of its column
+// values takes its place in all of the above.
 func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
 	m, p, err := s.resolve(obj)
 	if err != nil {
@@ -158,6 +160,12 @@ func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error
 	}
 	if e := s.im.lookupPtr(p); e != nil {
 		return obj, nil
+	}
+	if trackedElsewhere(uintptr(p), s.im.tag) {
+		// Another session tracks obj: this one works on a copy of its
+		// column values, so that no object is tracked twice.
+		p = takeSnapshot(m, p)
+		obj = (*T)(p)
 	}
 	id, keyed, err := keyOf(m, p)
 	if err != nil {

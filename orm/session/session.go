@@ -95,7 +95,9 @@ func NewSessionWithConfig(db *DB, cfg Config) *Session {
 	if l == nil {
 		l = db.logger
 	}
-	return &Session{db: db, cfg: cfg, logger: l, im: newIdentityMap(cfg.WeakIdentityMap)}
+	s := &Session{db: db, cfg: cfg, logger: l, im: newIdentityMap(cfg.WeakIdentityMap)}
+	s.im.session = s
+	return s
 }
 
 // DB returns the session's database.
@@ -198,6 +200,9 @@ func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer
 				return fmt.Errorf("%w: %s key %v", ErrIdentityConflict, m.Name, id)
 			}
 		}
+		if err := s.trackedElsewhere(m, p); err != nil {
+			return err
+		}
 		e := s.im.track(m, p, StateNew)
 		if keyed {
 			s.im.setID(e, id)
@@ -289,6 +294,9 @@ func (s *Session) Delete(obj any) error {
 	if other := s.im.lookupID(id); other != nil {
 		return fmt.Errorf("%w: %s key %v (delete the tracked instance)", ErrIdentityConflict, m.Name, id)
 	}
+	if err := s.trackedElsewhere(m, p); err != nil {
+		return err
+	}
 	e := s.im.track(m, p, StateDeleted)
 	s.im.setID(e, id)
 	e.snapshot = takeSnapshot(m, p)
@@ -330,6 +338,9 @@ func (s *Session) MarkDirty(obj any) error {
 		e.strong = tp
 		return nil
 	}
+	if err := s.trackedElsewhere(m, p); err != nil {
+		return err
+	}
 	e := s.im.track(m, p, StatePersistent)
 	s.im.setID(e, id)
 	return nil
@@ -358,7 +369,9 @@ func (s *Session) Expunge(obj any) error {
 
 // ExpungeAll stops tracking every object.
 func (s *Session) ExpungeAll() {
+	s.im.reset()
 	s.im = newIdentityMap(s.cfg.WeakIdentityMap)
+	s.im.session = s
 	if s.tx != nil {
 		s.tx.reset()
 	}

@@ -1,0 +1,90 @@
+package session
+
+import (
+	"runtime"
+	"sync"
+	"weak"
+)
+
+// Which session tracks an object is kept in a process-wide table, so that
+// a session can refuse an object another session tracks (Add, Delete and
+// MarkDirty return ErrTrackedElsewhere) instead of inserting or deleting
+// its row a second time. Sessions with a weak identity map do not take part:
+// their clean objects may be collected, and their addresses reused, while
+// the session lives.
+
+// ownerTag stands for one identity map in the table.
+type ownerTag struct {
+	// session is cleared by the collector once the session is gone, so
+	// that an address reused by a new object after that is not taken for
+	// one of its objects.
+	session weak.Pointer[Session]
+	// keys lists the addresses the map claimed (some since released),
+	// released together when the map is reset or its session collected.
+	keys []uintptr
+}
+
+const ownerShardCount = 64
+
+type ownerShard struct {
+	mu sync.Mutex
+	m  map[uintptr]*ownerTag
+}
+
+var owners [ownerShardCount]ownerShard
+
+func ownerShardOf(p uintptr) *ownerShard {
+	return &owners[(p>>4^p>>12)%ownerShardCount]
+}
+
+// newOwnerTag makes the tag of s's identity map; its claims are released
+// when s is collected without being closed.
+func newOwnerTag(s *Session) *ownerTag {
+	t := &ownerTag{session: weak.Make(s)}
+	runtime.AddCleanup(s, func(t *ownerTag) { t.releaseAll() }, t)
+	return t
+}
+
+// claim records that t's map tracks the object at p.
+func (t *ownerTag) claim(p uintptr) {
+	sh := ownerShardOf(p)
+	sh.mu.Lock()
+	if sh.m == nil {
+		sh.m = map[uintptr]*ownerTag{}
+	}
+	sh.m[p] = t
+	sh.mu.Unlock()
+	t.keys = append(t.keys, p)
+}
+
+// release forgets t's claim on the object at p.
+func (t *ownerTag) release(p uintptr) {
+	sh := ownerShardOf(p)
+	sh.mu.Lock()
+	if sh.m[p] == t {
+		delete(sh.m, p)
+	}
+	sh.mu.Unlock()
+}
+
+// releaseAll forgets every claim of t.
+func (t *ownerTag) releaseAll() {
+	for _, p := range t.keys {
+		t.release(p)
+	}
+	t.keys = nil
+}
+
+// trackedElsewhere reports whether a live session other than the one of
+// mine tracks the object at p.
+func trackedElsewhere(p uintptr, mine *ownerTag) bool {
+	sh := ownerShardOf(p)
+	sh.mu.Lock()
+	t := sh.m[p]
+	if t != nil && t != mine && t.session.Value() == nil {
+		delete(sh.m, p) // its session is gone
+		t = nil
+	}
+	sh.mu.Unlock()
+	return t != nil && t != mine
+}
