@@ -279,6 +279,13 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 // finalize moves objects to their new states once the flush succeeded.
 func (s *Session) finalize(pl *plan, f *flusher) {
 	tx := s.tx
+	n := 0
+	for _, t := range pl.tables {
+		for _, layer := range t.inserts {
+			n += len(layer)
+		}
+	}
+	s.im.reserveKeys(n)
 	for _, t := range pl.tables {
 		for _, layer := range t.inserts {
 			for _, r := range layer {

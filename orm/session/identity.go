@@ -343,6 +343,19 @@ func (im *identityMap) compact() {
 	im.list, im.dead = out, 0
 }
 
+// reserveKeys makes room for n more keyed entries at once, rather than
+// growing the key map step by step while a large flush keys its inserts.
+func (im *identityMap) reserveKeys(n int) {
+	if n < 64 || n < len(im.byID) || im.byID == nil {
+		return
+	}
+	grown := make(map[identity]*entry, len(im.byID)+n)
+	for k, e := range im.byID {
+		grown[k] = e
+	}
+	im.byID = grown
+}
+
 // setID (re)keys an entry.
 func (im *identityMap) setID(e *entry, id identity) {
 	if e.keyed && im.byID[e.id] == e {

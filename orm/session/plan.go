@@ -265,7 +265,7 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 		parent *entry
 		fk     *schema.ForeignKey
 	}
-	children := map[unsafe.Pointer]owner{}
+	children := make(map[unsafe.Pointer]owner, len(inserts))
 	for _, e := range entries {
 		if e.state == StateDeleted {
 			continue
