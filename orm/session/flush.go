@@ -356,7 +356,8 @@ func (f *flusher) singleStatement(pl *plan) bool {
 			if len(r.nullFKs) > 0 {
 				return false
 			}
-			for _, parent := range r.parents {
+			for _, pr := range r.parents {
+				parent := pr.e
 				if parent.state != StatePersistent {
 					return false // inserted in this flush: another statement
 				}

@@ -111,7 +111,8 @@ func keyString(m *schema.Model, p unsafe.Pointer) string {
 // syncForeignKeys copies the keys of a row's parents into its foreign-key
 // columns, or NULL for keys set later by a post-update.
 func (f *flusher) syncForeignKeys(r *row) error {
-	for fk, parent := range r.parents {
+	for _, pr := range r.parents {
+		fk, parent := pr.fk, pr.e
 		if r.nullFKs[fk] {
 			for _, fl := range fk.Fields {
 				fl.SetZero(r.p)
@@ -434,7 +435,8 @@ func (f *flusher) prepareUpdate(m *schema.Model, r *row) (op updateOp, ok bool, 
 	}
 	ver := m.Version
 	// Keys of new parents, generated earlier in this flush.
-	for fk, parent := range r.parents {
+	for _, pr := range r.parents {
+		fk, parent := pr.fk, pr.e
 		if r.nullFKs[fk] {
 			continue // set by a post-update
 		}
@@ -527,7 +529,7 @@ func toInt64(v any) int64 {
 func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
 	r, fk := pu.r, pu.fk
 	m := r.e.model
-	parent := r.parents[fk]
+	parent, _ := r.parents.get(fk)
 	f.touch(r)
 	if err := copyKey(fk, r.p, parent); err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Err: err}

@@ -44,7 +44,7 @@ type row struct {
 	changed []*schema.Field // updates: the columns to set
 	// parents are the rows (or tracked objects) whose keys this row's
 	// foreign keys take, by foreign key.
-	parents map[*schema.ForeignKey]*entry
+	parents parentRefs
 	// nullFKs are foreign keys inserted as NULL (updates: left as they
 	// are) and set by a post-update; for deletes, keys set to NULL first.
 	nullFKs map[*schema.ForeignKey]bool
@@ -155,7 +155,8 @@ func (s *Session) buildPlan() (*plan, error) {
 	// Updates write the keys of new parents: in the same statement when the
 	// parent's table comes first, else by a post-update.
 	for _, r := range updates {
-		for fk, parent := range r.parents {
+		for _, pr := range r.parents {
+			fk, parent := pr.fk, pr.e
 			if isDeferred[fk] && parent.model != r.e.model {
 				if r.nullFKs == nil {
 					r.nullFKs = map[*schema.ForeignKey]bool{}
@@ -186,7 +187,8 @@ func (s *Session) buildPlan() (*plan, error) {
 		// Rows whose parent is inserted later (a deferred foreign key) go
 		// in with NULL and get the key by a post-update.
 		for _, r := range rows {
-			for fk, parent := range r.parents {
+			for _, pr := range r.parents {
+				fk, parent := pr.fk, pr.e
 				if parent.state == StateNew && isDeferred[fk] && parent.model != m {
 					if r.nullFKs == nil {
 						r.nullFKs = map[*schema.ForeignKey]bool{}
@@ -290,10 +292,7 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 			if parent == nil || parent == r.e {
 				return
 			}
-			if r.parents == nil {
-				r.parents = map[*schema.ForeignKey]*entry{}
-			}
-			r.parents[fk] = parent
+			r.parents.set(fk, parent)
 		}
 		if o, ok := children[r.p]; ok {
 			set(o.fk, o.parent)
@@ -313,7 +312,7 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 			set(fk, s.im.lookupPtr(reflect.ValueOf(objs[0]).UnsafePointer()))
 		}
 		for _, fk := range m.ForeignKeys {
-			if _, ok := r.parents[fk]; ok {
+			if _, ok := r.parents.get(fk); ok {
 				continue
 			}
 			if id, ok := refIdentity(fk, r.p); ok {
@@ -340,10 +339,10 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 				return
 			}
 			if r == nil {
-				r = &row{e: e, p: p, parents: map[*schema.ForeignKey]*entry{}}
+				r = &row{e: e, p: p}
 				relinked = append(relinked, r)
 			}
-			r.parents[fk] = parent
+			r.parents.set(fk, parent)
 		}
 		if o, ok := children[p]; ok {
 			set(o.fk, o.parent)
@@ -384,10 +383,7 @@ func (s *Session) deleteParents(m *schema.Model, rows []*row) {
 			}
 			if id, ok := refIdentity(fk, r.dbValues()); ok {
 				if pe := s.im.lookupID(id); pe != nil && pe.state == StateDeleted && pe != r.e {
-					if r.parents == nil {
-						r.parents = map[*schema.ForeignKey]*entry{}
-					}
-					r.parents[fk] = pe
+					r.parents.set(fk, pe)
 				}
 			}
 		}
@@ -447,7 +443,8 @@ func foreignKeyOf(m *schema.Model, fs []*schema.Field) *schema.ForeignKey {
 func layerRows(m *schema.Model, rows []*row) ([][]*row, []postUpdate, error) {
 	self := false
 	for _, r := range rows {
-		for _, parent := range r.parents {
+		for _, pr := range r.parents {
+			parent := pr.e
 			if parent.model == m {
 				self = true
 			}
@@ -464,7 +461,8 @@ func layerRows(m *schema.Model, rows []*row) ([][]*row, []postUpdate, error) {
 	for {
 		deps := make([][]int, len(rows))
 		for i, r := range rows {
-			for fk, parent := range r.parents {
+			for _, pr := range r.parents {
+				fk, parent := pr.fk, pr.e
 				if j, ok := index[parent]; ok && !r.nullFKs[fk] {
 					deps[i] = append(deps[i], j)
 				}
@@ -499,7 +497,8 @@ func layerRows(m *schema.Model, rows []*row) ([][]*row, []postUpdate, error) {
 			var i int
 			fmt.Sscanf(name[strings.LastIndexByte(name, '#')+1:], "%d", &i)
 			r := rows[i]
-			for fk, parent := range r.parents {
+			for _, pr := range r.parents {
+				fk, parent := pr.fk, pr.e
 				if _, in := index[parent]; in && fk.Nullable() && !r.nullFKs[fk] {
 					if r.nullFKs == nil {
 						r.nullFKs = map[*schema.ForeignKey]bool{}
@@ -518,4 +517,33 @@ func layerRows(m *schema.Model, rows []*row) ([][]*row, []postUpdate, error) {
 			return nil, nil, fmt.Errorf("%w: rows of %s reference each other through NOT NULL foreign keys", ErrCircularDependency, m.Table)
 		}
 	}
+}
+
+// parentRef is one foreign key of a row and the entry whose key it takes.
+type parentRef struct {
+	fk *schema.ForeignKey
+	e  *entry
+}
+
+// parentRefs holds a row's parents: a short list (rows have a few foreign
+// keys), cheaper than a map per row.
+type parentRefs []parentRef
+
+func (l parentRefs) get(fk *schema.ForeignKey) (*entry, bool) {
+	for _, r := range l {
+		if r.fk == fk {
+			return r.e, true
+		}
+	}
+	return nil, false
+}
+
+func (l *parentRefs) set(fk *schema.ForeignKey, e *entry) {
+	for i := range *l {
+		if (*l)[i].fk == fk {
+			(*l)[i].e = e
+			return
+		}
+	}
+	*l = append(*l, parentRef{fk, e})
 }
