@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -139,10 +140,22 @@ func (b *Builder) fragment(sql string, args []any) error {
 	return nil
 }
 
+// Expands reports whether Rebind and the builder turn v into a list of
+// placeholders: a slice or array other than []byte.
+func Expands(v any) bool {
+	switch v.(type) {
+	case nil, string, int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8,
+		float64, float32, bool, []byte, time.Time:
+		return false
+	}
+	rv := reflect.ValueOf(v)
+	return (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8
+}
+
 // expand writes one placeholder, or a list for a slice (not []byte).
 func (b *Builder) expand(v any) {
-	rv := reflect.ValueOf(v)
-	if v != nil && (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8 {
+	if Expands(v) {
+		rv := reflect.ValueOf(v)
 		if rv.Len() == 0 {
 			b.raw("NULL")
 			return

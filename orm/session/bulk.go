@@ -658,39 +658,13 @@ func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 			return 0, invalid("BulkUpdate: object %d has no primary key value", i)
 		}
 	}
-	d := db.dialect
-	text := db.sql.get(sqlKey{model: m, kind: 'U', sig: sigOf(set, m), mask: colMask(m, set)}, func() string {
-		w := &sqlWriter{d: d}
-		w.raw("UPDATE ")
-		w.ident(m.Table)
-		w.raw(" SET ")
-		for i, f := range set {
-			if i > 0 {
-				w.raw(", ")
-			}
-			w.ident(f.Column)
-			w.raw(" = ")
-			w.param()
-		}
-		if v := m.Version; v != nil {
-			if len(set) > 0 {
-				w.raw(", ")
-			}
-			w.ident(v.Column)
-			w.raw(" = ")
-			w.ident(v.Column)
-			w.raw(" + 1")
-		}
-		w.raw(" WHERE ")
-		w.keyEquals(m.PrimaryKey)
-		if v := m.Version; v != nil {
-			w.raw(" AND ")
-			w.ident(v.Column)
-			w.raw(" = ")
-			w.param()
-		}
-		return w.b.String()
-	})
+	// The flush's statement: the version's new value is a parameter, its
+	// old value is checked.
+	written := set
+	if m.Version != nil {
+		written = append(append([]*schema.Field(nil), set...), m.Version)
+	}
+	text := db.updateByKeySQL(m, written)
 	for _, p := range ptrs {
 		if err := modelHook(ctx, m, p, schema.HookBeforeUpdate); err != nil {
 			return 0, fmt.Errorf("orm: bulk update %s: %w", m.Table, err)
@@ -718,22 +692,22 @@ func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 				c = stmtConn{st}
 			}
 		}
-		width := len(set) + len(m.PrimaryKey)
+		keyAt := len(written)
+		args := make([]any, keyAt+len(m.PrimaryKey), keyAt+len(m.PrimaryKey)+1)
 		if m.Version != nil {
-			width++
+			args = args[:len(args)+1]
 		}
-		args := make([]any, width)
 		var missing [][]any
 		for _, p := range ptrs {
 			if err := fieldValues(set, p, args); err != nil {
 				return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, p), Err: err}
 			}
-			if err := fieldValues(m.PrimaryKey, p, args[len(set):]); err != nil {
+			if err := fieldValues(m.PrimaryKey, p, args[keyAt:]); err != nil {
 				return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, p), Err: err}
 			}
 			if v := m.Version; v != nil {
 				old, _ := v.Int64(p)
-				args[width-1] = old
+				args[len(set)], args[len(args)-1] = old+1, old
 			}
 			res, err := db.exec(ctx, c, bt.inTx, text, args...)
 			if err != nil {
@@ -745,7 +719,7 @@ func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 			}
 			if k == 0 {
 				key := make([]any, len(m.PrimaryKey))
-				copy(key, args[len(set):len(set)+len(m.PrimaryKey)])
+				copy(key, args[keyAt:keyAt+len(m.PrimaryKey)])
 				missing = append(missing, key)
 				continue
 			}

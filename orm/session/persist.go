@@ -243,14 +243,11 @@ func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGro
 		}
 		return w.b.String()
 	})
-	args := make([]any, 0, len(rows)*len(g.write))
-	for _, r := range rows {
-		for _, fl := range g.write {
-			v, err := fl.Value(r.p)
-			if err != nil {
-				return &FlushError{Op: "insert", Table: m.Table, Key: keyString(m, r.p), Err: err}
-			}
-			args = append(args, v)
+	k := len(g.write)
+	args := make([]any, len(rows)*k)
+	for i, r := range rows {
+		if err := fieldValues(g.write, r.p, args[i*k:(i+1)*k]); err != nil {
+			return &FlushError{Op: "insert", Table: m.Table, Key: keyString(m, r.p), Err: err}
 		}
 	}
 	fail := func(err error) error {
@@ -465,11 +462,12 @@ func (f *flusher) prepareUpdate(m *schema.Model, r *row) (op updateOp, ok bool, 
 	return op, true, nil
 }
 
-// updateOne sends one row's UPDATE.
-func (f *flusher) updateOne(ctx context.Context, m *schema.Model, op updateOp) error {
-	set, ver, keySrc := op.set, m.Version, op.keySrc
-	q := f.s.db.sql.get(sqlKey{model: m, kind: 'u', mask: colMask(m, set), sig: wideSig(m, set)}, func() string {
-		w := &sqlWriter{d: f.d}
+// updateByKeySQL is UPDATE t SET c = ?, … WHERE pk = ? [AND version = ?],
+// cached per column set; when m has a version column, set holds it (its new
+// value is a parameter) and the WHERE checks its old value.
+func (db *DB) updateByKeySQL(m *schema.Model, set []*schema.Field) string {
+	return db.sql.get(sqlKey{model: m, kind: 'u', mask: colMask(m, set), sig: wideSig(m, set)}, func() string {
+		w := &sqlWriter{d: db.dialect}
 		w.raw("UPDATE ")
 		w.ident(m.Table)
 		w.raw(" SET ")
@@ -483,12 +481,18 @@ func (f *flusher) updateOne(ctx context.Context, m *schema.Model, op updateOp) e
 		}
 		w.raw(" WHERE ")
 		where := m.PrimaryKey
-		if ver != nil {
-			where = append(append([]*schema.Field(nil), m.PrimaryKey...), ver)
+		if m.Version != nil {
+			where = append(append([]*schema.Field(nil), m.PrimaryKey...), m.Version)
 		}
 		w.keyEquals(where)
 		return w.b.String()
 	})
+}
+
+// updateOne sends one row's UPDATE.
+func (f *flusher) updateOne(ctx context.Context, m *schema.Model, op updateOp) error {
+	set, ver, keySrc := op.set, m.Version, op.keySrc
+	q := f.s.db.updateByKeySQL(m, set)
 	args := make([]any, 0, len(set)+len(m.PrimaryKey)+1)
 	for _, fl := range set {
 		v, err := fl.Value(op.r.p)

@@ -1,9 +1,6 @@
 package session
 
 import (
-	"reflect"
-	"time"
-
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
 )
 
@@ -30,17 +27,10 @@ func rebind(db *DB, sqlText string, args []any) (string, []any, error) {
 	return query.Rebind(db.dialect, sqlText, args)
 }
 
-// expandable reports whether an argument is a list that Rebind expands
-// (a slice or array other than []byte).
+// expandable reports whether any argument is a list that Rebind expands.
 func expandable(args []any) bool {
 	for _, a := range args {
-		switch a.(type) {
-		case nil, string, int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8,
-			float64, float32, bool, []byte, time.Time:
-			continue
-		}
-		rv := reflect.ValueOf(a)
-		if (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8 {
+		if query.Expands(a) {
 			return true
 		}
 	}
