@@ -25,6 +25,10 @@ func (l *Lazy[T]) IsLoaded() bool { return l.loaded }
 // foreign key and the other side in step.
 func (l *Lazy[T]) Set(obj *T) { l.value, l.loaded = obj, true }
 
+// Clear sets the relation to "no related object" (loaded, nil): in a
+// session the next flush sets the foreign key to NULL.
+func (l *Lazy[T]) Clear() { l.value, l.loaded = nil, true }
+
 // Reset forgets the loaded object; the relation is "not loaded" again.
 func (l *Lazy[T]) Reset() { l.value, l.loaded = nil, false }
 

@@ -54,6 +54,16 @@ var (
 	ErrDBClosed = dialect.ErrDBClosed
 	// ErrUnmapped is schema.ErrUnmapped: a value whose type is not a model.
 	ErrUnmapped = schema.ErrUnmapped
+	// ErrDetachedObject reports an object reached through a relation that
+	// the flush must not insert: one this session deleted or expunged, or
+	// one with a generated key that the session does not track (it came
+	// from the database through another session or a copy; bring it in
+	// with Merge or Get). Nothing was written.
+	ErrDetachedObject = errors.New("orm: a relation holds an object that is not part of this session")
+	// ErrOrphan reports a child that left its parent (removed from a
+	// collection, or its to-one field set to nil) whose foreign key is NOT
+	// NULL and whose relation does not delete orphans. Nothing was written.
+	ErrOrphan = errors.New("orm: child removed from its parent has a NOT NULL foreign key")
 )
 
 // FlushError is a failed flush statement. The flush was undone: the database

@@ -77,7 +77,7 @@ func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
 	if err := s.autoFlush(ctx); err != nil {
 		return err
 	}
-	e.expired, e.expiredCols = true, nil
+	s.expireEntry(e)
 	return s.reloadExpired(ctx, e)
 }
 

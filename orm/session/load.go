@@ -26,6 +26,9 @@ func isLoaded(rel *schema.Relation, p unsafe.Pointer) bool {
 	if err != nil {
 		return false
 	}
+	if l, ok := fv.Interface().(interface{ IsLoaded() bool }); ok {
+		return l.IsLoaded()
+	}
 	_, loaded := fv.Interface().(schema.RelationValue).RelatedObjects()
 	return loaded
 }
@@ -164,6 +167,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 			}
 		}
 		setRelated(rel, p, objs)
+		s.loadedRelation(rel, p)
 	}
 	return out, nil
 }
@@ -254,6 +258,7 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 			}
 		}
 		setRelated(rel, p, objs)
+		s.loadedRelation(rel, p)
 		if rel.DeleteOrphan {
 			s.recordCollection(s.im.lookupPtr(p), rel, p)
 		}
@@ -361,6 +366,7 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 			}
 		}
 		setRelated(rel, p, objs)
+		s.loadedRelation(rel, p)
 	}
 	return out, nil
 }
