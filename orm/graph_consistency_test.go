@@ -3,6 +3,7 @@ package orm_test
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -600,5 +601,34 @@ func TestGCExpiryUnloadsRelations(t *testing.T) {
 		}
 		rwOK(t, s.Commit(ctx), "Commit change")
 		rwEqual(t, "db", gcHeroTeams(t, db), []string{"h1|t2", "h2|t1", "h3|t2"})
+	})
+}
+
+// With AutoFlush off, a collection loaded after unflushed relation changes
+// shows the session's state: children moved by their Lazy or foreign key,
+// and new children, are where the session has them.
+func TestGCCollectionsLoadedAfterPendingChanges(t *testing.T) {
+	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
+		ctx := rwCtx(t)
+		w := gcSeed(t, db)
+		cfg := orm.DefaultSessionConfig()
+		cfg.AutoFlush = false
+		s := orm.NewSessionWithConfig(db, cfg)
+		defer s.Close()
+		t1, t2 := rwGet[gcTeam](t, s, w.t1), rwGet[gcTeam](t, s, w.t2)
+		h1, h2 := rwGet[gcHero](t, s, w.h1), rwGet[gcHero](t, s, w.h2)
+		h1.Team.Set(t2) // through the relation
+		toT2 := w.t2
+		h2.TeamID = &toT2 // through the key
+		h3 := rwGet[gcHero](t, s, w.h3)
+		h3.Team.Set(t1)
+		nh := &gcHero{Name: "nh", TeamID: &w.t1}
+		rwOK(t, s.Add(nh), "Add")
+		_, err := orm.LoadOneToMany(ctx, s, []*gcTeam{t1, t2}, gcHeroesOf)
+		rwOK(t, err, "LoadOneToMany")
+		rwEqual(t, "t1", slices.Sorted(slices.Values(gcNames(t1.Heroes.Items()))), []string{"h3", "nh"})
+		rwEqual(t, "t2", slices.Sorted(slices.Values(gcNames(t2.Heroes.Items()))), []string{"h1", "h2"})
+		rwOK(t, s.Commit(ctx), "Commit")
+		rwEqual(t, "db", gcHeroTeams(t, db), []string{"h1|t2", "h2|t2", "h3|t1", "nh|t1"})
 	})
 }
