@@ -57,6 +57,9 @@ var (
 	// ErrOrphan reports a child removed from its parent whose NOT NULL
 	// foreign key cannot be set to NULL.
 	ErrOrphan = session.ErrOrphan
+	// ErrTransactionAborted reports a session whose transaction it had to
+	// end itself after an error; call Rollback before using it again.
+	ErrTransactionAborted = session.ErrTransactionAborted
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,

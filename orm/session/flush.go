@@ -27,6 +27,9 @@ func (s *Session) Flush(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	if err := s.checkAborted(); err != nil {
+		return err
+	}
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}

@@ -55,6 +55,9 @@ func (s *Session) NoAutoFlush(fn func()) {
 
 // autoFlush flushes before a read when AutoFlush is on and not suspended.
 func (s *Session) autoFlush(ctx context.Context) error {
+	if err := s.checkAborted(); err != nil {
+		return err
+	}
 	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
 		return nil
 	}

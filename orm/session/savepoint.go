@@ -118,8 +118,9 @@ func (sp *Savepoint) Rollback(ctx context.Context) error {
 	if err != nil {
 		// The transaction is gone with the savepoint: undo all of it.
 		_ = t.tx.Rollback()
-		s.undoTx()
-		return fmt.Errorf("orm: rollback to savepoint: %w", err)
+		err = fmt.Errorf("orm: rollback to savepoint: %w", err)
+		s.abort(err)
+		return err
 	}
 	for j := len(t.levels) - 1; j >= i; j-- {
 		for _, e := range s.undoJournal(t.levels[j]) {

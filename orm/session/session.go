@@ -82,6 +82,9 @@ type Session struct {
 	// gone remembers objects deleted or expunged, so that a relation still
 	// holding one does not insert it again (relhistory.go).
 	gone map[uintptr]goneRec
+	// aborted is the cause of a transaction the session ended itself; it
+	// refuses work until Rollback (ErrTransactionAborted).
+	aborted error
 }
 
 // NewSession returns a session on db with DefaultConfig.

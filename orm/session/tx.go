@@ -165,6 +165,9 @@ func (s *Session) BeginTx(ctx context.Context, opts *sql.TxOptions) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	if err := s.checkAborted(); err != nil {
+		return err
+	}
 	if s.tx != nil {
 		return errors.New("orm: Begin: a transaction is already open (use BeginNested for a savepoint)")
 	}
@@ -231,8 +234,9 @@ func (s *Session) Commit(ctx context.Context) error {
 		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
 		if err != nil {
 			// The database rolled the transaction back.
-			s.undoTx()
-			return errors.Join(fmt.Errorf("orm: commit: %w", err), fireAfter(ctx, "after-rollback", s.ev.afterRollback))
+			err = fmt.Errorf("orm: commit: %w", err)
+			s.abort(err)
+			return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 		}
 		t.release()
 		s.tx = nil
@@ -253,6 +257,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	s.aborted = nil // acknowledged
 	if s.tx == nil {
 		s.ExpireAll()
 		return nil
@@ -428,7 +433,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			// The transaction died with its connection before this
 			// flush began: end it here, as a flush that lost it would.
 			_ = t.tx.Rollback()
-			s.undoTx()
+			s.abort(err)
 		}
 		return &FlushError{Op: "savepoint", Err: err}
 	}
@@ -439,8 +444,9 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			// changes to the objects first.
 			_ = t.tx.Rollback()
 			undo()
-			s.undoTx()
-			return errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
+			err = errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
+			s.abort(err)
+			return err
 		}
 		_ = s.savepoint(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+sp)
 		return err
