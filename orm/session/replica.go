@@ -139,7 +139,7 @@ func (db *DB) openReplicas(driverName string) error {
 		if err != nil {
 			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", ErrInvalidArgument, i, redactErr(err, dsnSecrets(dsn))))
 		}
-		if memory {
+		if memory != memNone {
 			return fail(invalid("WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
 		}
 		p, err := openPool(driverName, adj)
