@@ -30,6 +30,10 @@ func (s *Session) Flush(ctx context.Context) error {
 	if err := s.checkAborted(); err != nil {
 		return err
 	}
+	// What the flush reads (the delete cascade's children) decides what it
+	// writes: read it on the primary.
+	s.forWrite++
+	defer func() { s.forWrite-- }()
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}

@@ -257,7 +257,9 @@ func (db *DB) readerFor(ctx context.Context, s *Session, primary conn) conn {
 	if db.replicas == nil {
 		return primary
 	}
-	if s != nil && s.wrote && s.cfg.ReadYourWrites {
+	if s != nil && (s.forWrite > 0 || s.wrote && s.cfg.ReadYourWrites) {
+		// A write depends on this read (flush cascade, refresh of a
+		// changed object, merge), or the session has written.
 		return primary
 	}
 	if routeOf(ctx) == routePrimary {

@@ -85,6 +85,9 @@ type Session struct {
 	// aborted is the cause of a transaction the session ended itself; it
 	// refuses work until Rollback (ErrTransactionAborted).
 	aborted error
+	// forWrite > 0 while the session reads what a write depends on: such
+	// reads go to the primary, never to a replica.
+	forWrite int
 }
 
 // NewSession returns a session on db with DefaultConfig.
