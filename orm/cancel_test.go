@@ -387,7 +387,12 @@ func TestCancelInFlightStatement(t *testing.T) {
 					want = append([]string{"author: ann2", "author: bob", "author: cid", "author: early"}, ftWant[3:]...)
 				default:
 					// The driver closed the connection: the transaction
-					// is lost and the session is as after Rollback.
+					// is lost and the session is as after Rollback; it
+					// refuses work until the loss is acknowledged.
+					if err := s.Commit(ctx); !errors.Is(err, orm.ErrTransactionAborted) {
+						t.Fatalf("Commit after the lost transaction: %v, want ErrTransactionAborted", err)
+					}
+					ftOK(t, s.Rollback(ctx), "Rollback")
 					flState(t, s, early, orm.StateDetached, false, "early")
 					ftOK(t, s.Add(early), "Add early again")
 					want = append([]string{"author: ann2", "author: bob", "author: cid", "author: early"}, ftWant[3:]...)

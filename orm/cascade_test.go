@@ -142,7 +142,11 @@ func (rwGem) TableName() string { return "rw_gem" }
 // in a session of its own.
 func rwSeed(t *testing.T, db *orm.DB, objs ...any) {
 	t.Helper()
-	s := orm.NewSession(db)
+	// Without ExpireOnCommit the seeded objects keep their keys and loaded
+	// relations readable after the commit.
+	cfg := orm.DefaultSessionConfig()
+	cfg.ExpireOnCommit = false
+	s := orm.NewSessionWithConfig(db, cfg)
 	defer s.Close()
 	rwOK(t, s.AddAll(objs...), "seed AddAll")
 	rwOK(t, s.Commit(rwCtx(t)), "seed Commit")
@@ -407,7 +411,14 @@ func TestRwDeleteOrphan(t *testing.T) {
 		rwState(t, s, pear, orm.StateDetached, "orphan")
 		rwEqual(t, "lines", rwRows(t, db, `SELECT "name" FROM "rw_line"`), []string{"apple", "plum"})
 
-		// Moving plum to the second order re-parents it: one UPDATE.
+		// The commit unloaded the collections (ExpireOnCommit): load
+		// them again. Moving plum to the second order re-parents it: one
+		// UPDATE.
+		if first.Lines.IsLoaded() || second.Lines.IsLoaded() {
+			t.Fatal("collections still loaded after a commit with ExpireOnCommit")
+		}
+		_, err = orm.LoadOneToMany(ctx, s, []*rwOrder{first, second}, rwLinesOf)
+		rwOK(t, err, "LoadOneToMany again")
 		rec.Reset()
 		rwOK(t, orm.RelateToOne(s, plum, rwOrderOf, second), "RelateToOne")
 		if !s.IsModified(plum) {
@@ -423,6 +434,8 @@ func TestRwDeleteOrphan(t *testing.T) {
 
 		// Replacing the collection drops apple, whose key still points at
 		// the first order: an orphan too.
+		_, err = orm.LoadOneToMany(ctx, s, []*rwOrder{first}, rwLinesOf)
+		rwOK(t, err, "LoadOneToMany after commit")
 		apple := first.Lines.Items()[0]
 		rec.Reset()
 		first.Lines.Set(nil)

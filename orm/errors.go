@@ -50,6 +50,16 @@ var (
 	ErrTrackedElsewhere = session.ErrTrackedElsewhere
 	ErrInvalidArgument  = session.ErrInvalidArgument
 	ErrSessionClosed    = session.ErrSessionClosed
+	// ErrDetachedObject reports a relation holding an object the flush must
+	// not insert (deleted or expunged by this session, or carrying a
+	// generated key the session does not track: Merge it).
+	ErrDetachedObject = session.ErrDetachedObject
+	// ErrOrphan reports a child removed from its parent whose NOT NULL
+	// foreign key cannot be set to NULL.
+	ErrOrphan = session.ErrOrphan
+	// ErrTransactionAborted reports a session whose transaction it had to
+	// end itself after an error; call Rollback before using it again.
+	ErrTransactionAborted = session.ErrTransactionAborted
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,

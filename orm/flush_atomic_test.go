@@ -635,7 +635,13 @@ func TestFlushAtomicLostTransaction(t *testing.T) {
 		if n := flCount(t, db, "fl_item"); n != 0 {
 			t.Fatalf("%d items after the lost transaction", n)
 		}
-		// Flushing again in a new transaction works.
+		// The session refuses work until Rollback acknowledges the loss
+		// (a Commit must never report the lost work as committed); then
+		// flushing again in a new transaction works.
+		if err := s.Commit(ctx); !errors.Is(err, orm.ErrTransactionAborted) {
+			t.Fatalf("Commit after the lost transaction: %v, want ErrTransactionAborted", err)
+		}
+		flOK(t, s.Rollback(ctx), "Rollback")
 		flOK(t, s.Commit(ctx), "Commit retry")
 		flEqual(t, "fl_ver after retry", flDump(t, db, "fl_ver", "id", "name", "version"), []string{fmt.Sprintf("%d|c|2", v.ID)})
 		flEqual(t, "fl_item after retry", flDump(t, db, "fl_item", "id", "name"), []string{fmt.Sprintf("%d|n2", n2.ID)})

@@ -596,7 +596,10 @@ func TestRwMoveHeroBetweenTeams(t *testing.T) {
 			[]string{"Deadpond|Z-Force", "Rusty-Man|Z-Force", "Spider-Boy|NULL", "Tarantula|Z-Force"})
 
 		// To a team that does not exist yet: the key is copied by the
-		// flush, after the team's INSERT.
+		// flush, after the team's INSERT. (The commit unloaded Z-Force's
+		// heroes: load them again.)
+		_, err = orm.LoadOneToMany(ctx, s, []*rwTeam{z}, rwHeroesOfTeam)
+		rwOK(t, err, "LoadOneToMany again")
 		av := &rwTeam{Name: "Avengers", Headquarters: "Stark Tower"}
 		rec.Reset()
 		rwOK(t, orm.RelateToOne(s, ta, rwTeamOf, av), "RelateToOne new team")

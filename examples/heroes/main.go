@@ -454,6 +454,10 @@ func (t *tutorial) createTeams() error {
 		if err := s.Commit(t.ctx); err != nil {
 			return err
 		}
+		// The commit expired the team, relations included: load them again.
+		if err := orm.Preload(t.ctx, s, []*Team{wakaland}, "Heroes", "Missions"); err != nil {
+			return err
+		}
 		t.printf("Team Wakaland: %v", wakaland)
 		for _, h := range wakaland.Heroes.Items() {
 			t.printf("  hero: %v", h)
@@ -517,7 +521,14 @@ func (t *tutorial) moveHero() error {
 		if err != nil {
 			return err
 		}
+		// Each commit expires the objects, relations included; names loads
+		// the teams' heroes again when needed (one query for both teams).
 		names := func(team *Team) string {
+			if !team.Heroes.IsLoaded() {
+				if err := orm.Preload(t.ctx, s, []*Team{zforce, preventers}, "Heroes"); err != nil {
+					return err.Error()
+				}
+			}
 			var n []string
 			for _, h := range team.Heroes.Items() {
 				n = append(n, h.Name)

@@ -77,9 +77,13 @@ const (
 	TransactionalDDL
 	// ILike: the ILIKE operator.
 	ILike
+	// TextTimes: times are stored as text, so that they compare and sort
+	// as instants only when written in one zone: the session binds every
+	// time.Time in UTC.
+	TextTimes
 )
 
-var featureNames = []string{"InsertReturning", "LastInsertID", "RowLocking", "SkipLocked", "NoWait", "Savepoints", "AlterForeignKeys", "TransactionalDDL", "ILike"}
+var featureNames = []string{"InsertReturning", "LastInsertID", "RowLocking", "SkipLocked", "NoWait", "Savepoints", "AlterForeignKeys", "TransactionalDDL", "ILike", "TextTimes"}
 
 // Has reports whether every feature of x is in f.
 func (f Feature) Has(x Feature) bool { return f&x == x }

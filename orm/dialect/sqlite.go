@@ -24,7 +24,7 @@ var sqliteStyle = ddlStyle{
 func (sqlite) Name() string   { return "sqlite" }
 func (sqlite) Flavor() string { return "sqlite" }
 func (sqlite) Features() Feature {
-	return InsertReturning | Savepoints | TransactionalDDL
+	return InsertReturning | Savepoints | TransactionalDDL | TextTimes
 }
 func (sqlite) Quote(ident string) string { return quoteWith(ident, '"') }
 func (sqlite) Placeholder(int) string    { return "?" }

@@ -21,9 +21,15 @@ func (l *Lazy[T]) Get() (*T, bool) { return l.value, l.loaded }
 func (l *Lazy[T]) IsLoaded() bool { return l.loaded }
 
 // Set stores obj (nil for "no related object") and marks the relation loaded.
-// It changes only this field; use the session's RelateToOne to keep the
-// foreign key and the other side in step.
+// On an object a session tracks, the next flush writes the change: the
+// foreign key takes obj's key (or NULL), and the other side's loaded
+// collection follows. RelateToOne does the same and updates the other side
+// at once.
 func (l *Lazy[T]) Set(obj *T) { l.value, l.loaded = obj, true }
+
+// Clear sets the relation to "no related object" (loaded, nil): in a
+// session the next flush sets the foreign key to NULL.
+func (l *Lazy[T]) Clear() { l.value, l.loaded = nil, true }
 
 // Reset forgets the loaded object; the relation is "not loaded" again.
 func (l *Lazy[T]) Reset() { l.value, l.loaded = nil, false }

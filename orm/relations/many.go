@@ -33,7 +33,11 @@ func (r *RelatedMany[T]) Len() int { return len(r.items) }
 // IsLoaded reports whether the relation has been loaded or set.
 func (r *RelatedMany[T]) IsLoaded() bool { return r.loaded }
 
-// Set replaces the loaded objects and marks the relation loaded.
+// Set replaces the loaded objects and marks the relation loaded. On an
+// object a session tracks, the next flush writes the difference from what
+// the collection held when it was loaded: added children take the owner's
+// key, removed ones get NULL (or are deleted under delete_orphan), and a
+// many-to-many collection's link rows are inserted and deleted to match.
 func (r *RelatedMany[T]) Set(items []*T) {
 	if items == nil {
 		items = []*T{}

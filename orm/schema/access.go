@@ -217,6 +217,7 @@ func pointerAccessors(base reflect.Type, a accessors) accessors {
 // outputs, assignment goes through Scan.
 func valuerAccessors(base reflect.Type) accessors {
 	ptrValuer := !base.Implements(typeValuer)
+	deep := needsDeepCopy(base)
 	valuer := func(p unsafe.Pointer) driver.Valuer {
 		if ptrValuer {
 			return reflect.NewAt(base, p).Interface().(driver.Valuer)
@@ -241,7 +242,14 @@ func valuerAccessors(base reflect.Type) accessors {
 			return driverValueEqual(va, vb)
 		},
 		clone: func(dst, src unsafe.Pointer) {
-			reflect.NewAt(base, dst).Elem().Set(reflect.NewAt(base, src).Elem())
+			sv := reflect.NewAt(base, src).Elem()
+			if deep {
+				// A Valuer holding a slice or map (type Tags []string): a
+				// shallow copy would share it with the snapshot, and an
+				// in-place change would never be noticed.
+				sv = deepCopy(sv, 0)
+			}
+			reflect.NewAt(base, dst).Elem().Set(sv)
 		},
 		set: func(p unsafe.Pointer, v any) error {
 			return reflect.NewAt(base, p).Interface().(sql.Scanner).Scan(v)
@@ -280,6 +288,7 @@ func driverValueEqual(a, b driver.Value) bool {
 // jsonAccessors store any Go value as JSON text; nil pointers, maps, slices
 // and interfaces are NULL.
 func jsonAccessors(t reflect.Type) accessors {
+	raw := t == typeRawJSON
 	return accessors{
 		get: func(p unsafe.Pointer) any {
 			v, err := jsonValue(t, p)
@@ -291,13 +300,29 @@ func jsonAccessors(t reflect.Type) accessors {
 		eq: func(a, b unsafe.Pointer) bool {
 			ja, erra := jsonValue(t, a)
 			jb, errb := jsonValue(t, b)
-			return erra == nil && errb == nil && ja == jb
+			if erra != nil || errb != nil {
+				return false
+			}
+			if ja == jb {
+				return true
+			}
+			// Raw JSON text compares after the normalisation the database
+			// applies to it (JSONB, MySQL's JSON): insignificant spaces do
+			// not make a column dirty.
+			sa, oka := ja.(string)
+			sb, okb := jb.(string)
+			return oka && okb && raw && compactJSON(sa) == compactJSON(sb)
 		},
 		clone: func(dst, src unsafe.Pointer) {
 			d := reflect.NewAt(t, dst).Elem()
 			s := reflect.NewAt(t, src).Elem()
 			if isNilJSON(s) {
 				d.SetZero()
+				return
+			}
+			if raw {
+				// Raw text is kept as it is (re-encoding would compact it).
+				d.Set(deepCopy(s, 0))
 				return
 			}
 			raw, err := json.Marshal(s.Interface())
@@ -339,6 +364,16 @@ func jsonAccessors(t reflect.Type) accessors {
 			return nil
 		},
 	}
+}
+
+// compactJSON returns s without insignificant white space, or s itself
+// when it is not valid JSON.
+func compactJSON(s string) string {
+	var b bytes.Buffer
+	if json.Compact(&b, []byte(s)) != nil {
+		return s
+	}
+	return b.String()
 }
 
 func isNilJSON(v reflect.Value) bool {

@@ -62,6 +62,11 @@ func (f *flusher) cascade(ctx context.Context) error {
 		if !k.owner.tracked || k.owner.state == StateDeleted {
 			continue
 		}
+		if !isLoaded(k.rel, k.owner.ptr()) {
+			// Unloaded since (expired): nothing was taken out of it.
+			delete(s.colls, k)
+			continue
+		}
 		cur := map[unsafe.Pointer]bool{}
 		objs, _ := relationObjects(k.rel, k.owner.ptr())
 		for _, o := range objs {

@@ -39,6 +39,13 @@ type DB struct {
 	// repCfg holds the replica options until Open or OpenDB applies them.
 	replicas *replicaSet
 	repCfg   *replicaConfig
+	// textTimes: the database stores times as text; bind them in UTC.
+	textTimes bool
+	// singleConn: the pool has one connection (a private SQLite in-memory
+	// database), which Iter must not hold while its loop runs.
+	singleConn bool
+	// anchor keeps a shared in-memory SQLite database alive until Close.
+	anchor *sql.Conn
 }
 
 // Option configures a DB at Open.
@@ -66,8 +73,13 @@ func WithQueryHook(h QueryHook) Option { return func(db *DB) { db.hooks = append
 // Open opens a database with a database/sql driver name ("postgres", "pgx",
 // "mysql", "sqlite3") and a DSN. It adjusts DSNs where the ORM depends on a
 // setting: MySQL gets parseTime=true; SQLite gets foreign keys on, a busy
-// timeout of 5 s and immediate write transactions, and ":memory:" databases
-// are limited to one connection (each connection would see its own database).
+// timeout of 5 s and immediate write transactions. A private in-memory
+// database (":memory:") is limited to one connection, since each connection
+// would see a database of its own; Iter then reads its result before
+// yielding, so that statements in the loop have the connection. A shared
+// one ("file:name?mode=memory&cache=shared") gets a real pool, with one
+// connection held open until Close so that the database lives as long as
+// the DB.
 // For MySQL, Open connects once to tell MySQL from MariaDB.
 func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	d, err := dialect.ForDriver(driver)
@@ -83,10 +95,23 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
 	}
-	if memory {
+	var anchor *sql.Conn
+	switch memory {
+	case memPrivate:
 		sqlDB.SetMaxOpenConns(1)
 		sqlDB.SetConnMaxIdleTime(0)
 		sqlDB.SetConnMaxLifetime(0)
+	case memShared:
+		sqlDB.SetConnMaxIdleTime(0)
+		sqlDB.SetConnMaxLifetime(0)
+		// The database disappears with its last connection: hold one.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		anchor, err = sqlDB.Conn(ctx)
+		cancel()
+		if err != nil {
+			sqlDB.Close()
+			return nil, fmt.Errorf("orm: open %s: %w", driver, err)
+		}
 	}
 	if d.Name() == "mysql" {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -98,32 +123,44 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	}
 	db := newDB(sqlDB, driver, d, opts)
 	db.owned = true
+	db.singleConn = memory == memPrivate
+	db.anchor = anchor
 	if err := db.openReplicas(driver); err != nil {
+		if anchor != nil {
+			anchor.Close()
+		}
 		sqlDB.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// adjustDSN adds the settings the ORM depends on to a DSN; it reports an
-// SQLite in-memory database.
-func adjustDSN(d dialect.Dialect, dsn string) (string, bool, error) {
+// Kinds of SQLite in-memory databases (adjustDSN).
+const (
+	memNone    = iota
+	memPrivate // one database per connection: one connection
+	memShared  // cache=shared: one database for the pool
+)
+
+// adjustDSN adds the settings the ORM depends on to a DSN; it reports the
+// kind of an SQLite in-memory database.
+func adjustDSN(d dialect.Dialect, dsn string) (string, int, error) {
 	switch d.Name() {
 	case "mysql":
 		cfg, err := mysql.ParseDSN(dsn)
 		if err != nil {
-			return "", false, fmt.Errorf("orm: mysql DSN: %w", err)
+			return "", memNone, fmt.Errorf("orm: mysql DSN: %w", err)
 		}
 		cfg.ParseTime = true
 		// Rows affected must count matched rows, not changed ones, for the
 		// session to detect stale updates.
 		cfg.ClientFoundRows = true
-		return cfg.FormatDSN(), false, nil
+		return cfg.FormatDSN(), memNone, nil
 	case "sqlite":
 		dsn, memory := sqliteDSN(dsn)
 		return dsn, memory, nil
 	}
-	return dsn, false, nil
+	return dsn, memNone, nil
 }
 
 // OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
@@ -147,7 +184,7 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 }
 
 func newDB(sqlDB *sql.DB, driver string, d dialect.Dialect, opts []Option) *DB {
-	db := &DB{x: sqlx.NewDb(sqlDB, driver), dialect: d, sql: &sqlCache{}}
+	db := &DB{x: sqlx.NewDb(sqlDB, driver), dialect: d, sql: &sqlCache{}, textTimes: d.Features().Has(dialect.TextTimes)}
 	for _, o := range opts {
 		o(db)
 	}
@@ -179,9 +216,15 @@ func detectMySQLFlavor(ctx context.Context, db *sql.DB) (dialect.Dialect, error)
 }
 
 // sqliteDSN adds the settings the ORM relies on unless the DSN sets them.
-func sqliteDSN(dsn string) (string, bool) {
+func sqliteDSN(dsn string) (string, int) {
 	path, query, _ := strings.Cut(dsn, "?")
-	memory := path == ":memory:" || path == "file::memory:" || strings.Contains(query, "mode=memory") && !strings.Contains(query, "cache=shared")
+	memory := memNone
+	if path == ":memory:" || path == "file::memory:" || strings.Contains(query, "mode=memory") {
+		memory = memPrivate
+		if strings.Contains(query, "cache=shared") {
+			memory = memShared
+		}
+	}
 	vals, err := url.ParseQuery(query)
 	if err != nil {
 		return dsn, memory
@@ -206,6 +249,9 @@ func sqliteDSN(dsn string) (string, bool) {
 func (db *DB) Close() error {
 	err := db.replicas.close(db)
 	if db.owned {
+		if db.anchor != nil {
+			err = errors.Join(err, db.anchor.Close())
+		}
 		return errors.Join(db.x.Close(), err)
 	}
 	return err

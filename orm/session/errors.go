@@ -54,7 +54,51 @@ var (
 	ErrDBClosed = dialect.ErrDBClosed
 	// ErrUnmapped is schema.ErrUnmapped: a value whose type is not a model.
 	ErrUnmapped = schema.ErrUnmapped
+	// ErrDetachedObject reports an object reached through a relation that
+	// the flush must not insert: one this session deleted or expunged, or
+	// one with a generated key that the session does not track (it came
+	// from the database through another session or a copy; bring it in
+	// with Merge or Get). Nothing was written.
+	ErrDetachedObject = errors.New("orm: a relation holds an object that is not part of this session")
+	// ErrOrphan reports a child that left its parent (removed from a
+	// collection, or its to-one field set to nil) whose foreign key is NOT
+	// NULL and whose relation does not delete orphans. Nothing was written.
+	ErrOrphan = errors.New("orm: child removed from its parent has a NOT NULL foreign key")
+	// ErrTransactionAborted reports use of a session whose transaction the
+	// session had to end itself after an error (a lost connection, a
+	// failed commit, a savepoint that could not be rolled back): the
+	// transaction's earlier work is gone. Every Flush, Commit, query and
+	// load returns it (wrapping the cause) until Rollback acknowledges it.
+	ErrTransactionAborted = errors.New("orm: the session's transaction was rolled back after an error; call Rollback before using the session again")
 )
+
+// abortedError is ErrTransactionAborted with its cause.
+type abortedError struct{ cause error }
+
+func (e *abortedError) Error() string {
+	return ErrTransactionAborted.Error() + " (cause: " + e.cause.Error() + ")"
+}
+
+// Unwrap returns ErrTransactionAborted and the cause, for errors.Is.
+func (e *abortedError) Unwrap() []error { return []error{ErrTransactionAborted, e.cause} }
+
+// abort ends the session's transaction after an error that lost it: the
+// journal is undone, and the session refuses work until Rollback.
+func (s *Session) abort(cause error) {
+	s.undoTx()
+	if s.aborted == nil {
+		s.aborted = cause
+	}
+}
+
+// checkAborted returns ErrTransactionAborted while an aborted transaction
+// has not been acknowledged with Rollback.
+func (s *Session) checkAborted() error {
+	if s.aborted != nil {
+		return &abortedError{cause: s.aborted}
+	}
+	return nil
+}
 
 // FlushError is a failed flush statement. The flush was undone: the database
 // and the session are as they were before it.

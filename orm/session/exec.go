@@ -40,6 +40,7 @@ func (db *DB) after(ctx context.Context, e *QueryEvent, rows int64, err error) {
 // exec runs a statement without a result set through the hooks and
 // classifies its error.
 func (db *DB) exec(ctx context.Context, c conn, inTx bool, query string, args ...any) (sql.Result, error) {
+	args = db.bindTimes(args)
 	hctx, e := db.before(ctx, "exec", query, args, inTx, nodeOf(c))
 	res, err := c.ExecContext(hctx, query, args...)
 	err = withCtxErr(hctx, db.dialect.ClassifyError(err))
@@ -66,6 +67,7 @@ func (db *DB) query(ctx context.Context, c conn, inTx bool, query string, args [
 
 // queryOn runs query on c, on that connection only.
 func (db *DB) queryOn(ctx context.Context, c conn, inTx bool, query string, args []any, each func(*sql.Rows) error) (int64, error) {
+	args = db.bindTimes(args)
 	hctx, e := db.before(ctx, "query", query, args, inTx, nodeOf(c))
 	var n int64
 	err := func() error {
@@ -93,6 +95,49 @@ func (db *DB) queryOn(ctx context.Context, c conn, inTx bool, query string, args
 	}
 	db.after(hctx, e, n, err)
 	return n, err
+}
+
+// bindTimes returns args with every time in UTC on a database that stores
+// times as text (SQLite), so that stored times, and the times they are
+// compared with, are in one zone and compare and sort as instants. args is
+// copied only when it holds a time in another zone.
+func (db *DB) bindTimes(args []any) []any {
+	if !db.textTimes {
+		return args
+	}
+	var out []any
+	for i, a := range args {
+		var t time.Time
+		switch x := a.(type) {
+		case time.Time:
+			t = x
+		case *time.Time:
+			if x == nil {
+				continue
+			}
+			t = *x
+		case sql.NullTime:
+			if !x.Valid {
+				continue
+			}
+			t = x.Time
+		default:
+			continue
+		}
+		if t.Location() == time.UTC {
+			if _, isTime := a.(time.Time); isTime {
+				continue
+			}
+		}
+		if out == nil {
+			out = append([]any(nil), args...)
+		}
+		out[i] = t.UTC()
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // withCtxErr makes a statement's error match ctx.Err() when ctx ended:

@@ -27,6 +27,13 @@ func (s *Session) Flush(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	if err := s.checkAborted(); err != nil {
+		return err
+	}
+	// What the flush reads (the delete cascade's children) decides what it
+	// writes: read it on the primary.
+	s.forWrite++
+	defer func() { s.forWrite-- }()
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}
@@ -35,12 +42,17 @@ func (s *Session) Flush(ctx context.Context) error {
 		f.undo()
 		f.undoCascade()
 	}
+	if err := f.syncRelations(); err != nil {
+		undo()
+		return fmt.Errorf("orm: flush: %w", err)
+	}
 	pl, colls, err := f.plan(ctx)
 	if err != nil {
 		undo()
 		return err
 	}
 	if pl.empty() {
+		s.afterFlushRelations(f, nil)
 		return nil
 	}
 	if len(s.ev.beforeFlush) > 0 {
@@ -53,11 +65,17 @@ func (s *Session) Flush(ctx context.Context) error {
 			undo()
 			return fmt.Errorf("orm: flush: %w", err)
 		}
+		f.moves = f.moves[:0]
+		if err := f.syncRelations(); err != nil {
+			undo()
+			return fmt.Errorf("orm: flush: %w", err)
+		}
 		if pl, colls, err = f.plan(ctx); err != nil {
 			undo()
 			return err
 		}
 		if pl.empty() {
+			s.afterFlushRelations(f, nil)
 			return nil
 		}
 	}
@@ -85,7 +103,7 @@ func (s *Session) Flush(ctx context.Context) error {
 		undo()
 		return err
 	}
-	s.finalize(pl, f)
+	deleted := s.finalize(pl, f)
 	for _, c := range colls {
 		c.ClearPending()
 	}
@@ -93,10 +111,13 @@ func (s *Session) Flush(ctx context.Context) error {
 	for _, e := range f.detach {
 		s.im.drop(e)
 		e.state = StateDetached
+		s.rememberGone(e.ptr(), "deleted")
+		deleted = append(deleted, e)
 	}
+	s.afterFlushRelations(f, deleted)
 	for _, e := range f.expire {
 		if e.tracked && e.state == StatePersistent {
-			e.expired, e.expiredCols = true, nil
+			s.expireEntry(e)
 		}
 	}
 	// delete_orphan collections start again from what they hold now.
@@ -163,6 +184,12 @@ func (s *Session) cascadeTracked() error {
 				// deleted while its parent still holds it) keeps its state.
 				if op == nil || s.im.lookupPtr(op) != nil {
 					continue
+				}
+				if !seen[op] {
+					if err := s.refuseReached(r, e.model, r.Target, op, true); err != nil {
+						undo.revert(&s.im)
+						return err
+					}
 				}
 				if err := s.add(r.Target, op, seen, &undo); err != nil {
 					undo.revert(&s.im)
@@ -276,8 +303,9 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 	return nil
 }
 
-// finalize moves objects to their new states once the flush succeeded.
-func (s *Session) finalize(pl *plan, f *flusher) {
+// finalize moves objects to their new states once the flush succeeded. It
+// returns the objects deleted.
+func (s *Session) finalize(pl *plan, f *flusher) []*entry {
 	tx := s.tx
 	n := 0
 	for _, t := range pl.tables {
@@ -320,6 +348,7 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 		}
 		e.snapshot = takeSnapshot(e.model, pu.r.p)
 	}
+	var deleted []*entry
 	for _, t := range pl.tables {
 		for _, layer := range t.deletes {
 			for _, r := range layer {
@@ -329,9 +358,12 @@ func (s *Session) finalize(pl *plan, f *flusher) {
 				}
 				s.im.drop(e)
 				e.state = StateDetached
+				s.rememberGone(r.p, "deleted")
+				deleted = append(deleted, e)
 			}
 		}
 	}
+	return deleted
 }
 
 // singleStatement reports whether the plan is one statement that needs no

@@ -175,6 +175,9 @@ type entry struct {
 	// in identityMap.list (which compaction catches up with lazily).
 	tracked, inList bool
 	lay             *layout // the model's memory layout, for fast comparison
+	// rels are the relation bases (relhistory.go), by position in
+	// model.Relations; nil when none was recorded.
+	rels []relBase
 }
 
 // ptr returns the object's address, or nil when a weakly held object has

@@ -55,6 +55,9 @@ func (s *Session) NoAutoFlush(fn func()) {
 
 // autoFlush flushes before a read when AutoFlush is on and not suspended.
 func (s *Session) autoFlush(ctx context.Context) error {
+	if err := s.checkAborted(); err != nil {
+		return err
+	}
 	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
 		return nil
 	}
@@ -77,7 +80,12 @@ func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
 	if err := s.autoFlush(ctx); err != nil {
 		return err
 	}
-	e.expired, e.expiredCols = true, nil
+	if isDirty(e, p) {
+		// Changes wait to be written over what this reads: the primary.
+		s.forWrite++
+		defer func() { s.forWrite-- }()
+	}
+	s.expireEntry(e)
 	return s.reloadExpired(ctx, e)
 }
 
@@ -201,7 +209,10 @@ func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error
 	for i, f := range m.PrimaryKey {
 		pks[i], _ = f.Value(p)
 	}
+	// The merged values will be written over the row read here.
+	s.forWrite++
 	tp, err := s.get(ctx, m, GetOptions{}, pks)
+	s.forWrite--
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
 			if err := s.Add(obj); err != nil {

@@ -29,9 +29,23 @@ func (s *Session) pendingLinks() ([]linkOp, []schema.LinkOps) {
 		return nil, nil
 	}
 	s.im.live(func(e *entry, p unsafe.Pointer) {
+		if e.state == StatePersistent {
+			// Targets added to or removed from loaded collections since
+			// they were loaded or last flushed.
+			ops = append(ops, historyLinks(e, p)...)
+		}
 		for _, rel := range e.model.Relations {
 			if rel.Kind != schema.ManyToMany {
 				continue
+			}
+			if e.state == StateNew {
+				// A new object has no link rows: what its collection
+				// holds is linked.
+				if items, loaded := relItems(rel, p); loaded {
+					for _, t := range items {
+						ops = append(ops, linkOp{rel: rel, owner: e, target: t})
+					}
+				}
 			}
 			fv, err := relField(rel, p)
 			if err != nil {

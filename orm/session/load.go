@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -25,6 +26,9 @@ func isLoaded(rel *schema.Relation, p unsafe.Pointer) bool {
 	fv, err := relField(rel, p)
 	if err != nil {
 		return false
+	}
+	if l, ok := fv.Interface().(interface{ IsLoaded() bool }); ok {
+		return l.IsLoaded()
 	}
 	_, loaded := fv.Interface().(schema.RelationValue).RelatedObjects()
 	return loaded
@@ -164,6 +168,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 			}
 		}
 		setRelated(rel, p, objs)
+		s.loadedRelation(rel, p)
 	}
 	return out, nil
 }
@@ -242,6 +247,12 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 	if err != nil {
 		return nil, err
 	}
+	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
+		// Nothing was flushed before the query: children whose parent
+		// changed in the session since are moved to where the session has
+		// them, so that a collection loaded now agrees with the objects.
+		s.overlayPendingParents(rel, parents, groups)
+	}
 	for _, p := range parents {
 		k, ok := keyOnly(rel.LocalFields, p)
 		var objs []any
@@ -254,6 +265,7 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 			}
 		}
 		setRelated(rel, p, objs)
+		s.loadedRelation(rel, p)
 		if rel.DeleteOrphan {
 			s.recordCollection(s.im.lookupPtr(p), rel, p)
 		}
@@ -361,6 +373,7 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 			}
 		}
 		setRelated(rel, p, objs)
+		s.loadedRelation(rel, p)
 	}
 	return out, nil
 }
@@ -427,4 +440,57 @@ func keyOnly(fs []*schema.Field, p unsafe.Pointer) (idKey, bool) {
 	}
 	k, _, ok := tupleKey(fs, p)
 	return k, ok
+}
+
+// overlayPendingParents moves, in the groups of a one-to-many load (children
+// by parent key), the tracked children whose parent in the session differs
+// from their row's: their foreign key was changed, or their many-to-one
+// field was set, and not flushed yet. New children related to a loaded
+// parent join its group.
+func (s *Session) overlayPendingParents(rel *schema.Relation, parents []unsafe.Pointer, groups map[idKey][]unsafe.Pointer) {
+	want := make(map[idKey]bool, len(parents))
+	for _, p := range parents {
+		if k, ok := keyOnly(rel.LocalFields, p); ok {
+			want[k] = true
+		}
+	}
+	back := rel.Back
+	var backIdx int
+	if back != nil {
+		backIdx = relIndex(back)
+	}
+	s.im.live(func(e *entry, cp unsafe.Pointer) {
+		if e.model != rel.Target || e.state == StateDeleted {
+			return
+		}
+		now, nowOK := keyOnly(rel.RemoteFields, cp)
+		fkNow := now
+		if back != nil && backIdx >= 0 && isLoaded(back, cp) && !e.relClean(backIdx, cp) {
+			items, _ := relItems(back, cp)
+			nowOK = false
+			if len(items) > 0 {
+				if k, ok := keyOnly(rel.LocalFields, items[0]); ok {
+					now, nowOK = k, true
+				}
+			}
+		}
+		var was idKey
+		wasOK := false
+		if e.state == StatePersistent && e.snapshot != nil {
+			was, wasOK = keyOnly(rel.RemoteFields, e.snapshot)
+		}
+		if nowOK == wasOK && (!nowOK || now == was) {
+			return
+		}
+		// The row may have been grouped by its row's key or by the
+		// object's: take it out of every group but the session's.
+		for _, k := range []idKey{was, fkNow} {
+			if g, ok := groups[k]; ok && (!nowOK || k != now) {
+				groups[k] = slices.DeleteFunc(g, func(x unsafe.Pointer) bool { return x == cp })
+			}
+		}
+		if nowOK && want[now] && !slices.Contains(groups[now], cp) {
+			groups[now] = append(groups[now], cp)
+		}
+	})
 }

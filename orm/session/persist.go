@@ -32,6 +32,9 @@ type flusher struct {
 	nullify  []nullifyOp
 	detach   []*entry
 	expire   []*entry
+	// moves are the relation changes syncRelations turned into foreign
+	// keys, applied to the other sides in memory after the flush.
+	moves []relMove
 	// auto reports a flush of one statement run on the pool without a
 	// transaction (see singleStatement).
 	auto bool
@@ -84,6 +87,13 @@ func (f *flusher) close() {
 func (f *flusher) touch(r *row) {
 	if _, ok := f.pre[r.e]; !ok {
 		f.pre[r.e] = takeSnapshot(r.e.model, r.p)
+	}
+}
+
+// touchEntry is touch for an object that is not (yet) a row of the plan.
+func (f *flusher) touchEntry(e *entry, p unsafe.Pointer) {
+	if _, ok := f.pre[e]; !ok {
+		f.pre[e] = takeSnapshot(e.model, p)
 	}
 }
 

@@ -139,7 +139,7 @@ func (db *DB) openReplicas(driverName string) error {
 		if err != nil {
 			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", ErrInvalidArgument, i, redactErr(err, dsnSecrets(dsn))))
 		}
-		if memory {
+		if memory != memNone {
 			return fail(invalid("WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
 		}
 		p, err := openPool(driverName, adj)
@@ -257,7 +257,9 @@ func (db *DB) readerFor(ctx context.Context, s *Session, primary conn) conn {
 	if db.replicas == nil {
 		return primary
 	}
-	if s != nil && s.wrote && s.cfg.ReadYourWrites {
+	if s != nil && (s.forWrite > 0 || s.wrote && s.cfg.ReadYourWrites) {
+		// A write depends on this read (flush cascade, refresh of a
+		// changed object, merge), or the session has written.
 		return primary
 	}
 	if routeOf(ctx) == routePrimary {

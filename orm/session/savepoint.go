@@ -40,7 +40,7 @@ func (s *Session) BeginNested(ctx context.Context) (*Savepoint, error) {
 	if err := s.savepoint(ctx, "SAVEPOINT "+name); err != nil {
 		return nil, fmt.Errorf("orm: BeginNested: %w", err)
 	}
-	lvl := &level{journal: map[*entry]*journalRec{}, name: name, seq: s.im.seq}
+	lvl := newLevel(name, s.im.seq)
 	t.levels = append(t.levels, lvl)
 	return &Savepoint{s: s, lvl: lvl}, nil
 }
@@ -118,22 +118,29 @@ func (sp *Savepoint) Rollback(ctx context.Context) error {
 	if err != nil {
 		// The transaction is gone with the savepoint: undo all of it.
 		_ = t.tx.Rollback()
-		s.undoTx()
-		return fmt.Errorf("orm: rollback to savepoint: %w", err)
+		err = fmt.Errorf("orm: rollback to savepoint: %w", err)
+		s.abort(err)
+		return err
 	}
 	for j := len(t.levels) - 1; j >= i; j-- {
-		for _, e := range s.undoJournal(t.levels[j].journal) {
+		for _, e := range s.undoJournal(t.levels[j]) {
 			if e.state == StatePersistent {
-				e.expired, e.expiredCols = true, nil
+				s.expireEntry(e)
 			}
 		}
 	}
-	// Objects added inside the savepoint and never flushed are forgotten.
+	// Objects added inside the savepoint and never flushed are forgotten,
+	// and leave the relations that gained them.
+	var dropped []*entry
 	for _, e := range s.im.entries() {
 		if e.state == StateNew && e.seq > sp.lvl.seq {
 			s.im.drop(e)
 			e.state = StateDetached
+			dropped = append(dropped, e)
 		}
+	}
+	if len(dropped) > 0 {
+		s.dropFromRelations(dropped)
 	}
 	t.levels = t.levels[:i]
 	return nil

@@ -79,6 +79,15 @@ type Session struct {
 	// committing is set while Commit flushes: a flush that will be
 	// committed at once may run a single statement without a transaction.
 	committing bool
+	// gone remembers objects deleted or expunged, so that a relation still
+	// holding one does not insert it again (relhistory.go).
+	gone map[uintptr]goneRec
+	// aborted is the cause of a transaction the session ended itself; it
+	// refuses work until Rollback (ErrTransactionAborted).
+	aborted error
+	// forWrite > 0 while the session reads what a write depends on: such
+	// reads go to the primary, never to a replica.
+	forWrite int
 }
 
 // NewSession returns a session on db with DefaultConfig.
@@ -152,6 +161,7 @@ func (s *Session) Add(obj any) error {
 		undo.revert(&s.im)
 		return err
 	}
+	s.unforget(p)
 	return nil
 }
 
@@ -225,6 +235,11 @@ func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.
 			if s.im.lookupPtr(op) != nil && seen[op] {
 				continue
 			}
+			if s.im.lookupPtr(op) == nil && !seen[op] {
+				if err := s.refuseReached(r, m, r.Target, op, false); err != nil {
+					return err
+				}
+			}
 			if err := s.add(r.Target, op, seen, undo); err != nil {
 				return fmt.Errorf("%s.%s: %w", m.Name, r.Name, err)
 			}
@@ -263,6 +278,9 @@ func (s *Session) AddAll(objs ...any) error {
 			return fmt.Errorf("AddAll: object %d: %w", i, err)
 		}
 	}
+	for _, o := range objs {
+		s.unforget(reflect.ValueOf(o).UnsafePointer())
+	}
 	return nil
 }
 
@@ -278,6 +296,7 @@ func (s *Session) Delete(obj any) error {
 		switch e.state {
 		case StateNew:
 			s.im.drop(e)
+			s.rememberGone(p, "deleted before it was inserted")
 		case StatePersistent:
 			e.state = StateDeleted
 			e.strong = p
@@ -363,6 +382,7 @@ func (s *Session) Expunge(obj any) error {
 		if s.tx != nil {
 			s.tx.forget(e)
 		}
+		s.rememberGone(p, "expunged")
 	}
 	return nil
 }
@@ -492,8 +512,21 @@ func (s *Session) Expire(obj any, attrs ...string) {
 
 func (s *Session) expire(e *entry, attrs []string) {
 	if len(attrs) == 0 {
-		e.expired, e.expiredCols = true, nil
+		s.expireEntry(e)
 		return
+	}
+	// Relation fields named unload (the next loader reads them again).
+	var rels map[string]bool
+	for _, a := range attrs {
+		if r, ok := e.model.Relation(a); ok {
+			if rels == nil {
+				rels = map[string]bool{}
+			}
+			rels[r.Name] = true
+		}
+	}
+	if rels != nil {
+		s.unloadRelations(e, rels)
 	}
 	if e.expired && e.expiredCols == nil {
 		return
@@ -517,7 +550,7 @@ func (s *Session) expire(e *entry, attrs []string) {
 func (s *Session) ExpireAll() {
 	for _, e := range s.im.byPtr {
 		if e.state == StatePersistent {
-			e.expired, e.expiredCols = true, nil
+			s.expireEntry(e)
 		}
 	}
 }

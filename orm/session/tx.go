@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
 	"unsafe"
 
@@ -29,12 +31,33 @@ type txState struct {
 // level is the journal of a transaction or of one savepoint.
 type level struct {
 	journal map[*entry]*journalRec
-	name    string // quoted savepoint name; "" for the transaction
-	seq     uint64 // identity-map add counter when the level began
+	// order lists the journal's objects in the order they were first
+	// recorded; a rollback undoes them in reverse (last in, first out), so
+	// that a key freed by a later change is taken back by the earlier one.
+	order []*entry
+	name  string // quoted savepoint name; "" for the transaction
+	seq   uint64 // identity-map add counter when the level began
+}
+
+func newLevel(name string, seq uint64) *level {
+	return &level{journal: map[*entry]*journalRec{}, name: name, seq: seq}
 }
 
 func newTxState(tx *sql.Tx) *txState {
-	return &txState{tx: tx, levels: []*level{{journal: map[*entry]*journalRec{}}}}
+	return &txState{tx: tx, levels: []*level{newLevel("", 0)}}
+}
+
+// rec returns the record of e in the level, creating it from how e stands
+// now (which, as nothing in the level touched e yet, is how it stood when
+// the level began).
+func (l *level) rec(e *entry) (*journalRec, bool) {
+	if r := l.journal[e]; r != nil {
+		return r, false
+	}
+	r := &journalRec{before: e.snapshot, id: e.id, keyed: e.keyed}
+	l.journal[e] = r
+	l.order = append(l.order, e)
+	return r, true
 }
 
 // release returns the transaction's own connection to the pool once the
@@ -58,6 +81,13 @@ type journalRec struct {
 	// defaults, version), with their values before the insert in prior.
 	generated []*schema.Field
 	prior     unsafe.Pointer
+	// id and keyed are the object's identity when the level began.
+	id    identity
+	keyed bool
+	// rels are the object's relation bases when the level began, saved
+	// (relsSaved) the first time the level changed one of them.
+	rels      []relBase
+	relsSaved bool
 }
 
 // recs are the journal records of one object across the open levels;
@@ -73,15 +103,24 @@ type recs struct {
 func (t *txState) record(e *entry) recs {
 	var r recs
 	for _, l := range t.levels {
-		rec := l.journal[e]
-		if rec == nil {
-			rec = &journalRec{before: e.snapshot}
-			l.journal[e] = rec
+		rec, created := l.rec(e)
+		if created {
 			r.created = append(r.created, rec)
 		}
 		r.all = append(r.all, rec)
 	}
 	return r
+}
+
+// recordRels saves the relation bases of e in every open level that has
+// not saved them yet, before the session changes them.
+func (t *txState) recordRels(e *entry) {
+	for _, l := range t.levels {
+		rec, _ := l.rec(e)
+		if !rec.relsSaved {
+			rec.rels, rec.relsSaved = slices.Clone(e.rels), true
+		}
+	}
 }
 
 // inserted marks an object inserted in the levels that had no record of it.
@@ -101,14 +140,17 @@ func (r recs) deleted() {
 // forget drops an object from every journal (Expunge).
 func (t *txState) forget(e *entry) {
 	for _, l := range t.levels {
-		delete(l.journal, e)
+		if _, ok := l.journal[e]; ok {
+			delete(l.journal, e)
+			l.order = slices.DeleteFunc(l.order, func(x *entry) bool { return x == e })
+		}
 	}
 }
 
 // reset empties every journal (ExpungeAll).
 func (t *txState) reset() {
 	for _, l := range t.levels {
-		l.journal = map[*entry]*journalRec{}
+		l.journal, l.order = map[*entry]*journalRec{}, nil
 	}
 }
 
@@ -122,6 +164,9 @@ func (s *Session) Begin(ctx context.Context) error { return s.BeginTx(ctx, s.cfg
 func (s *Session) BeginTx(ctx context.Context, opts *sql.TxOptions) error {
 	if s.closed {
 		return ErrSessionClosed
+	}
+	if err := s.checkAborted(); err != nil {
+		return err
 	}
 	if s.tx != nil {
 		return errors.New("orm: Begin: a transaction is already open (use BeginNested for a savepoint)")
@@ -189,8 +234,9 @@ func (s *Session) Commit(ctx context.Context) error {
 		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
 		if err != nil {
 			// The database rolled the transaction back.
-			s.undoTx()
-			return errors.Join(fmt.Errorf("orm: commit: %w", err), fireAfter(ctx, "after-rollback", s.ev.afterRollback))
+			err = fmt.Errorf("orm: commit: %w", err)
+			s.abort(err)
+			return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 		}
 		t.release()
 		s.tx = nil
@@ -211,6 +257,7 @@ func (s *Session) Rollback(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	s.aborted = nil // acknowledged
 	if s.tx == nil {
 		s.ExpireAll()
 		return nil
@@ -238,24 +285,29 @@ func (s *Session) undoTx() {
 		return
 	}
 	t.release()
-	s.undoJournal(t.levels[0].journal)
+	s.undoJournal(t.levels[0])
 	for _, e := range s.im.byPtr {
 		if e.state == StatePersistent {
-			e.expired, e.expiredCols = true, nil
+			s.expireEntry(e)
 		}
 	}
 }
 
-// undoJournal puts the objects of a journal back as they were when its
-// level began: inserted ones become transient (generated values reset),
-// deleted ones are tracked again, and columns unchanged since their last
-// flush get back their earlier values; unflushed changes stay. It returns
-// the objects that are tracked again or were restored.
-func (s *Session) undoJournal(journal map[*entry]*journalRec) []*entry {
-	var restored []*entry
-	for e, rec := range journal {
+// undoJournal puts the objects of a level's journal back as they were when
+// the level began, last recorded first: inserted ones become transient
+// (generated values reset) and leave every loaded relation; deleted ones
+// are tracked again under their key; identities changed by a primary-key
+// change get their old key back; columns unchanged since their last flush
+// get back their earlier values (unflushed changes stay); relation fields
+// get back what they held (unless changed since the last flush) and their
+// bases. It returns the objects that are tracked again or were restored.
+func (s *Session) undoJournal(l *level) []*entry {
+	var restored, transient []*entry
+	for i := len(l.order) - 1; i >= 0; i-- {
+		e := l.order[i]
+		rec := l.journal[e]
 		p := e.ptr()
-		if p == nil {
+		if rec == nil || p == nil {
 			continue
 		}
 		if rec.inserted {
@@ -263,8 +315,16 @@ func (s *Session) undoJournal(journal map[*entry]*journalRec) []*entry {
 				f.Copy(p, rec.prior)
 			}
 			s.im.drop(e)
-			e.state, e.snapshot, e.keyed = StateDetached, nil, false
+			e.state, e.snapshot, e.keyed, e.rels = StateDetached, nil, false, nil
+			transient = append(transient, e)
 			continue
+		}
+		if rec.keyed && (!e.keyed || e.id != rec.id) {
+			if e.tracked {
+				s.im.setID(e, rec.id)
+			} else {
+				e.id, e.keyed = rec.id, true
+			}
 		}
 		if rec.deleted {
 			e.strong = p
@@ -279,9 +339,49 @@ func (s *Session) undoJournal(journal map[*entry]*journalRec) []*entry {
 			}
 		}
 		e.snapshot = rec.before
+		if rec.relsSaved {
+			s.restoreRelations(e, p, rec.rels)
+		}
 		restored = append(restored, e)
 	}
+	if len(transient) > 0 {
+		s.dropFromRelations(transient)
+	}
 	return restored
+}
+
+// restoreRelations puts back the relation fields of e and their bases as
+// saved: a field that still holds its current base (no change since the
+// last flush) gets the saved contents; one changed since keeps the change,
+// which the next flush writes against the saved base.
+func (s *Session) restoreRelations(e *entry, p unsafe.Pointer, saved []relBase) {
+	if len(e.model.Relations) == 0 {
+		return
+	}
+	for i, r := range e.model.Relations {
+		var b relBase
+		if saved != nil {
+			b = saved[i]
+		}
+		if e.relClean(i, p) {
+			if b.loaded {
+				objs := make([]any, len(b.items))
+				for j, it := range b.items {
+					objs[j] = reflect.NewAt(r.Target.Type, it).Interface()
+				}
+				setRelated(r, p, objs)
+			} else if fv, err := relField(r, p); err == nil {
+				fv.Interface().(schema.RelationEditor).Unload()
+			}
+		}
+		if e.rels == nil {
+			if !b.loaded {
+				continue
+			}
+			e.rels = make([]relBase, len(e.model.Relations))
+		}
+		e.rels[i] = b
+	}
 }
 
 // inFlushTx runs fn inside a transaction so that it is atomic: in the
@@ -333,7 +433,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			// The transaction died with its connection before this
 			// flush began: end it here, as a flush that lost it would.
 			_ = t.tx.Rollback()
-			s.undoTx()
+			s.abort(err)
 		}
 		return &FlushError{Op: "savepoint", Err: err}
 	}
@@ -344,8 +444,9 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			// changes to the objects first.
 			_ = t.tx.Rollback()
 			undo()
-			s.undoTx()
-			return errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
+			err = errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
+			s.abort(err)
+			return err
 		}
 		_ = s.savepoint(context.WithoutCancel(ctx), "RELEASE SAVEPOINT "+sp)
 		return err
