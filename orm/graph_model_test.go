@@ -46,35 +46,46 @@ const (
 	// gmRelationHistory: raw Lazy.Set and RelatedMany.Set (one-to-many
 	// moves and removals, many-to-many Set) are written by the flush
 	// (semantics 1).
-	gmRelationHistory = false
+	gmRelationHistory = true
 	// gmReachDetachedFails: a flush that reaches an expunged or deleted
 	// object through a relation fails and changes nothing (semantics 2).
-	gmReachDetachedFails = false
+	gmReachDetachedFails = true
 	// gmRollbackRestoresGraph: rollback and savepoint rollback put Lazy
 	// and RelatedMany back (or unload them) and take rolled-back objects
 	// out of them (semantics 3).
-	gmRollbackRestoresGraph = false
+	gmRollbackRestoresGraph = true
 	// gmDeleteLeavesRelations: the flush that deletes an object takes it
 	// out of every loaded collection and Lazy of tracked objects
 	// (semantics 2). Off, the test takes them out itself after the flush.
-	gmDeleteLeavesRelations = false
+	gmDeleteLeavesRelations = true
 	// gmRollbackRestoresKeys: rollback and savepoint rollback put back
 	// the identity keys of primary-key changes flushed inside them
 	// (semantics 3). Off, no rollback covers a flushed key change.
-	gmRollbackRestoresKeys = false
-	// gmRelinkShows: relating again, before a flush, a pair unrelated
-	// from the other side (or the reverse) shows the pair in both loaded
-	// collections. Off, a pair is linked or unlinked at most once between
-	// flushes.
-	gmRelinkShows = false
+	gmRollbackRestoresKeys = true
+	// gmRelinkAcrossSides: linking a pair again, before a flush, after it
+	// was unlinked from the other side (or the reverse) links it: the last
+	// operation wins, in the database and in both loaded collections.
+	// Off, a pair is linked or unlinked at most once between flushes.
+	gmRelinkAcrossSides = false
 	// gmAddKeepsDeleted: Add's save cascade, walking the loaded relations
 	// of tracked objects, leaves a deleted object it meets deleted (it
 	// does not "re-add" it). Off, the test deletes such objects again
 	// after every Add.
 	gmAddKeepsDeleted = false
+	// gmRollbackRestoresDeletedInRelations: a rollback that brings back an
+	// object deleted inside the scope puts it back into the loaded
+	// relations the delete's flush took it out of, and its own relations
+	// as they were (or unloads them). Off, the test unloads those
+	// relations itself.
+	gmRollbackRestoresDeletedInRelations = false
+	// gmLeaveDeletedParent: a hero related (Lazy.Set, RelateToOne, a
+	// move) to another team while its old team is deleted, in the same
+	// flush, keeps the new relation (the delete's ON DELETE SET NULL
+	// bookkeeping must not clobber it). Off, such moves are not made.
+	gmLeaveDeletedParent = false
 	// gmExpireUnloadsRelations: Expire, ExpireAll, Refresh and commit
 	// unload relations (semantics 4).
-	gmExpireUnloadsRelations = false
+	gmExpireUnloadsRelations = true
 )
 
 // ---- models ----
@@ -160,17 +171,22 @@ const (
 type gmRel struct {
 	st    gmRelSt
 	items []*gmObj // a set; a Lazy holds at most one (none: loaded nil)
+	// touched: changed by the test (or by a helper on the other side)
+	// since it was loaded or flushed.
+	touched bool
 }
 
 func (r *gmRel) has(o *gmObj) bool { return slices.Contains(r.items, o) }
 
 func (r *gmRel) add(o *gmObj) {
+	r.touched = true
 	if !r.has(o) {
 		r.items = append(r.items, o)
 	}
 }
 
 func (r *gmRel) remove(o *gmObj) {
+	r.touched = true
 	r.items = slices.DeleteFunc(slices.Clone(r.items), func(x *gmObj) bool { return x == o })
 }
 
@@ -293,6 +309,7 @@ type gmRun struct {
 	known  [3]map[int64]bool
 	log    []string
 	step   int
+	trace  bool // GM_TRACE: log each step's statements and the session
 	// noSelfCheck skips the clean-session self-check (a deliberately bad
 	// relation is in place).
 	noSelfCheck bool
@@ -502,7 +519,9 @@ func (r *gmRun) clean() bool {
 // link or a hero's target holds o.
 func (r *gmRun) held(o *gmObj) bool {
 	for _, x := range r.objs {
-		if !x.tracked() && !x.brandNew() {
+		// (Objects deleted by a flush count: a rollback brings them back
+		// with their relations.)
+		if !x.tracked() && !x.brandNew() && !x.deletedFlushed {
 			continue
 		}
 		if x.lazy.st != gmUnloaded && x.lazy.has(o) || x.coll.st != gmUnloaded && x.coll.has(o) || x.tgt == o && x.live() {
@@ -633,7 +652,7 @@ func (r *gmRun) setColl(o *gmObj, items []*gmObj) {
 	case gmKPower:
 		o.power().Heroes.Set(gmHeroes(items))
 	}
-	o.coll = gmRel{st: gmLoaded, items: items}
+	o.coll = gmRel{st: gmLoaded, items: items, touched: true}
 	o.rawSet = true
 }
 
@@ -655,11 +674,11 @@ func (r *gmRun) collWithout(o, x *gmObj) {
 func (r *gmRun) setLazy(h, t *gmObj) {
 	if t == nil {
 		h.hero().Team.Set(nil)
-		h.lazy = gmRel{st: gmLoaded}
+		h.lazy = gmRel{st: gmLoaded, touched: true}
 		return
 	}
 	h.hero().Team.Set(t.team())
-	h.lazy = gmRel{st: gmLoaded, items: []*gmObj{t}}
+	h.lazy = gmRel{st: gmLoaded, items: []*gmObj{t}, touched: true}
 }
 
 // canRelate: o may be the other end of a new relation (tracked and not
@@ -668,8 +687,31 @@ func (r *gmRun) canRelate(o *gmObj) bool {
 	return (o.live() || o.brandNew()) && !o.pkPending() && !o.valsUnknown
 }
 
-// editableHero: a hero whose relations the generator may change.
+// editableHero: a hero whose relations the generator may change. Its
+// foreign-key field is unchanged since the last flush: ambiguous, a
+// relation set back to its base while the key field changed (which wins?).
 func (r *gmRun) editableHero(h *gmObj) bool {
+	return r.editableHero2(h) && h.cur.Team == h.flushed.Team
+}
+
+// settledHero: a hero whose relation to its team has no unflushed change
+// (a raw move or removal is then unambiguous: the library compares
+// collections with what they held when loaded).
+func (r *gmRun) settledHero(h *gmObj) bool {
+	if h.st == gmNew {
+		return h.lazy.st == gmLoaded || h.tgt == nil
+	}
+	return h.tgtKey() == r.dbTeam(h) && (h.tgt == nil || h.tgt.st == gmPersistent)
+}
+
+// editableHero2: a hero RelateToOne may relate (the helper sets the key
+// field and the Lazy together).
+func (r *gmRun) editableHero2(h *gmObj) bool {
+	if !gmLeaveDeletedParent && h.st == gmPersistent {
+		if t := r.trackedByKey(gmKTeam, r.dbTeam(h)); t != nil && t.st == gmDeleted {
+			return false
+		}
+	}
 	return h.kind == gmKHero && h.live() && h.exp == gmNo && !h.pkPending() && !h.valsUnknown
 }
 
@@ -747,7 +789,7 @@ func (r *gmRun) opAddHero() bool {
 		if t = r.pickTeamTarget(); t != nil {
 			r.ok(orm.RelateToOne(r.s, h.hero(), gmTeamOf, t.team()), "RelateToOne")
 			r.added()
-			h.lazy = gmRel{st: gmLoaded, items: []*gmObj{t}}
+			h.lazy = gmRel{st: gmLoaded, items: []*gmObj{t}, touched: true}
 			h.tgt = t
 			if t.key != 0 { // RelateToOne copies a key the parent has
 				h.cur.Team = t.key
@@ -800,7 +842,7 @@ func (r *gmRun) opAddTeam() bool {
 	case 2:
 		var hs []*gmObj
 		if gmRelationHistory {
-			hs = r.pickN(1+r.rng.IntN(2), func(o *gmObj) bool { return r.editableHero(o) && o.cur.Team == o.tgtKey() })
+			hs = r.pickN(1+r.rng.IntN(2), func(o *gmObj) bool { return r.editableHero(o) && r.settledHero(o) })
 		}
 		for _, h := range hs {
 			if h.tgt != nil {
@@ -1015,7 +1057,7 @@ func (r *gmRun) opChangePK() bool {
 func (r *gmRun) opSetTeam() bool {
 	raw := gmRelationHistory && r.chance(0.6)
 	h := r.pick(func(o *gmObj) bool {
-		if !r.editableHero(o) {
+		if !r.editableHero(o) && (raw || !r.editableHero2(o)) {
 			return false
 		}
 		if raw {
@@ -1024,7 +1066,7 @@ func (r *gmRun) opSetTeam() bool {
 		// RelateToOne finds the old parent through the Lazy, or through the
 		// foreign key when the Lazy is not loaded: after a raw move the two
 		// disagree (ambiguous).
-		return o.lazy.st == gmLoaded || o.cur.Team == o.tgtKey()
+		return o.lazy.st == gmLoaded || o.tgt == nil && o.cur.Team == 0 || o.tgt != nil && o.tgt.key != 0 && o.cur.Team == o.tgt.key
 	})
 	if h == nil {
 		return false
@@ -1050,7 +1092,7 @@ func (r *gmRun) opSetTeam() bool {
 				r.addClosure(t)
 			}
 		}
-		h.lazy = gmRel{st: gmLoaded}
+		h.lazy = gmRel{st: gmLoaded, touched: true}
 		if t != nil {
 			h.lazy.items = []*gmObj{t}
 		}
@@ -1073,7 +1115,13 @@ func (r *gmRun) opSetTeam() bool {
 		r.collWith(t, h)
 	}
 	desc := fmt.Sprintf("%s.Team.Set(%v) (was %v)", h, t, old)
-	if r.chance(0.3) && old != t && (t == nil || t.st != gmPersistent || t.key != r.dbTeam(h)) {
+	newKey := int64(-1) // a new team: differs from every row's key
+	if t == nil {
+		newKey = 0
+	} else if t.st == gmPersistent {
+		newKey = t.key
+	}
+	if r.chance(0.3) && old != t && newKey != r.dbTeam(h) {
 		// The foreign key changed too: the relation wins. (Ambiguous when
 		// the relation is set to what it already was.)
 		other := r.pick(func(o *gmObj) bool { return o.kind == gmKTeam && o.st == gmPersistent && o != t && !o.pkPending() })
@@ -1127,7 +1175,7 @@ func (r *gmRun) opMoveHero() bool {
 	if t2 == nil {
 		return false
 	}
-	h := r.pick(func(o *gmObj) bool { return r.editableHero(o) && o.tgt != t2 })
+	h := r.pick(func(o *gmObj) bool { return r.editableHero(o) && r.settledHero(o) && o.tgt != t2 })
 	if h == nil {
 		return false
 	}
@@ -1154,7 +1202,7 @@ func (r *gmRun) opRemoveHero() bool {
 			return false
 		}
 		for _, h := range o.coll.items {
-			if r.editableHero(h) {
+			if r.editableHero(h) && r.settledHero(h) {
 				return true
 			}
 		}
@@ -1165,7 +1213,7 @@ func (r *gmRun) opRemoveHero() bool {
 	}
 	var hs []*gmObj
 	for _, h := range t.coll.items {
-		if r.editableHero(h) {
+		if r.editableHero(h) && r.settledHero(h) {
 			hs = append(hs, h)
 		}
 	}
@@ -1193,7 +1241,7 @@ func (r *gmRun) opLink() bool {
 	if p == nil {
 		return false
 	}
-	if _, again := r.pend[gmPair{h, p}]; again && !gmRelinkShows {
+	if _, again := r.pend[gmPair{h, p}]; again && !gmRelinkAcrossSides {
 		return false
 	}
 	link := !r.linked(h, p)
@@ -1491,7 +1539,7 @@ func (r *gmRun) opLoad() bool {
 	var parents []*gmObj
 	variant := r.rng.IntN(5)
 	want := []gmKind{gmKTeam, gmKHero, gmKPower, gmKHero, gmKHero}[variant]
-	parents = r.pickN(1+r.rng.IntN(3), func(o *gmObj) bool {
+	ok := func(o *gmObj) bool {
 		if o.kind != want || o.st != gmPersistent {
 			return false
 		}
@@ -1499,7 +1547,8 @@ func (r *gmRun) opLoad() bool {
 			return o.exp == gmNo && !o.valsUnknown && o.lazy.st == gmUnloaded
 		}
 		return o.coll.st == gmUnloaded
-	})
+	}
+	parents = r.pickN(1+r.rng.IntN(3), ok)
 	if len(parents) == 0 {
 		return false
 	}
@@ -1509,6 +1558,11 @@ func (r *gmRun) opLoad() bool {
 	if r.relDirty() {
 		r.flush("flush (before a load)")
 		r.check()
+		// The flush may have expired some (ON DELETE SET NULL).
+		parents = slices.DeleteFunc(parents, func(o *gmObj) bool { return !ok(o) })
+		if len(parents) == 0 {
+			return true
+		}
 	}
 	var err error
 	var what string
@@ -1641,7 +1695,15 @@ func (r *gmRun) truth(o *gmObj, lazy bool) ([]*gmObj, bool) {
 // unloadAfterExpire is what Expire / Refresh / commit do to relations.
 func (o *gmObj) unloadAfterExpire() {
 	if gmExpireUnloadsRelations {
-		o.lazy, o.coll = gmRel{}, gmRel{}
+		// A relation set since the last flush may be kept (with no net
+		// change, is it "changed and not yet flushed"? ambiguous).
+		for _, rel := range []*gmRel{&o.lazy, &o.coll} {
+			if rel.touched && rel.st == gmLoaded {
+				rel.st = gmMaybe
+			} else {
+				*rel = gmRel{}
+			}
+		}
 		return
 	}
 	if o.lazy.st == gmLoaded {
@@ -1854,11 +1916,23 @@ func (r *gmRun) afterFlush(reached []*gmObj) {
 					o.rawSet = false
 				}
 				o.coll.remove(g)
+				o.coll.st = gmMaybe // without it, or not loaded
 			}
 			if o.lazy.st != gmUnloaded && o.lazy.has(g) {
 				o.lazy = gmRel{st: gmMaybe} // loaded nil, or not loaded
 			}
 		}
+		// A flush that deletes may unload (rather than edit) collections
+		// of the deleted objects' kind: not loaded holds nothing wrong.
+		for _, g := range gone {
+			if o.coll.st == gmLoaded && o.kind != g.kind && (o.kind == gmKTeam) == (g.kind == gmKHero) || o.kind == gmKHero && g.kind == gmKPower && o.coll.st == gmLoaded {
+				o.coll.st = gmMaybe
+			}
+			if o.kind == gmKHero && g.kind == gmKTeam && o.lazy.st == gmLoaded {
+				o.lazy.st = gmMaybe
+			}
+		}
+		o.coll.touched, o.lazy.touched = false, false
 	}
 	r.pend = map[gmPair]bool{}
 }
@@ -1984,6 +2058,7 @@ func (r *gmRun) opRollback() bool {
 // every loaded relation is unloaded or holds what the rows say.
 func (r *gmRun) restore(sc *gmScope, tx bool) {
 	r.mdb = sc.db.clone()
+	var undeleted []*gmObj
 	for _, o := range r.objs {
 		snap, had := sc.objs[o]
 		key := o.loadKey
@@ -1999,6 +2074,7 @@ func (r *gmRun) restore(sc *gmScope, tx bool) {
 			continue
 		case o.st == gmDetached && o.deletedFlushed && o.writeSeq > sc.seq:
 			o.st, o.deletedFlushed = gmPersistent, false
+			undeleted = append(undeleted, o)
 			r.restoreVals(o, key)
 			o.exp = gmYes
 			if !tx {
@@ -2019,7 +2095,9 @@ func (r *gmRun) restore(sc *gmScope, tx bool) {
 					row := r.mdb.heroes[o.key]
 					o.cur, o.flushed = row, row
 				}
-			case o.relSeq > sc.seq && o.exp == gmNo:
+			case o.exp == gmNo:
+				// Objects a savepoint's flushes changed are expired; others
+				// may be (their relations were put back).
 				o.exp = gmEither
 			}
 		}
@@ -2051,17 +2129,40 @@ func (r *gmRun) restore(sc *gmScope, tx bool) {
 			o.lazy, o.coll = gmRel{}, gmRel{}
 			continue
 		}
+		// A field set since the last flush keeps that (net unchanged)
+		// value, and stays "changed" for a later expiry.
+		lt, ct := o.lazy.touched, o.coll.touched
 		if o.kind == gmKHero {
 			if items, ok := r.truth(o, true); ok {
-				o.lazy = gmRel{st: gmMaybe, items: items}
+				o.lazy = gmRel{st: gmMaybe, items: items, touched: lt}
 			} else {
 				o.lazy = gmRel{}
 			}
 		}
 		if items, ok := r.truth(o, false); ok {
-			o.coll = gmRel{st: gmMaybe, items: items}
+			o.coll = gmRel{st: gmMaybe, items: items, touched: ct}
 		} else {
 			o.coll = gmRel{}
+		}
+		if !gmRollbackRestoresDeletedInRelations {
+			// Workaround: unload the relations that should hold an
+			// object the rollback brought back.
+			back := slices.Contains(undeleted, o) // its own relations too
+			if o.kind == gmKHero && (back || slices.ContainsFunc(o.lazy.items, func(x *gmObj) bool { return slices.Contains(undeleted, x) })) {
+				o.hero().Team.Reset()
+				o.lazy = gmRel{}
+			}
+			if back || slices.ContainsFunc(o.coll.items, func(x *gmObj) bool { return slices.Contains(undeleted, x) }) {
+				switch p := o.ptr.(type) {
+				case *gmTeam:
+					p.Heroes.Reset()
+				case *gmHero:
+					p.Powers.Reset()
+				case *gmPower:
+					p.Heroes.Reset()
+				}
+				o.coll = gmRel{}
+			}
 		}
 	}
 	r.pend = map[gmPair]bool{}
@@ -2546,7 +2647,11 @@ func (r *gmRun) run() {
 				break
 			}
 		}
+		if r.trace {
+			r.t.Logf("after step %d (%s):\n%s%s", r.step, r.log[len(r.log)-1], r.rec.Dump(), r.s.DebugState())
+		}
 		r.check()
+		r.rec.Reset()
 	}
 	r.step++
 	r.opCommit()
@@ -2592,6 +2697,7 @@ func TestGraphModel(t *testing.T) {
 				pend:   map[gmPair]bool{},
 				nextPK: 1 << 30,
 				known:  [3]map[int64]bool{{}, {}, {}},
+				trace:  os.Getenv("GM_TRACE") != "",
 			}
 			r.s.DisableN1Detection() // loads one parent at a time on purpose
 			r.run()
