@@ -27,6 +27,10 @@ func (s *Session) Flush(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
+	// The reads a flush makes (loading the children a delete cascades
+	// to, queries of hooks) do not flush again.
+	s.noAutoFlush++
+	defer func() { s.noAutoFlush-- }()
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}

@@ -55,11 +55,15 @@ func (s *Session) NoAutoFlush(fn func()) {
 
 // autoFlush flushes before a read when AutoFlush is on and not suspended.
 func (s *Session) autoFlush(ctx context.Context) error {
-	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
+	if !s.autoFlushing() {
 		return nil
 	}
 	return s.Flush(ctx)
 }
+
+// autoFlushing reports whether reads flush first now: AutoFlush is on, and
+// no NoAutoFlush scope (or flush, or merge) suspends it.
+func (s *Session) autoFlushing() bool { return s.cfg.AutoFlush && s.noAutoFlush == 0 }
 
 // Refresh reloads obj from its row now, in place. Unflushed changes are kept
 // and stay dirty (as with any reload of an expired object). obj must be
