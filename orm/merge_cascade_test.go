@@ -210,6 +210,20 @@ func TestMergeCascadeCollectionUpdatesChangedColumns(t *testing.T) {
 			rwQ(db, `UPDATE "mc_hero" SET "name" = ? WHERE "id" = ?`),
 		})
 		rwEqual(t, "heroes", mcHeroRows(t, db), []string{"Deadpond|NULL|Z-Force", "Rusty-Man|49|Preventers", "Spider-Boy|NULL|Preventers", "Tarantula II|32|Preventers"})
+
+		// A relation not loaded on the object given leaves the tracked
+		// instance's relation as it is.
+		before, loaded := m.Heroes.Get()
+		if !loaded {
+			t.Fatal("the tracked team's heroes are not loaded after the commit")
+		}
+		m2, err := orm.Merge(ctx, s, &mcTeam{ID: w.preventers, Name: "Preventers", Headquarters: "Tower"}, true)
+		rwOK(t, err, "second Merge")
+		after, loaded := m2.Heroes.Get()
+		if m2 != m || !loaded || !slices.Equal(after, before) {
+			t.Fatalf("second merge: same team %v, heroes loaded %v, %d items (were %d)", m2 == m, loaded, len(after), len(before))
+		}
+		mcAttrs(t, s, m, "headquarters")
 	})
 }
 
