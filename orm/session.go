@@ -40,8 +40,10 @@ func NewSessionWithConfig(db *DB, cfg SessionConfig) *Session {
 	return session.NewSessionWithConfig(db, cfg)
 }
 
-// DefaultSessionConfig returns AutoBegin and ExpireOnCommit on, AutoFlush
-// and WeakIdentityMap off.
+// DefaultSessionConfig returns AutoBegin, AutoFlush, ExpireOnCommit and
+// ReadYourWrites on, WeakIdentityMap off (as in SQLAlchemy, reads flush
+// pending changes first; set AutoFlush false, or use Session.NoAutoFlush,
+// to read what the database has).
 func DefaultSessionConfig() SessionConfig { return session.DefaultConfig() }
 
 // Get returns the object of type T with primary key pk, from the identity

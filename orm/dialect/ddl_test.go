@@ -484,7 +484,7 @@ func TestPlaceholderAndBindLimit(t *testing.T) {
 func TestFeatures(t *testing.T) {
 	all := []dialect.Feature{
 		dialect.InsertReturning, dialect.LastInsertID, dialect.RowLocking, dialect.SkipLocked, dialect.NoWait,
-		dialect.Savepoints, dialect.AlterForeignKeys, dialect.TransactionalDDL, dialect.ILike,
+		dialect.Savepoints, dialect.AlterForeignKeys, dialect.TransactionalDDL, dialect.ILike, dialect.TextTimes,
 	}
 	cases := []struct {
 		d    dialect.Dialect
@@ -497,7 +497,7 @@ func TestFeatures(t *testing.T) {
 			dialect.Savepoints | dialect.AlterForeignKeys},
 		{dialect.MariaDB(), "mariadb", dialect.InsertReturning | dialect.LastInsertID | dialect.RowLocking | dialect.SkipLocked |
 			dialect.NoWait | dialect.Savepoints | dialect.AlterForeignKeys},
-		{dialect.SQLite(), "sqlite", dialect.InsertReturning | dialect.Savepoints | dialect.TransactionalDDL},
+		{dialect.SQLite(), "sqlite", dialect.InsertReturning | dialect.Savepoints | dialect.TransactionalDDL | dialect.TextTimes},
 	}
 	for _, c := range cases {
 		f := c.d.Features()

@@ -31,9 +31,10 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	// What the flush reads (the delete cascade's children) decides what it
-	// writes: read it on the primary.
+	// writes: read it on the primary. Those reads do not flush again.
 	s.forWrite++
-	defer func() { s.forWrite-- }()
+	s.noAutoFlush++
+	defer func() { s.forWrite--; s.noAutoFlush-- }()
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}

@@ -31,7 +31,11 @@ type GetOptions struct {
 // Get returns the object of type T with primary key pk. An object the
 // session tracks is returned as is, without SQL (reloaded in place first
 // if it is Expired); otherwise it is loaded and tracked. A row that does not
-// exist, or an object deleted in this session, is ErrNotFound.
+// exist is ErrNotFound. An object deleted in this session but not flushed
+// yet answers as queries do: ErrNotFound while AutoFlush is on (the flush
+// before a query would delete its row; Get sends no SQL for it), and the
+// tracked instance, still StateDeleted, while it is off (its row is still
+// in the database).
 func Get[T any](ctx context.Context, s *Session, pk any) (*T, error) {
 	if p := s.hit(reflect.TypeFor[T](), pk); p != nil {
 		return (*T)(p), nil
@@ -195,7 +199,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	if keyed && !opts.ForUpdate {
 		if e := s.im.lookupID(id); e != nil {
 			switch {
-			case e.state == StateDeleted:
+			case e.state == StateDeleted && s.autoFlushing():
 				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
 			case e.expired:
 				if err := s.reloadExpired(ctx, e); err != nil {
@@ -297,9 +301,9 @@ func (rs *rowScanner) scan(rows *sql.Rows) (unsafe.Pointer, error) {
 }
 
 // track resolves a freshly loaded row through the identity map: a tracked
-// object is returned (refreshed in place when Expired, or when refresh is
-// set and it has no unflushed changes); an untracked row becomes
-// Persistent with a snapshot.
+// object, whatever its state, is returned (refreshed in place when
+// Expired, or when refresh is set and it has no unflushed changes); an
+// untracked row becomes Persistent with a snapshot.
 func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Pointer, refresh bool) (unsafe.Pointer, error) {
 	id, keyed, err := rowKeyOf(m, fresh)
 	if err != nil {
@@ -307,9 +311,6 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 	}
 	if keyed {
 		if e := s.im.lookupID(id); e != nil {
-			if e.state == StateDeleted {
-				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
-			}
 			if e.expired || refresh {
 				s.apply(e, fresh)
 			}

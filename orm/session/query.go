@@ -27,13 +27,10 @@ func (s *Session) queryTarget() (*DB, *Session) { return s.db, s }
 // query and return it; terminal methods (All, One, Count, ...) run it. A
 // Query is for one goroutine; use Clone to branch one.
 type Query[T any] struct {
-	db  *DB
-	s   *Session
-	sel *query.Select
-	err error
-	// skipped counts the rows of objects deleted in the session that runs
-	// of this query left out (First and OneOrNone read further past them).
-	skipped int64
+	db      *DB
+	s       *Session
+	sel     *query.Select
+	err     error
 	preload []string
 }
 
@@ -259,11 +256,8 @@ func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each fun
 		if err != nil {
 			return err
 		}
-		out, ok, err := q.resolve(ctx, m, p)
-		if err != nil || !ok {
-			if err == nil {
-				q.skipped++
-			}
+		out, err := q.resolve(ctx, m, p)
+		if err != nil {
 			return err
 		}
 		return each((*T)(out))
@@ -272,41 +266,41 @@ func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each fun
 }
 
 // resolve passes a scanned row through the identity map (session) or the
-// AfterLoad hook (DB). ok is false for rows of objects deleted in the
-// session, which are not returned as live.
-func (q *Query[T]) resolve(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, bool, error) {
+// AfterLoad hook (DB).
+func (q *Query[T]) resolve(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, error) {
 	if q.s == nil {
-		return p, true, modelHook(ctx, m, p, schema.HookAfterLoad)
+		return p, modelHook(ctx, m, p, schema.HookAfterLoad)
 	}
 	return q.s.resolveLoaded(ctx, m, p)
 }
 
-// resolveLoaded is track for query results: deleted objects are skipped
-// and AfterLoad runs for rows that became or refreshed tracked objects.
-func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, bool, error) {
+// resolveLoaded is track for the rows of queries and loaders: a row whose
+// key the session tracks is returned as the tracked instance, whatever its
+// state (an object deleted in the session but not flushed still has its
+// row, so it is returned, as in SQLAlchemy; with AutoFlush the delete was
+// flushed before the query and the row is gone). AfterLoad runs for rows
+// that became or refreshed tracked objects.
+func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, error) {
 	id, keyed, err := keyOf(m, p)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if keyed {
 		if e := s.im.lookupID(id); e != nil {
-			if e.state == StateDeleted {
-				return nil, false, nil
-			}
 			if e.expired {
 				s.apply(e, p)
 				if err := modelHook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
-					return nil, false, err
+					return nil, err
 				}
 			}
-			return e.ptr(), true, nil
+			return e.ptr(), nil
 		}
 	}
 	out, err := s.track(ctx, m, p, false)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return out, true, modelHook(ctx, m, out, schema.HookAfterLoad)
+	return out, modelHook(ctx, m, out, schema.HookAfterLoad)
 }
 
 // All returns every matching object.
@@ -341,9 +335,8 @@ func (q *Query[T]) First(ctx context.Context) (*T, error) {
 	return rows[0], nil
 }
 
-// limited returns up to n live objects with LIMIT n. Rows of objects
-// deleted in the session are skipped, so while some were skipped and the
-// database had more rows, it asks again for as many more.
+// limited returns up to n objects with LIMIT n: every row is returned
+// (see resolveLoaded), so LIMIT n is all it takes.
 func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
 	if q.sel == nil {
 		return q.All(ctx) // reports the builder's error
@@ -352,16 +345,8 @@ func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
 	// clone: two allocations fewer on every First and One).
 	saved := q.sel.LimitValue()
 	defer q.sel.Limit(saved)
-	limit := n
-	for {
-		q.sel.Limit(limit)
-		q.skipped = 0
-		rows, err := q.All(ctx)
-		if err != nil || int64(len(rows)) >= n || q.skipped == 0 || int64(len(rows))+q.skipped < limit {
-			return rows, err
-		}
-		limit += q.skipped
-	}
+	q.sel.Limit(n)
+	return q.All(ctx)
 }
 
 // One returns the only matching object: ErrNotFound when there is none,
@@ -726,8 +711,8 @@ func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sql
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		obj, ok, err := sel.resolve(ctx, m, p)
-		if err != nil || !ok {
+		obj, err := sel.resolve(ctx, m, p)
+		if err != nil {
 			return err
 		}
 		out = append(out, (*T)(obj))

@@ -19,8 +19,12 @@ type Config struct {
 	// open until Commit or Rollback. Without it every flush runs in a
 	// transaction of its own that it commits.
 	AutoBegin bool
-	// AutoFlush flushes pending changes before queries, Get misses,
-	// Refresh and relationship loads.
+	// AutoFlush (on by default, as in SQLAlchemy) flushes pending changes
+	// before queries, Get misses, Refresh, relationship loads, Exec and
+	// Merge with load, so that reads see the session's changes. With it
+	// off, reads return what the database has: objects added but not
+	// flushed are missing, and objects deleted but not flushed are still
+	// returned (as the tracked instances); see docs/session.md.
 	AutoFlush bool
 	// ExpireOnCommit marks persistent objects Expired after Commit, so that
 	// the next access reloads them.
@@ -46,10 +50,10 @@ type Config struct {
 	ReadYourWrites bool
 }
 
-// DefaultConfig returns the defaults of NewSession: AutoBegin,
-// ExpireOnCommit and ReadYourWrites on, AutoFlush and WeakIdentityMap off.
+// DefaultConfig returns the defaults of NewSession: AutoBegin, AutoFlush,
+// ExpireOnCommit and ReadYourWrites on, WeakIdentityMap off.
 func DefaultConfig() Config {
-	return Config{AutoBegin: true, ExpireOnCommit: true, ReadYourWrites: true}
+	return Config{AutoBegin: true, AutoFlush: true, ExpireOnCommit: true, ReadYourWrites: true}
 }
 
 // Session is a unit of work: it tracks objects in an identity map, notices
