@@ -60,6 +60,9 @@ var (
 	// ErrTransactionAborted reports a session whose transaction it had to
 	// end itself after an error; call Rollback before using it again.
 	ErrTransactionAborted = session.ErrTransactionAborted
+	// ErrNotLoaded reports a flush that would write a column a partial
+	// query never loaded.
+	ErrNotLoaded = session.ErrNotLoaded
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,

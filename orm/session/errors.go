@@ -69,6 +69,12 @@ var (
 	// failed commit, a savepoint that could not be rolled back): the
 	// transaction's earlier work is gone. Every Flush, Commit, query and
 	// load returns it (wrapping the cause) until Rollback acknowledges it.
+	// ErrNotLoaded reports a flush that would write a column the session
+	// never loaded: a partial query (Raw selecting some columns) left it
+	// out, and the object's value is not the database's. Load the object
+	// (Get, Refresh) before changing the column, or write it with a
+	// set-based Update. Nothing was written.
+	ErrNotLoaded          = errors.New("orm: column was never loaded")
 	ErrTransactionAborted = errors.New("orm: the session's transaction was rolled back after an error; call Rollback before using the session again")
 )
 

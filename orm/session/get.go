@@ -338,10 +338,16 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 		if e.expiredCols != nil && !e.expiredCols[f.Column] {
 			continue
 		}
-		if f.Equal(p, e.snapshot) {
+		if f.Equal(p, e.snapshot) || e.unloaded[f.Column] {
+			// Unchanged since loaded, or never loaded: the database's
+			// value is the one to have.
 			f.Copy(p, fresh)
 		}
 		f.Copy(e.snapshot, fresh)
+		delete(e.unloaded, f.Column)
+	}
+	if len(e.unloaded) == 0 {
+		e.unloaded = nil
 	}
 	e.expired, e.expiredCols = false, nil
 	// A to-one relation whose foreign key the reload changed no longer

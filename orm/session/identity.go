@@ -178,6 +178,10 @@ type entry struct {
 	// rels are the relation bases (relhistory.go), by position in
 	// model.Relations; nil when none was recorded.
 	rels []relBase
+	// unloaded lists the columns a partial query (Raw with some columns)
+	// did not read and that were not loaded since: their values in the
+	// object are not the database's, and a flush refuses to write them.
+	unloaded map[string]bool
 }
 
 // ptr returns the object's address, or nil when a weakly held object has

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -624,6 +625,9 @@ func IgnoreUnknownColumns() RawOption { return func(c *rawConfig) { c.ignoreUnkn
 // built once per (model, column list) and cached on the DB.
 type binding struct {
 	fields []*schema.Field // nil entries are ignored columns
+	// missing are the model's columns the result does not have (a partial
+	// row): they are left unloaded on the objects.
+	missing []*schema.Field
 }
 
 func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding, error) {
@@ -641,6 +645,11 @@ func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding,
 			return nil, fmt.Errorf("orm: Raw: result %w %q: not a column of %s (use IgnoreUnknownColumns to skip it)", query.ErrUnknownColumn, c, m.Name)
 		}
 		b.fields[i] = f
+	}
+	for _, f := range m.Fields {
+		if !slices.Contains(b.fields, f) {
+			b.missing = append(b.missing, f)
+		}
 	}
 	db.bindings.Store(key, b)
 	return b, nil
@@ -711,7 +720,12 @@ func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sql
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		obj, err := sel.resolve(ctx, m, p)
+		var obj unsafe.Pointer
+		if sel.s != nil && len(b.missing) > 0 {
+			obj, err = sel.s.resolvePartial(ctx, m, p, b.missing)
+		} else {
+			obj, err = sel.resolve(ctx, m, p)
+		}
 		if err != nil {
 			return err
 		}
