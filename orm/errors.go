@@ -50,6 +50,10 @@ var (
 	ErrTrackedElsewhere = session.ErrTrackedElsewhere
 	ErrInvalidArgument  = session.ErrInvalidArgument
 	ErrSessionClosed    = session.ErrSessionClosed
+	// ErrConcurrentUse reports a call on a session while another call on
+	// it, from another goroutine, was in progress; see
+	// session.ErrConcurrentUse.
+	ErrConcurrentUse = session.ErrConcurrentUse
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,
