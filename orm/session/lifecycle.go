@@ -16,6 +16,8 @@ func newObj(m *schema.Model, p unsafe.Pointer) any { return reflect.NewAt(m.Type
 
 // IsExpired reports whether obj is tracked and has expired values.
 func (s *Session) IsExpired(obj any) bool {
+	s.mustEnter("IsExpired")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return false
@@ -28,6 +30,8 @@ func (s *Session) IsExpired(obj any) bool {
 // order: all its columns when it is wholly expired, none when it is not
 // expired or not persistent (as IsExpired reports).
 func (s *Session) ExpiredAttributes(obj any) []string {
+	s.mustEnter("ExpiredAttributes")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return nil
@@ -46,11 +50,15 @@ func (s *Session) ExpiredAttributes(obj any) []string {
 }
 
 // NoAutoFlush runs fn with AutoFlush suspended, for code that reads while
-// objects are half-built.
+// objects are half-built. fn runs as a callback of the session: its calls
+// on the session are allowed, and calls from other goroutines while it
+// runs are not detected.
 func (s *Session) NoAutoFlush(fn func()) {
+	s.mustEnter("NoAutoFlush")
+	defer s.exit()
 	s.noAutoFlush++
 	defer func() { s.noAutoFlush-- }()
-	fn()
+	s.runCallback(fn)
 }
 
 // autoFlush flushes before a read when AutoFlush is on and not suspended.
@@ -58,7 +66,7 @@ func (s *Session) autoFlush(ctx context.Context) error {
 	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
 		return nil
 	}
-	return s.Flush(ctx)
+	return s.flush(ctx)
 }
 
 // Refresh reloads obj from its row now, in place. Unflushed changes are kept
@@ -66,6 +74,10 @@ func (s *Session) autoFlush(ctx context.Context) error {
 // persistent (ErrNotPersistent otherwise); a row that no longer exists is
 // ErrNotFound and obj is expunged.
 func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
+	if err := s.enter("Refresh"); err != nil {
+		return err
+	}
+	defer s.exit()
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -137,7 +149,7 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 		return fmt.Errorf("%w: %s %v no longer exists", ErrNotFound, m.Name, e.id)
 	}
 	s.apply(e, fresh)
-	return modelHook(ctx, m, e.ptr(), schema.HookAfterLoad)
+	return s.hook(ctx, m, e.ptr(), schema.HookAfterLoad)
 }
 
 // Merge brings the state of obj into the session and returns the tracked
@@ -154,6 +166,15 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 // another session tracks is never attached itself: a copy of its column
 // values takes its place in all of the above.
 func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
+	if err := s.enter("Merge"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return merge(ctx, s, obj, load)
+}
+
+// merge is Merge without the guard.
+func merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return nil, err
@@ -172,7 +193,7 @@ func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error
 		return nil, invalid("%v", err)
 	}
 	if !keyed {
-		if err := s.Add(obj); err != nil {
+		if err := s.addObj(obj); err != nil {
 			return nil, err
 		}
 		return obj, nil
@@ -204,7 +225,7 @@ func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error
 	tp, err := s.get(ctx, m, GetOptions{}, pks)
 	if err != nil {
 		if errors.Is(err, ErrNotFound) {
-			if err := s.Add(obj); err != nil {
+			if err := s.addObj(obj); err != nil {
 				return nil, err
 			}
 			return obj, nil
@@ -220,7 +241,11 @@ func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error
 
 // MergeWithoutLoad is Merge with load false: no SQL is sent.
 func MergeWithoutLoad[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
-	return Merge(ctx, s, obj, false)
+	if err := s.enter("MergeWithoutLoad"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return merge(ctx, s, obj, false)
 }
 
 // overlay copies every column of src onto dst.
