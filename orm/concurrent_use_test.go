@@ -31,6 +31,35 @@ type cuItem struct {
 
 func (cuItem) TableName() string { return "cu_item" }
 
+// cuParent, cuKid and cuTag give the relation loaders and relate
+// functions something to be refused with; their tables are never created,
+// as a refused call sends no SQL.
+type cuParent struct {
+	ID   int64                  `sqlmodel:"pk"`
+	Kids orm.RelatedMany[cuKid] `sqlmodel:"back_populates=Parent"`
+	Tags orm.RelatedMany[cuTag] `sqlmodel:"link=cu_parent_tag"`
+}
+
+func (cuParent) TableName() string { return "cu_parent" }
+
+type cuKid struct {
+	ID       int64              `sqlmodel:"pk"`
+	ParentID *int64             `sqlmodel:"fk=cu_parent.id"`
+	Parent   orm.Lazy[cuParent] `sqlmodel:"fk=ParentID,back_populates=Kids"`
+}
+
+func (cuKid) TableName() string { return "cu_kid" }
+
+type cuTag struct {
+	ID int64 `sqlmodel:"pk"`
+}
+
+func (cuTag) TableName() string { return "cu_tag" }
+
+func cuParentOf(k *cuKid) *orm.Lazy[cuParent]      { return &k.Parent }
+func cuKidsOf(p *cuParent) *orm.RelatedMany[cuKid] { return &p.Kids }
+func cuTagsOf(p *cuParent) *orm.RelatedMany[cuTag] { return &p.Tags }
+
 // cuHooked's hooks use the session that the test puts in the context.
 type cuHooked struct {
 	ID   int64  `sqlmodel:"pk"`
@@ -262,6 +291,7 @@ func TestConcurrentUseRefused(t *testing.T) {
 				// This goroutine now overlaps the holder's call.
 				b := &cuItem{Name: "b"}
 				a1 := pending[0]
+				par, kid, tag := &cuParent{ID: 1}, &cuKid{ID: 1}, &cuTag{ID: 1}
 				refused := []struct {
 					name string
 					call func() error
@@ -328,6 +358,16 @@ func TestConcurrentUseRefused(t *testing.T) {
 						_, err := orm.BulkUpdate(ctx, s, []*cuItem{{ID: seed.ID, Name: "bulk"}})
 						return err
 					}},
+					{"LoadLazy", func() error { _, err := orm.LoadLazy(ctx, s, &kid.Parent); return err }},
+					{"LoadMany", func() error { _, err := orm.LoadMany(ctx, s, []*cuKid{kid}, cuParentOf); return err }},
+					{"LoadOneToMany", func() error { _, err := orm.LoadOneToMany(ctx, s, []*cuParent{par}, cuKidsOf); return err }},
+					{"LoadManyToMany", func() error { _, err := orm.LoadManyToMany(ctx, s, []*cuParent{par}, cuTagsOf); return err }},
+					{"Preload", func() error { return orm.Preload(ctx, s, []*cuParent{par}, "Kids") }},
+					{"RelateToOne", func() error { return orm.RelateToOne(s, kid, cuParentOf, par) }},
+					{"UnrelateFromOne", func() error { return orm.UnrelateFromOne(s, kid, cuParentOf) }},
+					{"RelateManyToMany", func() error { return orm.RelateManyToMany(s, par, cuTagsOf, tag) }},
+					{"UnrelateManyToMany", func() error { return orm.UnrelateManyToMany(s, par, cuTagsOf, tag) }},
+					{"FlushRelatedMany", func() error { return orm.FlushRelatedMany(ctx, s, par, cuTagsOf) }},
 				}
 				for _, r := range refused {
 					cuRefused(t, r.name, r.call())
@@ -352,6 +392,12 @@ func TestConcurrentUseRefused(t *testing.T) {
 					{"OnBeforeFlush", func() {
 						s.OnBeforeFlush(func(context.Context) error { return errors.New("registered while refused") })
 					}},
+					{"IsExpired", func() { s.IsExpired(a1) }},
+					{"ExpiredAttributes", func() { s.ExpiredAttributes(a1) }},
+					{"DebugState", func() { _ = s.DebugState() }},
+					{"TrackN1", func() { s.TrackN1(func() { t.Error("TrackN1 ran its function") }) }},
+					{"N1Stats", func() { s.N1Stats() }},
+					{"DisableN1Detection", func() { s.DisableN1Detection() }},
 				}
 				for _, p := range panicking {
 					cuPanics(t, p.name, p.call)
@@ -363,6 +409,9 @@ func TestConcurrentUseRefused(t *testing.T) {
 				// Nothing the refused calls asked for happened.
 				if s.Contains(b) || b.ID != 0 {
 					t.Fatalf("the refused Add tracked b (id %d)", b.ID)
+				}
+				if kid.Parent.IsLoaded() || kid.ParentID != nil || par.Tags.HasPendingOps() || !s.N1DetectionEnabled() {
+					t.Fatal("a refused relate call or N+1 setting changed something")
 				}
 				if n := s.TrackedCount(); n < len(pending) {
 					t.Fatalf("TrackedCount = %d, want at least the %d objects added before", n, len(pending))
@@ -384,6 +433,34 @@ func TestConcurrentUseRefused(t *testing.T) {
 				}
 			})
 		}
+	})
+}
+
+// A savepoint's Commit and Rollback are calls on its session: refused while
+// another goroutine is inside a call on it.
+func TestConcurrentUseSavepoint(t *testing.T) {
+	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
+		ctx := cuCtx(t)
+		cuOK(t, db.CreateAll(ctx, &cuItem{}), "CreateAll")
+		blocker := newCuBlocker()
+		defer blocker.open()
+		s := cuSession(t, db.WithQueryHook(blocker), orm.DefaultSessionConfig())
+		cuOK(t, s.Add(&cuItem{Name: "outer"}), "Add outer")
+		sp, err := s.BeginNested(ctx)
+		cuOK(t, err, "BeginNested")
+		cuOK(t, s.Add(&cuItem{Name: "inner"}), "Add inner")
+		blocker.armed.Store(true)
+		done := make(chan error, 1)
+		go func() { done <- s.Flush(ctx) }()
+		blocker.wait(t, "Flush", done)
+		cuRefused(t, "Savepoint.Commit", sp.Commit(ctx))
+		cuRefused(t, "Savepoint.Rollback", sp.Rollback(ctx))
+		blocker.open()
+		cuOK(t, <-done, "Flush")
+		// The refused Rollback did not end the savepoint: it commits now.
+		cuOK(t, sp.Commit(ctx), "Savepoint.Commit")
+		cuOK(t, s.Commit(ctx), "Commit")
+		cuEqual(t, "rows", cuNames(t, db), []string{"inner", "outer"})
 	})
 }
 
