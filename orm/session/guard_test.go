@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"reflect"
 	"testing"
+	"time"
 	"unsafe"
 
 	_ "github.com/mattn/go-sqlite3"
@@ -108,37 +110,38 @@ func getUnguarded[T any](ctx context.Context, s *Session, pk any) (*T, error) {
 
 // BenchmarkSessionGuard measures what the guard adds to the cheapest
 // session calls: Contains, ObjectState and a Get that hits the identity
-// map, each against the same code without the guard (the method's body
-// before the guard was added), and the guard alone (enter and exit).
+// map, each against the same code without the guard (the method's body as
+// it was before the guard). The machine it runs on is shared and busy, so
+// each iteration times a batch of guarded calls and a batch of unguarded
+// ones back to back, and the figures reported are the fastest batch of
+// each, per call: ns/op for the guarded call, unguarded-ns/op, and their
+// difference guard-ns/op. The "guard-only" case times enter and exit
+// alone.
 //
-//	go test -run '^$' -bench BenchmarkSessionGuard -count 10 ./orm/session
+//	go test -run '^$' -bench BenchmarkSessionGuard -benchtime 2000x ./orm/session
 func BenchmarkSessionGuard(b *testing.B) {
 	s, obj := guardSession(b)
 	ctx := context.Background()
-	b.Run("Contains/guarded", func(b *testing.B) {
-		for b.Loop() {
+	cases := []struct {
+		name      string
+		guarded   func()
+		unguarded func()
+	}{
+		{"Contains", func() {
 			if !s.Contains(obj) {
 				b.Fatal("not tracked")
 			}
-		}
-	})
-	b.Run("Contains/unguarded", func(b *testing.B) {
-		for b.Loop() {
+		}, func() {
 			_, p, err := s.resolve(obj)
 			if err != nil || s.im.lookupPtr(p) == nil {
 				b.Fatal("not tracked")
 			}
-		}
-	})
-	b.Run("ObjectState/guarded", func(b *testing.B) {
-		for b.Loop() {
+		}},
+		{"ObjectState", func() {
 			if _, ok := s.ObjectState(obj); !ok {
 				b.Fatal("not tracked")
 			}
-		}
-	})
-	b.Run("ObjectState/unguarded", func(b *testing.B) {
-		for b.Loop() {
+		}, func() {
 			_, p, err := s.resolve(obj)
 			if err != nil {
 				b.Fatal(err)
@@ -148,28 +151,43 @@ func BenchmarkSessionGuard(b *testing.B) {
 				b.Fatal("not tracked")
 			}
 			_ = e.publicState()
-		}
-	})
-	b.Run("GetHit/guarded", func(b *testing.B) {
-		for b.Loop() {
+		}},
+		{"GetHit", func() {
 			if o, err := Get[guardItem](ctx, s, int64(1)); err != nil || o != obj {
 				b.Fatal("no hit", err)
 			}
-		}
-	})
-	b.Run("GetHit/unguarded", func(b *testing.B) {
-		for b.Loop() {
+		}, func() {
 			if o, err := getUnguarded[guardItem](ctx, s, int64(1)); err != nil || o != obj {
 				b.Fatal("no hit", err)
 			}
-		}
-	})
-	b.Run("guard-only", func(b *testing.B) {
-		for b.Loop() {
+		}},
+		{"guard-only", func() {
 			if err := s.enter("bench"); err != nil {
 				b.Fatal(err)
 			}
 			s.exit()
+		}, func() {}},
+	}
+	const batch = 200
+	timeBatch := func(fn func()) time.Duration {
+		start := time.Now()
+		for range batch {
+			fn()
 		}
-	})
+		return time.Since(start)
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			bestG, bestU := time.Duration(math.MaxInt64), time.Duration(math.MaxInt64)
+			for b.Loop() {
+				bestG = min(bestG, timeBatch(c.guarded))
+				bestU = min(bestU, timeBatch(c.unguarded))
+			}
+			g := float64(bestG.Nanoseconds()) / batch
+			u := float64(bestU.Nanoseconds()) / batch
+			b.ReportMetric(g, "ns/op")
+			b.ReportMetric(u, "unguarded-ns/op")
+			b.ReportMetric(g-u, "guard-ns/op")
+		})
+	}
 }
