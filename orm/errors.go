@@ -63,6 +63,10 @@ var (
 	// ErrNotLoaded reports a flush that would write a column a partial
 	// query never loaded.
 	ErrNotLoaded = session.ErrNotLoaded
+	// ErrConcurrentUse reports a call on a session while another call on
+	// it, from another goroutine, was in progress; see
+	// session.ErrConcurrentUse.
+	ErrConcurrentUse = session.ErrConcurrentUse
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,

@@ -7,7 +7,8 @@ import (
 )
 
 // Session is a unit of work with an identity map; see session.Session.
-// It is for one goroutine.
+// It is for one goroutine: overlapping calls from two goroutines are
+// refused with ErrConcurrentUse.
 type Session = session.Session
 
 // SessionConfig configures a Session; see session.Config. A literal sets

@@ -45,6 +45,12 @@ var (
 	ErrInvalidArgument = query.ErrInvalidArgument
 	// ErrSessionClosed reports use of a closed session.
 	ErrSessionClosed = errors.New("orm: session is closed")
+	// ErrConcurrentUse reports a call on a session made while another
+	// call on it, from another goroutine, was still in progress. A
+	// Session is for one goroutine; the call was refused and changed
+	// nothing. Methods without an error result (Contains, ObjectState,
+	// the counts, Expire...) panic with it instead.
+	ErrConcurrentUse = errors.New("orm: concurrent use of a session")
 	// ErrNoTransaction reports Commit-only operations without a transaction.
 	ErrNoTransaction = errors.New("orm: no transaction in progress")
 	// ErrCircularDependency is schema.ErrCircularDependency: rows or tables

@@ -37,10 +37,14 @@ type GetOptions struct {
 // tracked instance, still StateDeleted, while it is off (its row is still
 // in the database).
 func Get[T any](ctx context.Context, s *Session, pk any) (*T, error) {
+	if err := s.enter("Get"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
 	if p := s.hit(reflect.TypeFor[T](), pk); p != nil {
 		return (*T)(p), nil
 	}
-	return GetWithOptions[T](ctx, s, GetOptions{}, pk)
+	return getWithOptions[T](ctx, s, GetOptions{}, []any{pk})
 }
 
 // hit is Get's fast path: a tracked, live, unexpired object for a
@@ -76,11 +80,24 @@ func (s *Session) hit(t reflect.Type, pk any) unsafe.Pointer {
 // GetByPK is Get for composite primary keys: one value per key column, in
 // field order.
 func GetByPK[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
-	return GetWithOptions[T](ctx, s, GetOptions{}, pk...)
+	if err := s.enter("GetByPK"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return getWithOptions[T](ctx, s, GetOptions{}, pk)
 }
 
 // GetWithOptions is GetByPK with options such as row locking.
 func GetWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk ...any) (*T, error) {
+	if err := s.enter("GetWithOptions"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return getWithOptions[T](ctx, s, opts, pk)
+}
+
+// getWithOptions is GetWithOptions without the guard.
+func getWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk []any) (*T, error) {
 	if s == nil {
 		return nil, invalid("nil session")
 	}
@@ -250,7 +267,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	if loadErr != nil {
 		return nil, loadErr
 	}
-	if err := modelHook(ctx, m, out, schema.HookAfterLoad); err != nil {
+	if err := s.hook(ctx, m, out, schema.HookAfterLoad); err != nil {
 		return nil, err
 	}
 	return out, nil

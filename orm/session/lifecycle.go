@@ -15,6 +15,8 @@ func newObj(m *schema.Model, p unsafe.Pointer) any { return reflect.NewAt(m.Type
 
 // IsExpired reports whether obj is tracked and has expired values.
 func (s *Session) IsExpired(obj any) bool {
+	s.mustEnter("IsExpired")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return false
@@ -27,6 +29,8 @@ func (s *Session) IsExpired(obj any) bool {
 // order: all its columns when it is wholly expired, none when it is not
 // expired or not persistent (as IsExpired reports).
 func (s *Session) ExpiredAttributes(obj any) []string {
+	s.mustEnter("ExpiredAttributes")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return nil
@@ -45,11 +49,15 @@ func (s *Session) ExpiredAttributes(obj any) []string {
 }
 
 // NoAutoFlush runs fn with AutoFlush suspended, for code that reads while
-// objects are half-built.
+// objects are half-built. fn runs as a callback of the session: its calls
+// on the session are allowed, and calls from other goroutines while it
+// runs are not detected.
 func (s *Session) NoAutoFlush(fn func()) {
+	s.mustEnter("NoAutoFlush")
+	defer s.exit()
 	s.noAutoFlush++
 	defer func() { s.noAutoFlush-- }()
-	fn()
+	s.runCallback(fn)
 }
 
 // autoFlush flushes before a read when AutoFlush is on and not suspended.
@@ -60,7 +68,7 @@ func (s *Session) autoFlush(ctx context.Context) error {
 	if !s.autoFlushing() {
 		return nil
 	}
-	return s.Flush(ctx)
+	return s.flush(ctx)
 }
 
 // autoFlushing reports whether reads flush first now: AutoFlush is on, and
@@ -72,6 +80,10 @@ func (s *Session) autoFlushing() bool { return s.cfg.AutoFlush && s.noAutoFlush 
 // persistent (ErrNotPersistent otherwise); a row that no longer exists is
 // ErrNotFound and obj is expunged.
 func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
+	if err := s.enter("Refresh"); err != nil {
+		return err
+	}
+	defer s.exit()
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -148,5 +160,5 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 		return fmt.Errorf("%w: %s %v no longer exists", ErrNotFound, m.Name, e.id)
 	}
 	s.apply(e, fresh)
-	return modelHook(ctx, m, e.ptr(), schema.HookAfterLoad)
+	return s.hook(ctx, m, e.ptr(), schema.HookAfterLoad)
 }

@@ -51,6 +51,15 @@ import (
 // session is ErrNotPersistent), the session and the objects given are left
 // as they were.
 func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
+	if err := s.enter("Merge"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return mergeObj(ctx, s, obj, load)
+}
+
+// mergeObj is Merge without the guard.
+func mergeObj[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return nil, err
@@ -64,7 +73,11 @@ func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error
 
 // MergeWithoutLoad is Merge with load false: no SQL is sent.
 func MergeWithoutLoad[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
-	return Merge(ctx, s, obj, false)
+	if err := s.enter("MergeWithoutLoad"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return mergeObj(ctx, s, obj, false)
 }
 
 // overlay copies every column of src onto dst.
@@ -180,7 +193,7 @@ func (g *merger) beforeSQL() error {
 		return nil
 	}
 	g.flushed = true
-	if err := g.s.Flush(g.ctx); err != nil {
+	if err := g.s.flush(g.ctx); err != nil {
 		return err
 	}
 	g.startSeq = g.s.im.seq

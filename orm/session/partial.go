@@ -20,7 +20,7 @@ import (
 func (s *Session) resolvePartial(ctx context.Context, m *schema.Model, p unsafe.Pointer, missing []*schema.Field) (unsafe.Pointer, error) {
 	for _, f := range missing {
 		if f.PrimaryKey {
-			return p, modelHook(ctx, m, p, schema.HookAfterLoad)
+			return p, s.hook(ctx, m, p, schema.HookAfterLoad)
 		}
 	}
 	id, keyed, err := rowKeyOf(m, p)
@@ -28,7 +28,7 @@ func (s *Session) resolvePartial(ctx context.Context, m *schema.Model, p unsafe.
 		return nil, err
 	}
 	if !keyed {
-		return p, modelHook(ctx, m, p, schema.HookAfterLoad)
+		return p, s.hook(ctx, m, p, schema.HookAfterLoad)
 	}
 	lost := make(map[string]bool, len(missing))
 	for _, f := range missing {
@@ -56,7 +56,7 @@ func (s *Session) resolvePartial(ctx context.Context, m *schema.Model, p unsafe.
 		if len(keep) > 0 {
 			e.expired, e.expiredCols = true, keep
 		}
-		return e.ptr(), modelHook(ctx, m, e.ptr(), schema.HookAfterLoad)
+		return e.ptr(), s.hook(ctx, m, e.ptr(), schema.HookAfterLoad)
 	}
 	out, err := s.track(ctx, m, p, false)
 	if err != nil {
@@ -68,7 +68,7 @@ func (s *Session) resolvePartial(ctx context.Context, m *schema.Model, p unsafe.
 			e.unloaded[c] = true
 		}
 	}
-	return out, modelHook(ctx, m, out, schema.HookAfterLoad)
+	return out, s.hook(ctx, m, out, schema.HookAfterLoad)
 }
 
 // checkUnloaded refuses an update that would write a column the session

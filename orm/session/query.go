@@ -290,7 +290,7 @@ func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.P
 		if e := s.im.lookupID(id); e != nil {
 			if e.expired {
 				s.apply(e, p)
-				if err := modelHook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
+				if err := s.hook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
 					return nil, err
 				}
 			}
@@ -301,11 +301,25 @@ func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.P
 	if err != nil {
 		return nil, err
 	}
-	return out, modelHook(ctx, m, out, schema.HookAfterLoad)
+	return out, s.hook(ctx, m, out, schema.HookAfterLoad)
 }
 
 // All returns every matching object.
 func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
+	if err := q.enter("Query.All"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
+	return q.all(ctx)
+}
+
+// enter takes the guard of the query's session, if it runs on one, for
+// the terminal op; exit gives it back.
+func (q *Query[T]) enter(op string) error { return q.s.enter(op) }
+
+func (q *Query[T]) exit() { q.s.exit() }
+
+func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
 	s, args, err := q.Build()
 	if err != nil {
 		return nil, err
@@ -326,6 +340,10 @@ func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
 
 // First returns the first matching object (LIMIT 1), or ErrNotFound.
 func (q *Query[T]) First(ctx context.Context) (*T, error) {
+	if err := q.enter("Query.First"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
 	rows, err := q.limited(ctx, 1)
 	if err != nil {
 		return nil, err
@@ -340,20 +358,24 @@ func (q *Query[T]) First(ctx context.Context) (*T, error) {
 // (see resolveLoaded), so LIMIT n is all it takes.
 func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
 	if q.sel == nil {
-		return q.All(ctx) // reports the builder's error
+		return q.all(ctx) // reports the builder's error
 	}
 	// The query's own LIMIT is put back afterwards (rather than running a
 	// clone: two allocations fewer on every First and One).
 	saved := q.sel.LimitValue()
 	defer q.sel.Limit(saved)
 	q.sel.Limit(n)
-	return q.All(ctx)
+	return q.all(ctx)
 }
 
 // One returns the only matching object: ErrNotFound when there is none,
 // ErrMultipleRows when there are several.
 func (q *Query[T]) One(ctx context.Context) (*T, error) {
-	t, err := q.OneOrNone(ctx)
+	if err := q.enter("Query.One"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
+	t, err := q.oneOrNone(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -366,6 +388,14 @@ func (q *Query[T]) One(ctx context.Context) (*T, error) {
 // OneOrNone returns the only matching object, nil when there is none, and
 // ErrMultipleRows when there are several.
 func (q *Query[T]) OneOrNone(ctx context.Context) (*T, error) {
+	if err := q.enter("Query.OneOrNone"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
+	return q.oneOrNone(ctx)
+}
+
+func (q *Query[T]) oneOrNone(ctx context.Context) (*T, error) {
 	rows, err := q.limited(ctx, 2)
 	if err != nil {
 		return nil, err
@@ -389,6 +419,10 @@ func (q *Query[T]) modelName() string {
 // Count returns the number of matching rows (ORDER BY, LIMIT and OFFSET
 // ignored).
 func (q *Query[T]) Count(ctx context.Context) (int64, error) {
+	if err := q.enter("Query.Count"); err != nil {
+		return 0, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return 0, q.err
 	}
@@ -403,6 +437,10 @@ func (q *Query[T]) Count(ctx context.Context) (int64, error) {
 
 // Exists reports whether any row matches.
 func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
+	if err := q.enter("Query.Exists"); err != nil {
+		return false, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return false, q.err
 	}
@@ -429,22 +467,48 @@ func (q *Query[T]) scalar(ctx context.Context, s string, args []any, dest any) e
 
 // Iter streams matching objects without loading them all; stop early by
 // breaking out of the loop, which releases the connection. An error ends
-// the sequence as its last element.
+// the sequence as its last element. On a session, Iter holds the
+// session's guard while it reads rows but not while the loop body runs, so
+// the body may use the session (Get, Add, ...).
 func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
+		if err := q.enter("Query.Iter"); err != nil {
+			yield(nil, err)
+			return
+		}
+		held := true
+		defer func() {
+			if held {
+				q.exit()
+			}
+		}()
 		s, args, err := q.Build()
 		if err != nil {
+			held = false
+			q.exit()
 			yield(nil, err)
 			return
 		}
 		stopped := false
 		err = q.run(ctx, s, args, func(t *T) error {
+			held = false
+			q.exit()
 			if !yield(t, nil) {
+				// The rows are closed without the guard: they are the
+				// iteration's own, not the session's state.
 				stopped = true
 				return errStop
 			}
+			if err := q.enter("Query.Iter"); err != nil {
+				return err
+			}
+			held = true
 			return nil
 		})
+		if held {
+			held = false
+			q.exit()
+		}
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
@@ -459,6 +523,10 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 	if q == nil {
 		return nil, invalid("Scalars of a nil query")
 	}
+	if err := q.enter("Scalars"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return nil, q.err
 	}
@@ -487,6 +555,10 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 // the updated columns of tracked objects of T are expired, so that the
 // session never shows stale values.
 func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error) {
+	if err := q.enter("Query.Update"); err != nil {
+		return 0, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return 0, q.err
 	}
@@ -545,6 +617,10 @@ func (q *Query[T]) prepareWrite(ctx context.Context) (conn, bool, error) {
 // number of rows deleted. In a session, tracked objects of T whose rows it
 // deletes are detached (their keys are fetched first).
 func (q *Query[T]) Delete(ctx context.Context) (int64, error) {
+	if err := q.enter("Query.Delete"); err != nil {
+		return 0, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return 0, q.err
 	}
@@ -660,15 +736,23 @@ func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding,
 // session, rows resolve through the identity map and the statement runs in
 // its transaction when one is open.
 func Raw[T any](ctx context.Context, q Querier, sqlText string, args ...any) ([]*T, error) {
-	return RawWithOptions[T](ctx, q, nil, sqlText, args...)
+	return rawWithOptions[T](ctx, q, "Raw", nil, sqlText, args)
 }
 
 // RawWithOptions is Raw with options such as IgnoreUnknownColumns.
 func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sqlText string, args ...any) ([]*T, error) {
+	return rawWithOptions[T](ctx, q, "RawWithOptions", opts, sqlText, args)
+}
+
+func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []RawOption, sqlText string, args []any) ([]*T, error) {
 	sel := Select[T](q)
 	if sel.err != nil {
 		return nil, sel.err
 	}
+	if err := sel.enter(op); err != nil {
+		return nil, err
+	}
+	defer sel.exit()
 	var cfg rawConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -754,6 +838,10 @@ func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Resu
 	if s == nil {
 		return db.exec(ctx, db.x, false, text, bound...)
 	}
+	if err := s.enter("Exec"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
 	if s.closed {
 		return nil, ErrSessionClosed
 	}
