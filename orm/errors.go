@@ -74,6 +74,12 @@ var (
 // model; it is reported before any SQL is sent.
 var ErrUnknownColumn = query.ErrUnknownColumn
 
+// ErrMissingWhere reports a set-based Query.Update or Query.Delete without
+// any condition, which would change or empty the whole table. Nothing is
+// sent. Add a condition (Where, Filter), or call Query.AllRows to mean
+// every row.
+var ErrMissingWhere = query.ErrMissingWhere
+
 // ErrNoTransaction reports an operation that needs an open transaction,
 // such as ending a savepoint whose transaction is gone.
 var ErrNoTransaction = session.ErrNoTransaction

@@ -6,7 +6,10 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
-type sqlite struct{}
+type sqlite struct {
+	// funcs: connections have the ORM's SQL functions (sqlite_funcs.go).
+	funcs bool
+}
 
 var _ Dialect = sqlite{}
 

@@ -87,7 +87,9 @@ func (q *Query[T]) Clone() *Query[T] {
 }
 
 // Where adds a SQL condition with '?' placeholders (rebound for the
-// dialect; a slice argument expands for IN (?)). Conditions are ANDed.
+// dialect; a slice argument expands for IN (?), except []byte, which is one
+// value: use query.List or query.ListOf for a list of bytes). An empty list
+// in IN (?) is false, in NOT IN (?) true. Conditions are ANDed.
 func (q *Query[T]) Where(sql string, args ...any) *Query[T] {
 	if q.sel != nil {
 		q.sel.Where(query.Raw(sql, args...))
@@ -106,8 +108,9 @@ func (q *Query[T]) Filter(conds ...query.Expr) *Query[T] {
 	return q
 }
 
-// OrderBy sorts by columns (column or Go field names); "-name" sorts
-// descending. Unknown names are an error when the query runs.
+// OrderBy sorts by columns (column or Go field names); "-name" or
+// "name DESC" sorts descending, "name" or "name ASC" ascending (direction
+// in any case). Unknown names are an error when the query runs.
 func (q *Query[T]) OrderBy(cols ...string) *Query[T] {
 	if q.sel != nil {
 		q.sel.OrderBy(cols...)
@@ -131,10 +134,21 @@ func (q *Query[T]) Desc(col string) *Query[T] {
 	return q
 }
 
-// Limit limits the number of rows.
+// Limit limits the number of rows (All, First, One, Count and Exists all
+// honour it); a negative n removes the limit.
 func (q *Query[T]) Limit(n int) *Query[T] {
 	if q.sel != nil {
 		q.sel.Limit(int64(n))
+	}
+	return q
+}
+
+// AllRows lets Update and Delete change every row of the table; without
+// it, an Update or Delete without conditions (Where, Filter) fails with
+// ErrMissingWhere and sends nothing. It changes nothing else.
+func (q *Query[T]) AllRows() *Query[T] {
+	if q.sel != nil {
+		q.sel.AllRows()
 	}
 	return q
 }
@@ -338,7 +352,8 @@ func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
 	return out, nil
 }
 
-// First returns the first matching object (LIMIT 1), or ErrNotFound.
+// First returns the first matching object (LIMIT 1, after the query's
+// Offset; with Limit(0) there is none), or ErrNotFound.
 func (q *Query[T]) First(ctx context.Context) (*T, error) {
 	if err := q.enter("Query.First"); err != nil {
 		return nil, err
@@ -354,8 +369,9 @@ func (q *Query[T]) First(ctx context.Context) (*T, error) {
 	return rows[0], nil
 }
 
-// limited returns up to n objects with LIMIT n: every row is returned
-// (see resolveLoaded), so LIMIT n is all it takes.
+// limited returns up to n objects with LIMIT n, within the query's own
+// LIMIT when it has a smaller one (its OFFSET applies as set): every row is
+// returned (see resolveLoaded), so one LIMIT is all it takes.
 func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
 	if q.sel == nil {
 		return q.all(ctx) // reports the builder's error
@@ -364,12 +380,16 @@ func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
 	// clone: two allocations fewer on every First and One).
 	saved := q.sel.LimitValue()
 	defer q.sel.Limit(saved)
+	if saved >= 0 && saved < n {
+		n = saved
+	}
 	q.sel.Limit(n)
 	return q.all(ctx)
 }
 
 // One returns the only matching object: ErrNotFound when there is none,
-// ErrMultipleRows when there are several.
+// ErrMultipleRows when there are several. It reads at most two rows, within
+// the query's Limit and Offset: with Limit(1) a second row is never seen.
 func (q *Query[T]) One(ctx context.Context) (*T, error) {
 	if err := q.enter("Query.One"); err != nil {
 		return nil, err
@@ -416,8 +436,9 @@ func (q *Query[T]) modelName() string {
 	return q.sel.Model.Name
 }
 
-// Count returns the number of matching rows (ORDER BY, LIMIT and OFFSET
-// ignored).
+// Count returns the number of rows All would return (ORDER BY ignored):
+// with Limit or Offset, the rows of that window. To count every match,
+// count the query without them (Clone().Limit(-1).Offset(0)).
 func (q *Query[T]) Count(ctx context.Context) (int64, error) {
 	if err := q.enter("Query.Count"); err != nil {
 		return 0, err
@@ -435,7 +456,8 @@ func (q *Query[T]) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Exists reports whether any row matches.
+// Exists reports whether All would return a row: within Limit and Offset
+// when set (Limit(0) never has one).
 func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
 	if err := q.enter("Query.Exists"); err != nil {
 		return false, err
@@ -551,7 +573,8 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 }
 
 // Update runs UPDATE ... SET (columns by column or Go field name) WHERE the
-// query's conditions, and returns the number of rows matched. In a session
+// query's conditions, and returns the number of rows matched. Without any
+// condition it fails with ErrMissingWhere unless AllRows was called. In a session
 // the updated columns of tracked objects of T are expired, so that the
 // session never shows stale values.
 func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error) {
@@ -614,7 +637,8 @@ func (q *Query[T]) prepareWrite(ctx context.Context) (conn, bool, error) {
 }
 
 // Delete runs DELETE FROM ... WHERE the query's conditions and returns the
-// number of rows deleted. In a session, tracked objects of T whose rows it
+// number of rows deleted. Without any condition it fails with
+// ErrMissingWhere unless AllRows was called. In a session, tracked objects of T whose rows it
 // deletes are detached (their keys are fetched first).
 func (q *Query[T]) Delete(ctx context.Context) (int64, error) {
 	if err := q.enter("Query.Delete"); err != nil {
