@@ -263,10 +263,15 @@ func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each fun
 	if err != nil {
 		return err
 	}
+	return q.runOn(ctx, c, inTx, sqlText, args, each)
+}
+
+// runOn is run on a connection already chosen.
+func (q *Query[T]) runOn(ctx context.Context, c conn, inTx bool, sqlText string, args []any, each func(*T) error) error {
 	m := q.sel.Model
 	sc := q.db.getScanner(m)
 	defer q.db.putScanner(sc)
-	_, err = q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
+	_, err := q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
 		p, err := sc.scan(rows)
 		if err != nil {
 			return err
@@ -512,7 +517,7 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 			return
 		}
 		stopped := false
-		err = q.run(ctx, s, args, func(t *T) error {
+		err = q.iterate(ctx, s, args, func(t *T) error {
 			held = false
 			q.exit()
 			if !yield(t, nil) {

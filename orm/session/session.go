@@ -104,6 +104,11 @@ type Session struct {
 	// forWrite > 0 while the session reads what a write depends on: such
 	// reads go to the primary, never to a replica.
 	forWrite int
+	// iters are the open Iter result sets on the transaction's connection
+	// that must be read to the end before another statement (iter.go);
+	// iterSeq numbers server-side cursors.
+	iters   []*iterDrain
+	iterSeq int
 }
 
 // NewSession returns a session on db with DefaultConfig.

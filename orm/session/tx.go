@@ -222,6 +222,7 @@ func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 // one is open, else the pool.
 func (s *Session) conn() (conn, bool) {
 	if s.tx != nil {
+		s.drainIters()
 		return s.tx.tx, true
 	}
 	return s.db.x, false
@@ -253,6 +254,7 @@ func (s *Session) commit(ctx context.Context) error {
 	}
 	if s.tx != nil {
 		t := s.tx
+		s.drainIters()
 		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
 		if err != nil {
 			// The database rolled the transaction back.
@@ -489,6 +491,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 
 func (s *Session) savepoint(ctx context.Context, stmt string) error {
 	return s.db.control(ctx, "savepoint", stmt, func(ctx context.Context) error {
+		s.drainIters()
 		_, err := s.tx.tx.ExecContext(ctx, stmt)
 		return err
 	})
