@@ -178,7 +178,7 @@ type entry struct {
 	tracked, inList bool
 	// watched: a cleanup counts the collection of the weakly held object.
 	watched bool
-	lay             *layout // the model's memory layout, for fast comparison
+	lay     *layout // the model's memory layout, for fast comparison
 	// rels are the relation bases (relhistory.go), by position in
 	// model.Relations; nil when none was recorded.
 	rels []relBase
