@@ -164,15 +164,7 @@ func (q *Query[T]) iterDrainable(ctx context.Context, c conn, sqlText string, ar
 				return rows.Err()
 			}
 		}
-		p, err := sc.scan(rows)
-		if err != nil {
-			return err
-		}
-		out, err := q.resolve(ctx, m, p)
-		if err != nil {
-			return err
-		}
-		return each((*T)(out))
+		return q.scanRow(ctx, m, sc, rows, each)
 	})
 	if err != nil {
 		return err

@@ -272,17 +272,23 @@ func (q *Query[T]) runOn(ctx context.Context, c conn, inTx bool, sqlText string,
 	sc := q.db.getScanner(m)
 	defer q.db.putScanner(sc)
 	_, err := q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
-		p, err := sc.scan(rows)
-		if err != nil {
-			return err
-		}
-		out, err := q.resolve(ctx, m, p)
-		if err != nil {
-			return err
-		}
-		return each((*T)(out))
+		return q.scanRow(ctx, m, sc, rows, each)
 	})
 	return err
+}
+
+// scanRow scans the current row into a new object, resolves it and passes
+// it on.
+func (q *Query[T]) scanRow(ctx context.Context, m *schema.Model, sc *rowScanner, rows *sql.Rows, each func(*T) error) error {
+	p, err := sc.scan(rows)
+	if err != nil {
+		return err
+	}
+	out, err := q.resolve(ctx, m, p)
+	if err != nil {
+		return err
+	}
+	return each((*T)(out))
 }
 
 // resolve passes a scanned row through the identity map (session) or the
