@@ -375,10 +375,10 @@ func TestBadInputClosed(t *testing.T) {
 			{"closed session: Select.All", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).All(ctx); return err }},
 			{"closed session: Select.Count", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).Count(ctx); return err }},
 			{"closed session: Select.Update", orm.ErrSessionClosed, func() error {
-				_, err := orm.Select[bdHero](cs).Update(ctx, map[string]any{"name": "x"})
+				_, err := orm.Select[bdHero](cs).AllRows().Update(ctx, map[string]any{"name": "x"})
 				return err
 			}},
-			{"closed session: Select.Delete", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).Delete(ctx); return err }},
+			{"closed session: Select.Delete", orm.ErrSessionClosed, func() error { _, err := orm.Select[bdHero](cs).AllRows().Delete(ctx); return err }},
 			{"closed session: Iter", orm.ErrSessionClosed, func() error {
 				for _, err := range orm.Select[bdHero](cs).Iter(ctx) {
 					return err

@@ -34,7 +34,8 @@
 // package.
 //
 // A *DB is safe for concurrent use. A Session, and the Query values built on
-// it, are for one goroutine, like *sql.Tx.
+// it, are for one goroutine, like *sql.Tx; a call that overlaps a call on the
+// same session from another goroutine fails with ErrConcurrentUse.
 //
 // The guides are in the repository's docs directory (models, session,
 // queries, relationships, transactions, dialects, coming from GORM), and

@@ -215,7 +215,10 @@ func TestDropConnMidTransaction(t *testing.T) {
 			if tg.Dialect == "mysql" {
 				q = "SELECT CONNECTION_ID() AS id"
 			}
-			pid, err := orm.Raw[ftPid](ctx, s, q)
+			// Without flushing the staged changes: they stay pending.
+			var pid []*ftPid
+			var err error
+			s.NoAutoFlush(func() { pid, err = orm.Raw[ftPid](ctx, s, q) })
 			ftOK(t, err, "backend id in the session's transaction")
 			ftOK(t, s.Expunge(pid[0]), "Expunge")
 			ftOK(t, ftKill(ctx, env, pid[0].ID), "kill")

@@ -60,12 +60,25 @@ var (
 	// ErrTransactionAborted reports a session whose transaction it had to
 	// end itself after an error; call Rollback before using it again.
 	ErrTransactionAborted = session.ErrTransactionAborted
+	// ErrNotLoaded reports a flush that would write a column a partial
+	// query never loaded.
+	ErrNotLoaded = session.ErrNotLoaded
+	// ErrConcurrentUse reports a call on a session while another call on
+	// it, from another goroutine, was in progress; see
+	// session.ErrConcurrentUse.
+	ErrConcurrentUse = session.ErrConcurrentUse
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,
 // Update, Scalars or a Raw result) that is not a column or Go field of the
 // model; it is reported before any SQL is sent.
 var ErrUnknownColumn = query.ErrUnknownColumn
+
+// ErrMissingWhere reports a set-based Query.Update or Query.Delete without
+// any condition, which would change or empty the whole table. Nothing is
+// sent. Add a condition (Where, Filter), or call Query.AllRows to mean
+// every row.
+var ErrMissingWhere = query.ErrMissingWhere
 
 // ErrNoTransaction reports an operation that needs an open transaction,
 // such as ending a savepoint whose transaction is gone.

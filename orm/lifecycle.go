@@ -19,8 +19,9 @@ func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
 	return session.Refresh(ctx, s, obj)
 }
 
-// Merge brings obj's state into the session and returns the tracked
-// instance; see session.Merge.
+// Merge brings obj's state into the session, together with that of the
+// objects its loaded relations hold (merge cascade), and returns the
+// tracked instance; all or nothing. See session.Merge.
 func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
 	return session.Merge(ctx, s, obj, load)
 }

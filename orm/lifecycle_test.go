@@ -268,13 +268,14 @@ func TestLcExpiredAttributesExact(t *testing.T) {
 }
 
 // Refresh reloads a persistent object now, in place, with every column;
-// unflushed changes stay and stay dirty.
+// unflushed changes stay and stay dirty (AutoFlush off, so that Refresh
+// does not flush them first).
 func TestLcRefreshInPlace(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := flCtx(t)
 		ids := lcHeroSetup(t, db, lcHero{Name: "Tarantula", Power: "webs", Age: 25})
 		rdb, rec := testkit.Record(db)
-		s := orm.NewSession(rdb)
+		s := orm.NewSessionWithConfig(rdb, lcAutoFlushConfig(false))
 		defer s.Close()
 		h, err := orm.Get[lcHero](ctx, s, ids[0])
 		flOK(t, err, "Get")
@@ -314,13 +315,14 @@ func TestLcRefreshInPlace(t *testing.T) {
 	})
 }
 
-// Refresh of an object that is not persistent: ErrNotPersistent, no SQL.
+// Refresh of an object that is not persistent: ErrNotPersistent, no SQL
+// (AutoFlush off, so that the Get does not flush the new object).
 func TestLcRefreshNotPersistent(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := flCtx(t)
 		ids := lcHeroSetup(t, db, lcHero{Name: "a"})
 		rdb, rec := testkit.Record(db)
-		s := orm.NewSession(rdb)
+		s := orm.NewSessionWithConfig(rdb, lcAutoFlushConfig(false))
 		defer s.Close()
 		n := &lcHero{Name: "new"}
 		flOK(t, s.Add(n), "Add")
@@ -411,13 +413,13 @@ func TestLcVanishedRow(t *testing.T) {
 
 // Unflushed changes to an expired object survive its reload, which takes
 // the other columns from the row, and stay dirty; the commit writes only
-// them.
+// them (AutoFlush off: with it the reloads would flush them first).
 func TestLcExpiredKeepsUnflushedChanges(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := flCtx(t)
 		ids := lcHeroSetup(t, db, lcHero{Name: "Cap", Power: "shield", Age: 100})
 		rdb, rec := testkit.Record(db)
-		s := orm.NewSession(rdb)
+		s := orm.NewSessionWithConfig(rdb, lcAutoFlushConfig(false))
 		defer s.Close()
 		h, err := orm.Get[lcHero](ctx, s, ids[0])
 		flOK(t, err, "Get")
@@ -462,13 +464,14 @@ func TestLcExpiredKeepsUnflushedChanges(t *testing.T) {
 }
 
 // Expiring an object that is not persistent (New, Deleted, untracked,
-// expunged) does nothing; ExpireAll leaves them alone too.
+// expunged) does nothing; ExpireAll leaves them alone too (AutoFlush off,
+// so that the Gets do not flush the new object).
 func TestLcExpireNotPersistentNoOp(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := flCtx(t)
 		ids := lcHeroSetup(t, db, lcHero{Name: "d"}, lcHero{Name: "x"})
 		rdb, rec := testkit.Record(db)
-		s := orm.NewSession(rdb)
+		s := orm.NewSessionWithConfig(rdb, lcAutoFlushConfig(false))
 		defer s.Close()
 		n := &lcHero{Name: "new"}
 		flOK(t, s.Add(n), "Add")
@@ -870,15 +873,16 @@ func TestLcAutoFlushGet(t *testing.T) {
 	})
 }
 
-// AutoFlush off (the default): a pending object is not visible to a query
-// and no SQL but the query is sent.
+// AutoFlush off (set explicitly: the default is on, as in SQLAlchemy): a
+// pending object is not visible to a query and no SQL but the query is
+// sent.
 func TestLcAutoFlushOff(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := flCtx(t)
 		ids := lcHeroSetup(t, db, lcHero{Name: "old"})
 		rdb, rec := testkit.Record(db)
-		if orm.DefaultSessionConfig().AutoFlush {
-			t.Fatal("AutoFlush is on by default")
+		if !orm.DefaultSessionConfig().AutoFlush || !orm.NewSession(db).Config().AutoFlush {
+			t.Fatal("AutoFlush is off by default")
 		}
 		s := orm.NewSessionWithConfig(rdb, lcAutoFlushConfig(false))
 		defer s.Close()

@@ -51,6 +51,20 @@ func Not(cond Expr) Expr { return query.Not(cond) }
 // and LeftJoin.
 func SQL(sql string, args ...any) Expr { return query.Raw(sql, args...) }
 
+// List is a list of values for a hand-written "IN (?)" that always expands
+// into one placeholder per element; see query.List. A []byte argument is
+// one value (Go cannot tell it from []uint8): write orm.ListOf(small) for
+// a list of uint8 numbers.
+type List = query.List
+
+// ListOf returns the elements of a slice or array as a List, whatever their
+// type: orm.ListOf([]uint8{1, 2}).
+func ListOf(values any) List { return query.ListOf(values) }
+
+// EscapeLike escapes '%', '_' and '\' in s, so that a Like or ILike pattern
+// built from it matches s literally: orm.Col("name").Like(orm.EscapeLike(s) + "%").
+func EscapeLike(s string) string { return query.EscapeLike(s) }
+
 // Scalars returns one column of a query's rows, converted to V.
 func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error) {
 	return session.Scalars[V](ctx, q, col)

@@ -218,7 +218,7 @@ func TestQueryBuilderOnDatabase(t *testing.T) {
 		}, sql: qyHeroSelect + ` WHERE (name IN (?, ?, ?) AND age > ?) ORDER BY "id" ASC`, args: []any{"Deadpond", "Tarantula", "Spider-Boy", 40}, want: qyInts(1)},
 		{name: "where_empty_slice", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] {
 			return q.Where("id IN (?)", []int64{})
-		}, sql: qyHeroSelect + ` WHERE (id IN (NULL))`, want: qyInts()},
+		}, sql: qyHeroSelect + ` WHERE (id IN (NULL) IS NOT NULL)`, want: qyInts()},
 		{name: "where_question_in_quotes", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] {
 			return q.Where("name <> '?' AND id = ?", 1)
 		}, sql: qyHeroSelect + ` WHERE (name <> '?' AND id = ?)`, args: []any{1}, want: qyInts(1)},
@@ -250,14 +250,21 @@ func TestQueryBuilderOnDatabase(t *testing.T) {
 		{name: "not_in_empty", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] { return q.Filter(col("id").NotIn()).OrderBy("id") },
 			sql: qyHeroSelect + ` WHERE 1 = 1 ORDER BY "id" ASC`, want: qyInts(1, 2, 3, 4, 5, 6, 7)},
 		{name: "like", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] { return q.Filter(col("name").Like("%-Man")) },
-			sql: qyHeroSelect + ` WHERE "name" LIKE ?`, args: []any{"%-Man"}, want: qyInts(3)},
+			sql: qyHeroSelect + ` WHERE "name" LIKE ? ESCAPE '\'`, per: map[string]string{
+				"postgres": qyHeroSelect + ` WHERE "name" LIKE ? ESCAPE E'\\'`,
+				"mysql":    qyHeroSelect + ` WHERE "name" LIKE ? ESCAPE CHAR(92)`,
+			}, args: []any{"%-Man"}, want: qyInts(3)},
 		{name: "ilike_upper_pattern", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] { return q.Filter(col("name").ILike("%-MAN")) },
-			sql: qyHeroSelect + ` WHERE LOWER("name") LIKE LOWER(?)`, per: map[string]string{"postgres": qyHeroSelect + ` WHERE "name" ILIKE ?`},
-			args: []any{"%-MAN"}, want: qyInts(3)},
+			sql: qyHeroSelect + ` WHERE sqlm_lower("name") LIKE sqlm_lower(?) ESCAPE '\'`, per: map[string]string{
+				"postgres": qyHeroSelect + ` WHERE "name" ILIKE ? ESCAPE E'\\'`,
+				"mysql":    qyHeroSelect + ` WHERE LOWER("name") LIKE LOWER(?) ESCAPE CHAR(92)`,
+			}, args: []any{"%-MAN"}, want: qyInts(3)},
 		{name: "ilike_lower_pattern", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] {
 			return q.Filter(col("SecretName").ILike("%weird%"))
-		}, sql: qyHeroSelect + ` WHERE LOWER("secret_name") LIKE LOWER(?)`, per: map[string]string{"postgres": qyHeroSelect + ` WHERE "secret_name" ILIKE ?`},
-			args: []any{"%weird%"}, want: qyInts(6)},
+		}, sql: qyHeroSelect + ` WHERE sqlm_lower("secret_name") LIKE sqlm_lower(?) ESCAPE '\'`, per: map[string]string{
+			"postgres": qyHeroSelect + ` WHERE "secret_name" ILIKE ? ESCAPE E'\\'`,
+			"mysql":    qyHeroSelect + ` WHERE LOWER("secret_name") LIKE LOWER(?) ESCAPE CHAR(92)`,
+		}, args: []any{"%weird%"}, want: qyInts(6)},
 		{name: "is_null", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] { return q.Filter(col("age").IsNull()) },
 			sql: qyHeroSelect + ` WHERE "age" IS NULL`, want: qyInts(2)},
 		{name: "is_not_null", q: func(q *orm.Query[qyHero]) *orm.Query[qyHero] {
@@ -433,11 +440,19 @@ func TestQueryDistinctJoin(t *testing.T) {
 		qyWantSQL(t, db, rec, strings.Replace(teamCols, "SELECT ", "SELECT DISTINCT ", 1))
 
 		rec.Reset()
-		n, err := orm.Select[qyTeam](rdb).Distinct().Join("qy_hero", on).OrderBy("id").Limit(1).Count(ctx)
+		n, err := orm.Select[qyTeam](rdb).Distinct().Join("qy_hero", on).OrderBy("id").Count(ctx)
 		if err != nil || n != 2 {
 			t.Errorf("distinct Count = %d, %v; want 2", n, err)
 		}
 		qyWantSQL(t, db, rec, `SELECT COUNT(*) FROM (SELECT DISTINCT "qy_team"."id", "qy_team"."name" FROM "qy_team" JOIN "qy_hero" ON (qy_hero.team_id = qy_team.id)) AS "sqlm_count"`)
+
+		// With a LIMIT, Count counts the window All returns.
+		rec.Reset()
+		n, err = orm.Select[qyTeam](rdb).Distinct().Join("qy_hero", on).OrderBy("id").Limit(1).Count(ctx)
+		if err != nil || n != 1 {
+			t.Errorf("distinct Count with Limit(1) = %d, %v; want 1", n, err)
+		}
+		qyWantSQL(t, db, rec, `SELECT COUNT(*) FROM (SELECT DISTINCT "qy_team"."id", "qy_team"."name" FROM "qy_team" JOIN "qy_hero" ON (qy_hero.team_id = qy_team.id) LIMIT 1) AS "sqlm_count"`)
 
 		rec.Reset()
 		n, err = orm.Select[qyTeam](rdb).Join("qy_hero", on).Count(ctx)
@@ -540,20 +555,28 @@ func TestQueryTerminals(t *testing.T) {
 			}
 			qyWantSQL(t, db, rec, qyHeroSelect+` WHERE "age" = ? LIMIT 2`, 48)
 		})
-		t.Run("count_drops_order_limit_offset", func(t *testing.T) {
+		t.Run("count_drops_order_counts_window", func(t *testing.T) {
 			rec.Reset()
-			n, err := sel().OrderBy("name").Limit(2).Offset(1).Count(ctx)
+			n, err := sel().OrderBy("name").Count(ctx)
 			if err != nil || n != 7 {
 				t.Fatalf("Count = %d, %v; want 7", n, err)
 			}
 			e := qyWantSQL(t, db, rec, `SELECT COUNT(*) FROM "qy_hero"`)
-			for _, kw := range []string{"ORDER BY", "LIMIT", "OFFSET"} {
-				if strings.Contains(e.Query, kw) {
-					t.Errorf("Count sent %s: %s", kw, e.Query)
-				}
+			if strings.Contains(e.Query, "ORDER BY") {
+				t.Errorf("Count sent ORDER BY: %s", e.Query)
+			}
+			// Limit and Offset: the window All returns (2 rows).
+			rec.Reset()
+			n, err = sel().OrderBy("name").Limit(2).Offset(1).Count(ctx)
+			if err != nil || n != 2 {
+				t.Fatalf("Count with Limit(2).Offset(1) = %d, %v; want 2", n, err)
+			}
+			e = qyOnly(t, rec)
+			if strings.Contains(e.Query, "ORDER BY") || !strings.Contains(e.Query, "LIMIT 2 OFFSET 1") {
+				t.Errorf("Count of a window sent %s", e.Query)
 			}
 			rec.Reset()
-			n, err = sel().Filter(orm.Col("team_id").Eq(1)).Desc("id").Limit(1).Count(ctx)
+			n, err = sel().Filter(orm.Col("team_id").Eq(1)).Desc("id").Count(ctx)
 			if err != nil || n != 4 {
 				t.Fatalf("Count(team 1) = %d, %v; want 4", n, err)
 			}
@@ -675,13 +698,17 @@ func TestQueryGroupByHaving(t *testing.T) {
 
 		// Count counts groups: 1, 2 and NULL.
 		rec.Reset()
-		n, err := orm.Select[qyHero](rdb).GroupBy("team_id").OrderBy("team_id").Limit(1).Count(ctx)
+		n, err := orm.Select[qyHero](rdb).GroupBy("team_id").OrderBy("team_id").Count(ctx)
 		if err != nil || n != 3 {
 			t.Fatalf("Count of groups = %d, %v; want 3\n%s", n, err, rec.Dump())
 		}
 		e := qyWantSQL(t, db, rec, `SELECT COUNT(*) FROM (SELECT 1 AS "sqlm_one" FROM "qy_hero" GROUP BY "team_id") AS "sqlm_count"`)
 		if strings.Contains(e.Query, "ORDER BY") || strings.Contains(e.Query, "LIMIT") {
 			t.Errorf("Count sent ORDER BY or LIMIT: %s", e.Query)
+		}
+		// With a LIMIT, the groups of the window.
+		if n, err := orm.Select[qyHero](rdb).GroupBy("team_id").OrderBy("team_id").Limit(2).Count(ctx); err != nil || n != 2 {
+			t.Fatalf("Count of groups with Limit(2) = %d, %v; want 2", n, err)
 		}
 		n, err = orm.Select[qyHero](rdb).GroupBy("team_id").Having("COUNT(*) > ?", 1).Count(ctx)
 		if err != nil || n != 2 {

@@ -130,11 +130,13 @@ func TestRawUnknownColumns(t *testing.T) {
 	})
 }
 
+// With AutoFlush off: Raw returns the tracked instance without writing its
+// unflushed change.
 func TestRawThroughSession(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := qySetup(t, db)
 		rdb, rec := qyRecord(db)
-		s := qySession(t, rdb)
+		s := qySessionNoAutoFlush(t, rdb)
 		h1 := qyGet(t, ctx, s, 1)
 		h1.Name = "Dirty"
 

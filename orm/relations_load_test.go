@@ -1000,7 +1000,11 @@ func TestRlLoadManyToManyKeepsPendingLinkOps(t *testing.T) {
 			&rlPower{ID: 3, Name: "Speed"},
 		)
 		rlLink(t, ctx, db, [2]int64{1, 1}, [2]int64{1, 2})
-		s := rlSession(t, db)
+		// AutoFlush off: with it the load would flush the operations first.
+		cfg := orm.DefaultSessionConfig()
+		cfg.AutoFlush = false
+		s := orm.NewSessionWithConfig(db, cfg)
+		defer s.Close()
 		h, err := orm.Get[rlHero](ctx, s, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -100,7 +100,13 @@ func TestReplicaReadsOutsideTransactions(t *testing.T) {
 	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
 		db, rdb, rec := rpOpen(t, tg)
 		ctx := rpSetup(t, db)
-		s := orm.NewSession(rdb)
+		// AutoFlush off: the hero expunged below while the team's loaded
+		// collection still holds it would be inserted again by the save
+		// cascade of the flush before the next Get (a known limit of the
+		// flush's save cascade, which has no relation history yet).
+		cfg := orm.DefaultSessionConfig()
+		cfg.AutoFlush = false
+		s := orm.NewSessionWithConfig(rdb, cfg)
 		defer s.Close()
 
 		h, err := orm.Get[rpHero](ctx, s, 1)

@@ -7,7 +7,8 @@ import (
 )
 
 // Session is a unit of work with an identity map; see session.Session.
-// It is for one goroutine.
+// It is for one goroutine: overlapping calls from two goroutines are
+// refused with ErrConcurrentUse.
 type Session = session.Session
 
 // SessionConfig configures a Session; see session.Config. A literal sets
@@ -40,8 +41,10 @@ func NewSessionWithConfig(db *DB, cfg SessionConfig) *Session {
 	return session.NewSessionWithConfig(db, cfg)
 }
 
-// DefaultSessionConfig returns AutoBegin and ExpireOnCommit on, AutoFlush
-// and WeakIdentityMap off.
+// DefaultSessionConfig returns AutoBegin, AutoFlush, ExpireOnCommit and
+// ReadYourWrites on, WeakIdentityMap off (as in SQLAlchemy, reads flush
+// pending changes first; set AutoFlush false, or use Session.NoAutoFlush,
+// to read what the database has).
 func DefaultSessionConfig() SessionConfig { return session.DefaultConfig() }
 
 // Get returns the object of type T with primary key pk, from the identity

@@ -202,6 +202,14 @@ func idWantNoSQL(t *testing.T, rec *testkit.Recorder, what string) {
 
 func idIntp(v int) *int { return &v }
 
+// idNoAutoFlush is the default session config with AutoFlush off, for
+// tests that look at unflushed changes through reads.
+func idNoAutoFlush() orm.SessionConfig {
+	cfg := orm.DefaultSessionConfig()
+	cfg.AutoFlush = false
+	return cfg
+}
+
 func TestIDGetTwiceOneSelect(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := idSetup(t, db)
@@ -501,7 +509,9 @@ func TestIDGetForUpdate(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := idSetup(t, db)
 		idInsertHeroes(t, ctx, db, &idHero{ID: 1, Name: "A", Score: 1}, &idHero{ID: 2, Name: "B"}, &idHero{ID: 3, Name: "C"})
-		s, rec := idSession(t, db)
+		// AutoFlush off: the locking Get must keep the local change
+		// unflushed.
+		s, rec := idSession(t, db, idNoAutoFlush())
 
 		for _, o := range []orm.GetOptions{{SkipLocked: true}, {NoWait: true}} {
 			if _, err := orm.GetWithOptions[idHero](ctx, s, o, 1); !errors.Is(err, orm.ErrInvalidArgument) || !strings.Contains(err.Error(), "ForUpdate") {
@@ -874,10 +884,11 @@ func TestIDQueryAndGetOneInstance(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := idSetup(t, db)
 		idInsertHeroes(t, ctx, db, &idHero{ID: 1, Name: "A"}, &idHero{ID: 2, Name: "B"}, &idHero{ID: 3, Name: "C"})
-		s, rec := idSession(t, db)
+		s, rec := idSession(t, db, idNoAutoFlush())
 
 		// Get first, then a query: the query returns the tracked pointer
-		// and does not overwrite its unflushed change.
+		// and does not overwrite its unflushed change (AutoFlush off, so
+		// that the query does not flush it).
 		b, err := orm.Get[idHero](ctx, s, 2)
 		if err != nil {
 			t.Fatal(err)

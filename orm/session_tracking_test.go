@@ -360,7 +360,8 @@ func TestIDTrackPointerPointee(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := idSetup(t, db)
 		idInsertHeroes(t, ctx, db, &idHero{ID: 1, Name: "a", Age: idIntp(40)}, &idHero{ID: 2, Name: "b", Age: idIntp(50)})
-		s, rec := idSession(t, db)
+		// AutoFlush off: both changes go into one flush.
+		s, rec := idSession(t, db, idNoAutoFlush())
 		h, err := orm.Get[idHero](ctx, s, 1)
 		if err != nil {
 			t.Fatal(err)

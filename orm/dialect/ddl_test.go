@@ -484,7 +484,7 @@ func TestPlaceholderAndBindLimit(t *testing.T) {
 func TestFeatures(t *testing.T) {
 	all := []dialect.Feature{
 		dialect.InsertReturning, dialect.LastInsertID, dialect.RowLocking, dialect.SkipLocked, dialect.NoWait,
-		dialect.Savepoints, dialect.AlterForeignKeys, dialect.TransactionalDDL, dialect.ILike,
+		dialect.Savepoints, dialect.AlterForeignKeys, dialect.TransactionalDDL, dialect.ILike, dialect.TextTimes, dialect.Cursors, dialect.InterleavedResults,
 	}
 	cases := []struct {
 		d    dialect.Dialect
@@ -492,12 +492,12 @@ func TestFeatures(t *testing.T) {
 		has  dialect.Feature
 	}{
 		{dialect.Postgres(), "postgres", dialect.InsertReturning | dialect.RowLocking | dialect.SkipLocked | dialect.NoWait |
-			dialect.Savepoints | dialect.AlterForeignKeys | dialect.TransactionalDDL | dialect.ILike},
+			dialect.Savepoints | dialect.AlterForeignKeys | dialect.TransactionalDDL | dialect.ILike | dialect.Cursors},
 		{dialect.MySQL(), "mysql", dialect.LastInsertID | dialect.RowLocking | dialect.SkipLocked | dialect.NoWait |
 			dialect.Savepoints | dialect.AlterForeignKeys},
 		{dialect.MariaDB(), "mariadb", dialect.InsertReturning | dialect.LastInsertID | dialect.RowLocking | dialect.SkipLocked |
 			dialect.NoWait | dialect.Savepoints | dialect.AlterForeignKeys},
-		{dialect.SQLite(), "sqlite", dialect.InsertReturning | dialect.Savepoints | dialect.TransactionalDDL},
+		{dialect.SQLite(), "sqlite", dialect.InsertReturning | dialect.Savepoints | dialect.TransactionalDDL | dialect.TextTimes | dialect.InterleavedResults},
 	}
 	for _, c := range cases {
 		f := c.d.Features()

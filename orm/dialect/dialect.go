@@ -81,9 +81,16 @@ const (
 	// as instants only when written in one zone: the session binds every
 	// time.Time in UTC.
 	TextTimes
+	// Cursors: DECLARE ... CURSOR / FETCH inside a transaction, so that a
+	// long result is read in batches while the connection stays free for
+	// other statements between them.
+	Cursors
+	// InterleavedResults: a connection runs other statements while a
+	// result set is open on it.
+	InterleavedResults
 )
 
-var featureNames = []string{"InsertReturning", "LastInsertID", "RowLocking", "SkipLocked", "NoWait", "Savepoints", "AlterForeignKeys", "TransactionalDDL", "ILike", "TextTimes"}
+var featureNames = []string{"InsertReturning", "LastInsertID", "RowLocking", "SkipLocked", "NoWait", "Savepoints", "AlterForeignKeys", "TransactionalDDL", "ILike", "TextTimes", "Cursors", "InterleavedResults"}
 
 // Has reports whether every feature of x is in f.
 func (f Feature) Has(x Feature) bool { return f&x == x }

@@ -28,7 +28,7 @@ var postgresStyle = ddlStyle{
 func (postgres) Name() string   { return "postgres" }
 func (postgres) Flavor() string { return "postgres" }
 func (postgres) Features() Feature {
-	return InsertReturning | RowLocking | SkipLocked | NoWait | Savepoints | AlterForeignKeys | TransactionalDDL | ILike
+	return InsertReturning | RowLocking | SkipLocked | NoWait | Savepoints | AlterForeignKeys | TransactionalDDL | ILike | Cursors
 }
 func (postgres) Quote(ident string) string { return quoteWith(ident, '"') }
 func (postgres) Placeholder(n int) string  { return "$" + strconv.Itoa(n) }

@@ -6,7 +6,10 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
-type sqlite struct{}
+type sqlite struct {
+	// funcs: connections have the ORM's SQL functions (sqlite_funcs.go).
+	funcs bool
+}
 
 var _ Dialect = sqlite{}
 
@@ -24,7 +27,7 @@ var sqliteStyle = ddlStyle{
 func (sqlite) Name() string   { return "sqlite" }
 func (sqlite) Flavor() string { return "sqlite" }
 func (sqlite) Features() Feature {
-	return InsertReturning | Savepoints | TransactionalDDL | TextTimes
+	return InsertReturning | Savepoints | TransactionalDDL | TextTimes | InterleavedResults
 }
 func (sqlite) Quote(ident string) string { return quoteWith(ident, '"') }
 func (sqlite) Placeholder(int) string    { return "?" }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -15,6 +16,12 @@ import (
 // field of the model (or of a joined table). It is reported before any SQL
 // is built, so names can never carry SQL into a statement.
 var ErrUnknownColumn = errors.New("orm/query: unknown column")
+
+// ErrMissingWhere reports a set-based Update or Delete (Query.Update,
+// Query.Delete) without any condition, which would change or empty the
+// whole table. Nothing is sent. Add a condition, or call AllRows on the
+// query to mean every row.
+var ErrMissingWhere = errors.New("orm: Update or Delete without a condition")
 
 // ErrInvalidArgument is matched (errors.Is) by errors about arguments that
 // cannot make a statement, such as a placeholder count that differs from
@@ -102,9 +109,10 @@ func (b *Builder) resolve(name string) (*schema.Model, *schema.Field, error) {
 }
 
 // fragment writes user SQL, replacing each '?' outside quotes with a
-// dialect placeholder; a slice argument expands to a comma-separated list
-// of placeholders (for IN (?)); an empty slice becomes NULL, so that
-// "x IN (?)" matches nothing.
+// dialect placeholder; a list argument (see Expands) becomes a
+// comma-separated list of placeholders, for "IN (?)". An empty list
+// standing alone in "IN (?)" or "NOT IN (?)" makes that predicate false or
+// true (see emptyList); anywhere else it is an error.
 func (b *Builder) fragment(sql string, args []any) error {
 	n := 0
 	var quote byte
@@ -128,7 +136,22 @@ func (b *Builder) fragment(sql string, args []any) error {
 			if n >= len(args) {
 				return argErrorf("orm/query: %q has more placeholders than the %d argument(s)", sql, len(args))
 			}
-			b.expand(args[n])
+			if l, ok := list(args[n]); ok && l.Len() == 0 {
+				end, err := b.emptyList(sql, i)
+				if err != nil {
+					return err
+				}
+				i = end
+			} else if ok {
+				for j := 0; j < l.Len(); j++ {
+					if j > 0 {
+						b.raw(", ")
+					}
+					b.arg(l.Index(j).Interface())
+				}
+			} else {
+				b.arg(args[n])
+			}
 			n++
 		default:
 			b.b.WriteByte(c)
@@ -140,35 +163,115 @@ func (b *Builder) fragment(sql string, args []any) error {
 	return nil
 }
 
-// Expands reports whether Rebind and the builder turn v into a list of
-// placeholders: a slice or array other than []byte.
-func Expands(v any) bool {
-	switch v.(type) {
-	case nil, string, int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8,
-		float64, float32, bool, []byte, time.Time:
-		return false
+// emptyList writes an empty list given for the '?' at sql[at]. SQL has no
+// empty list, so "x IN (?)" becomes "x IN (NULL) IS NOT NULL", which is
+// false for every x (x IN (NULL) is always NULL), and "x NOT IN (?)"
+// becomes "x NOT IN (NULL) IS NULL", which is true for every x, NULL
+// included: what an empty set means, and what the typed In and NotIn do.
+// IS binds more loosely than IN on every dialect, so the suffix applies to
+// the whole predicate whatever its left operand, and "NOT x IN (?)" is
+// true as it should be. It returns the index of the closing parenthesis,
+// the last byte of sql it consumed. An empty list anywhere else (a list of
+// several placeholders, a function's arguments) is an error: no constant
+// can stand for "nothing" there.
+func (b *Builder) emptyList(sql string, at int) (int, error) {
+	end := at + 1
+	for end < len(sql) && isSpace(sql[end]) {
+		end++
 	}
-	rv := reflect.ValueOf(v)
-	return (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8
+	not, ok := inBefore(b.b.String())
+	if !ok || end >= len(sql) || sql[end] != ')' {
+		return 0, argErrorf("orm/query: %q: an empty list can stand only alone in IN (?) or NOT IN (?)", sql)
+	}
+	if not {
+		b.raw("NULL) IS NULL")
+	} else {
+		b.raw("NULL) IS NOT NULL")
+	}
+	return end, nil
 }
 
-// expand writes one placeholder, or a list for a slice (not []byte).
-func (b *Builder) expand(v any) {
-	if Expands(v) {
-		rv := reflect.ValueOf(v)
-		if rv.Len() == 0 {
-			b.raw("NULL")
-			return
-		}
-		for i := 0; i < rv.Len(); i++ {
-			if i > 0 {
-				b.raw(", ")
-			}
-			b.arg(rv.Index(i).Interface())
-		}
-		return
+// inBefore reports whether s ends with "IN (" (any case, any spacing, IN a
+// whole word), and whether that IN is "NOT IN".
+func inBefore(s string) (not, ok bool) {
+	s = strings.TrimRight(s, " \t\r\n")
+	if !strings.HasSuffix(s, "(") {
+		return false, false
 	}
-	b.arg(v)
+	s = strings.TrimRight(s[:len(s)-1], " \t\r\n")
+	w, rest := lastWord(s)
+	if !strings.EqualFold(w, "IN") {
+		return false, false
+	}
+	w, _ = lastWord(strings.TrimRight(rest, " \t\r\n"))
+	return strings.EqualFold(w, "NOT"), true
+}
+
+// lastWord splits off the identifier characters at the end of s.
+func lastWord(s string) (word, rest string) {
+	i := len(s)
+	for i > 0 && isWordByte(s[i-1]) {
+		i--
+	}
+	return s[i:], s[:i]
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// List is a list of values for a hand-written "IN (?)": it always expands
+// into one placeholder per element. Any other slice or array expands too,
+// except a byte slice ([]byte, which Go cannot tell from []uint8: it is one
+// value, as a bytes column wants) and a driver.Valuer (such as
+// pq.StringArray: one value). ListOf([]uint8{1, 2}) expands small numbers.
+type List []any
+
+// ListOf returns the elements of a slice or array as a List, whatever their
+// type (ListOf([]uint8{1, 2}) is List{uint8(1), uint8(2)}). Anything else
+// is a List of that one value; nil is an empty List.
+func ListOf(values any) List {
+	if values == nil {
+		return List{}
+	}
+	if l, ok := values.(List); ok {
+		return l
+	}
+	rv := reflect.ValueOf(values)
+	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
+		return List{values}
+	}
+	out := make(List, rv.Len())
+	for i := range out {
+		out[i] = rv.Index(i).Interface()
+	}
+	return out
+}
+
+// Expands reports whether Rebind and the builder turn v into a list of
+// placeholders: a List, or a slice or array that is neither a byte slice nor
+// a driver.Valuer.
+func Expands(v any) bool {
+	_, ok := list(v)
+	return ok
+}
+
+// list returns v as a list to expand, if it is one.
+func list(v any) (reflect.Value, bool) {
+	switch v.(type) {
+	case nil, string, int, int64, int32, int16, int8, uint, uint64, uint32, uint16, uint8,
+		float64, float32, bool, []byte, time.Time, driver.Valuer:
+		return reflect.Value{}, false
+	case List:
+		return reflect.ValueOf(v), true
+	}
+	rv := reflect.ValueOf(v)
+	if (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8 {
+		return rv, true
+	}
+	return reflect.Value{}, false
 }
 
 // Rebind rewrites a hand-written statement's '?' placeholders (outside

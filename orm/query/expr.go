@@ -1,7 +1,12 @@
 package query
 
 import (
+	"database/sql/driver"
 	"reflect"
+	"strings"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
 // Expr is a condition for Where, Having or a join.
@@ -24,6 +29,10 @@ type binary struct {
 }
 
 func (e binary) build(b *Builder) error {
+	if (e.op == "=" || e.op == "<>") && isNull(e.v) {
+		// "= NULL" is never true: compare with NULL the way SQL can.
+		return nullCheck{e.col, e.op == "="}.build(b)
+	}
 	if err := b.column(e.col.name); err != nil {
 		return err
 	}
@@ -32,10 +41,28 @@ func (e binary) build(b *Builder) error {
 	return nil
 }
 
-// Eq is "col = v".
+// isNull reports whether v binds as NULL: nil, a nil pointer, or a
+// driver.Valuer whose value is nil (sql.NullString{}, ...).
+func isNull(v any) bool {
+	if v == nil {
+		return true
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer && rv.IsNil() {
+		return true
+	}
+	if vr, ok := v.(driver.Valuer); ok {
+		val, err := vr.Value()
+		return err == nil && val == nil
+	}
+	return false
+}
+
+// Eq is "col = v"; with nil (or a nil pointer, or a NULL sql.Null*) it is
+// "col IS NULL".
 func (c Column) Eq(v any) Expr { return binary{c, "=", v} }
 
-// Ne is "col <> v".
+// Ne is "col <> v"; with nil (or a nil pointer, or a NULL sql.Null*) it is
+// "col IS NOT NULL".
 func (c Column) Ne(v any) Expr { return binary{c, "<>", v} }
 
 // Lt is "col < v".
@@ -50,30 +77,87 @@ func (c Column) Gt(v any) Expr { return binary{c, ">", v} }
 // Ge is "col >= v".
 func (c Column) Ge(v any) Expr { return binary{c, ">=", v} }
 
-// Like is "col LIKE pattern".
-func (c Column) Like(pattern string) Expr { return binary{c, "LIKE", pattern} }
+// Like is "col LIKE pattern ESCAPE '\'": '%' matches any run of
+// characters, '_' any one character, and a backslash makes the character
+// after it literal, on every dialect (SQLite has no escape character unless
+// told). Build patterns from user text with EscapeLike:
+// Col("name").Like(EscapeLike(s) + "%").
+func (c Column) Like(pattern string) Expr { return like{c, pattern, false} }
 
-// ILike is a case-insensitive LIKE: ILIKE on PostgreSQL,
-// LOWER(col) LIKE LOWER(pattern) elsewhere.
-func (c Column) ILike(pattern string) Expr { return ilike{c, pattern} }
+// ILike is a case-insensitive Like: ILIKE on PostgreSQL, and elsewhere
+// LOWER(col) LIKE LOWER(pattern), with a Unicode-aware lower-casing
+// function on SQLite databases opened by orm.Open (see
+// dialect.SQLiteDriverName); SQLite's own LOWER folds ASCII letters only.
+func (c Column) ILike(pattern string) Expr { return like{c, pattern, true} }
 
-type ilike struct {
-	col     Column
-	pattern string
+// EscapeLike escapes the LIKE wildcards '%' and '_' and the escape
+// character '\' in s, so that a Like or ILike pattern built from it
+// matches s literally.
+func EscapeLike(s string) string {
+	if !strings.ContainsAny(s, `\%_`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\', '%', '_':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
-func (e ilike) build(b *Builder) error {
-	if b.d.Name() == "postgres" {
-		return binary{e.col, "ILIKE", e.pattern}.build(b)
+type like struct {
+	col     Column
+	pattern string
+	fold    bool // case-insensitive
+}
+
+func (e like) build(b *Builder) error {
+	switch {
+	case !e.fold || b.d.Name() == "postgres":
+		if err := b.column(e.col.name); err != nil {
+			return err
+		}
+		if e.fold {
+			b.raw(" ILIKE ")
+		} else {
+			b.raw(" LIKE ")
+		}
+		b.arg(e.pattern)
+	default:
+		lower := "LOWER"
+		if f, ok := b.d.(interface{ CaseFoldFunc() string }); ok {
+			lower = f.CaseFoldFunc()
+		}
+		b.raw(lower + "(")
+		if err := b.column(e.col.name); err != nil {
+			return err
+		}
+		b.raw(") LIKE " + lower + "(")
+		b.arg(e.pattern)
+		b.raw(")")
 	}
-	b.raw("LOWER(")
-	if err := b.column(e.col.name); err != nil {
-		return err
-	}
-	b.raw(") LIKE LOWER(")
-	b.arg(e.pattern)
-	b.raw(")")
+	b.raw(" ESCAPE " + likeEscape(b.d))
 	return nil
+}
+
+// likeEscape is the backslash as a string literal of d, whatever the
+// session's settings: MySQL reads '\\' as one backslash unless
+// NO_BACKSLASH_ESCAPES is set, CHAR(92) is one either way; PostgreSQL's
+// escape string E'\\' does not depend on standard_conforming_strings.
+func likeEscape(d dialect.Dialect) string {
+	switch d.Name() {
+	case "mysql":
+		return "CHAR(92)"
+	case "postgres":
+		return `E'\\'`
+	}
+	return `'\'`
 }
 
 // IsNull is "col IS NULL".
@@ -119,24 +203,43 @@ func (e between) build(b *Builder) error {
 }
 
 // In is "col IN (values...)"; values is a slice (or several arguments). An
-// empty list is false.
-func (c Column) In(values ...any) Expr { return in{c, flatten(values), false} }
+// empty list is false. A single byte slice ([]byte and []uint8 are one type
+// in Go) is one value, except on a column of numbers, where it is a list of
+// small numbers: In([]uint8{1, 2}) on an integer column is IN (1, 2).
+func (c Column) In(values ...any) Expr { return in{c, values, false} }
 
-// NotIn is "col NOT IN (values...)". An empty list is true.
-func (c Column) NotIn(values ...any) Expr { return in{c, flatten(values), true} }
+// NotIn is "col NOT IN (values...)", with values as for In. An empty list
+// is true.
+func (c Column) NotIn(values ...any) Expr { return in{c, values, true} }
 
-func flatten(values []any) []any {
-	if len(values) == 1 {
-		rv := reflect.ValueOf(values[0])
-		if values[0] != nil && (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() != reflect.Uint8 {
-			out := make([]any, rv.Len())
-			for i := range out {
-				out[i] = rv.Index(i).Interface()
-			}
-			return out
-		}
+// flatten returns the values of In or NotIn on column f: a single slice
+// argument stands for its elements.
+func flatten(values []any, f *schema.Field) []any {
+	if len(values) != 1 {
+		return values
 	}
-	return values
+	l, ok := list(values[0])
+	if !ok && isByteSlice(values[0]) && (f.Kind == schema.KindInt || f.Kind == schema.KindUint || f.Kind == schema.KindFloat) {
+		l, ok = reflect.ValueOf(values[0]), true
+	}
+	if !ok {
+		return values
+	}
+	out := make([]any, l.Len())
+	for i := range out {
+		out[i] = l.Index(i).Interface()
+	}
+	return out
+}
+
+// isByteSlice reports a slice or array of bytes that is not a
+// driver.Valuer.
+func isByteSlice(v any) bool {
+	if _, ok := v.(driver.Valuer); ok || v == nil {
+		return false
+	}
+	rv := reflect.ValueOf(v)
+	return (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array) && rv.Type().Elem().Kind() == reflect.Uint8
 }
 
 type in struct {
@@ -146,10 +249,12 @@ type in struct {
 }
 
 func (e in) build(b *Builder) error {
-	if _, _, err := b.resolve(e.col.name); err != nil {
+	_, f, err := b.resolve(e.col.name)
+	if err != nil {
 		return err
 	}
-	if len(e.values) == 0 {
+	values := flatten(e.values, f)
+	if len(values) == 0 {
 		if e.not {
 			b.raw("1 = 1")
 		} else {
@@ -164,7 +269,7 @@ func (e in) build(b *Builder) error {
 		b.raw(" NOT")
 	}
 	b.raw(" IN (")
-	for i, v := range e.values {
+	for i, v := range values {
 		if i > 0 {
 			b.raw(", ")
 		}

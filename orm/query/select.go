@@ -44,6 +44,8 @@ type Select struct {
 	groupBy  []string
 	having   []Expr
 	lock     *Lock
+	// allRows lets a set-based Update or Delete without conditions run.
+	allRows bool
 }
 
 // New returns a SELECT of every column of m. tables resolves joined tables
@@ -64,15 +66,36 @@ func (q *Select) Clone() *Select {
 // Where adds a condition (ANDed with the others).
 func (q *Select) Where(e Expr) { q.where = append(q.where, e) }
 
-// OrderBy adds sort columns; a leading '-' sorts descending.
+// OrderBy adds sort columns: "name" or "name ASC" sorts ascending, "-name"
+// or "name DESC" descending (the direction in any case, after one or more
+// spaces). What remains must be a column, or building fails with
+// ErrUnknownColumn.
 func (q *Select) OrderBy(cols ...string) {
 	for _, c := range cols {
-		if strings.HasPrefix(c, "-") {
-			q.orders = append(q.orders, order{c[1:], true})
-		} else {
-			q.orders = append(q.orders, order{c, false})
-		}
+		q.orders = append(q.orders, parseOrder(c))
 	}
+}
+
+// parseOrder splits a sort term into its column and direction. Only a
+// leading '-' or a trailing ASC or DESC word is taken off; anything else
+// stays part of the name, which then resolves or is refused.
+func parseOrder(c string) order {
+	if strings.HasPrefix(c, "-") {
+		return order{c[1:], true}
+	}
+	i := strings.LastIndexAny(c, " \t\r\n")
+	if i < 0 {
+		return order{c, false}
+	}
+	name := strings.TrimRight(c[:i], " \t\r\n")
+	switch dir := c[i+1:]; {
+	case name == "":
+	case strings.EqualFold(dir, "asc"):
+		return order{name, false}
+	case strings.EqualFold(dir, "desc"):
+		return order{name, true}
+	}
+	return order{c, false}
 }
 
 // OrderDir adds one sort column with an explicit direction.
@@ -86,6 +109,10 @@ func (q *Select) LimitValue() int64 { return q.limit }
 
 // Offset sets OFFSET.
 func (q *Select) Offset(n int64) { q.offset = max(0, n) }
+
+// AllRows lets a set-based Update or Delete without conditions change every
+// row; without it they fail with ErrMissingWhere.
+func (q *Select) AllRows() { q.allRows = true }
 
 // Distinct makes it SELECT DISTINCT.
 func (q *Select) Distinct() { q.distinct = true }
@@ -260,12 +287,12 @@ func (q *Select) tail(b *Builder) error {
 }
 
 // BuildCount renders SELECT COUNT(*) of the rows the query would return,
-// ignoring ORDER BY, LIMIT and OFFSET.
+// ignoring ORDER BY and the lock clause. With a LIMIT or OFFSET it counts
+// the rows of that window (a subquery keeps them), as All would return
+// them: Limit(2) counts at most 2.
 func (q *Select) BuildCount(d dialect.Dialect) (string, []any, error) {
-	if q.distinct && len(q.groupBy) == 0 {
-		inner := q.Clone()
-		inner.orders, inner.limit, inner.offset, inner.lock = nil, -1, 0, nil
-		s, args, err := inner.Build(d)
+	if q.windowed() || q.distinct && len(q.groupBy) == 0 {
+		s, args, err := q.window(d)
 		if err != nil {
 			return "", nil, err
 		}
@@ -293,8 +320,44 @@ func (q *Select) BuildCount(d dialect.Dialect) (string, []any, error) {
 	return b.SQL(), b.Args(), nil
 }
 
-// BuildExists renders a SELECT 1 ... LIMIT 1 of the query's rows.
+// windowed reports a LIMIT or an OFFSET.
+func (q *Select) windowed() bool { return q.limit >= 0 || q.offset > 0 }
+
+// window renders the rows of the query for counting in a subquery, with
+// LIMIT and OFFSET but without ORDER BY (which does not change how many
+// rows a window holds) or lock: one constant column per row, or every
+// column under DISTINCT (which counts distinct rows).
+func (q *Select) window(d dialect.Dialect) (string, []any, error) {
+	inner := q.Clone()
+	inner.orders, inner.lock = nil, nil
+	if inner.distinct && len(inner.groupBy) == 0 {
+		return inner.Build(d)
+	}
+	b, err := inner.builder(d)
+	if err != nil {
+		return "", nil, err
+	}
+	b.raw("SELECT 1 AS " + d.Quote("sqlm_one"))
+	if err := inner.from(b); err != nil {
+		return "", nil, err
+	}
+	if err := inner.tail(b); err != nil {
+		return "", nil, err
+	}
+	return b.SQL(), b.Args(), nil
+}
+
+// BuildExists renders a SELECT 1 ... LIMIT 1 of the query's rows. With a
+// LIMIT or OFFSET it looks within that window, as All would return it:
+// Limit(0) never has a row, Offset(n) needs more than n rows.
 func (q *Select) BuildExists(d dialect.Dialect) (string, []any, error) {
+	if q.windowed() {
+		s, args, err := q.window(d)
+		if err != nil {
+			return "", nil, err
+		}
+		return "SELECT 1 FROM (" + s + ") AS " + d.Quote("sqlm_exists") + " LIMIT 1", args, nil
+	}
 	b, err := q.builder(d)
 	if err != nil {
 		return "", nil, err
@@ -314,8 +377,19 @@ func (q *Select) setBased(op string) error {
 	return nil
 }
 
+// needWhere refuses a set-based statement without conditions unless
+// AllRows was called.
+func (q *Select) needWhere(op string) error {
+	if len(q.where) == 0 && !q.allRows {
+		return fmt.Errorf("%w: %s would change every row of %s (add a condition, or call AllRows to mean every row)", ErrMissingWhere, op, q.Model.Table)
+	}
+	return nil
+}
+
 // BuildUpdate renders UPDATE ... SET col = ? ... WHERE (the query's
-// conditions). Columns are set in sorted order; unknown columns are an error.
+// conditions). Columns are set in sorted order; unknown columns are an
+// error, and so is a query without conditions (ErrMissingWhere) unless
+// AllRows was called.
 func (q *Select) BuildUpdate(d dialect.Dialect, set map[string]any) (string, []any, []*schema.Field, error) {
 	if err := q.setBased("Update"); err != nil {
 		return "", nil, nil, err
@@ -343,15 +417,22 @@ func (q *Select) BuildUpdate(d dialect.Dialect, set map[string]any) (string, []a
 		b.arg(set[n])
 		fields = append(fields, f)
 	}
+	if err := q.needWhere("Update"); err != nil {
+		return "", nil, nil, err
+	}
 	if err := conds(b, " WHERE ", q.where); err != nil {
 		return "", nil, nil, err
 	}
 	return b.SQL(), b.Args(), fields, nil
 }
 
-// BuildDelete renders DELETE FROM ... WHERE (the query's conditions).
+// BuildDelete renders DELETE FROM ... WHERE (the query's conditions); a
+// query without conditions is ErrMissingWhere unless AllRows was called.
 func (q *Select) BuildDelete(d dialect.Dialect) (string, []any, error) {
 	if err := q.setBased("Delete"); err != nil {
+		return "", nil, err
+	}
+	if err := q.needWhere("Delete"); err != nil {
 		return "", nil, err
 	}
 	b := newBuilder(d, q.Model, nil, nil)

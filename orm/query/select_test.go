@@ -1,6 +1,8 @@
 package query_test
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"flag"
 	"fmt"
@@ -151,6 +153,8 @@ func goldenCases() []goldenCase {
 		{name: "where_raw_args", setup: func(q *query.Select) { q.Where(query.Raw("age > ? AND name <> ?", 30, "x")) }},
 		{name: "where_raw_slice", setup: func(q *query.Select) { q.Where(query.Raw("id IN (?)", []int64{1, 2, 3})) }},
 		{name: "where_raw_empty_slice", setup: func(q *query.Select) { q.Where(query.Raw("id IN (?)", []int64{})) }},
+		{name: "where_raw_not_in_empty_slice", setup: func(q *query.Select) { q.Where(query.Raw("id NOT IN (?)", []int64{})) }},
+		{name: "where_raw_uint8_list", setup: func(q *query.Select) { q.Where(query.Raw("age IN (?)", query.ListOf([]uint8{1, 2}))) }},
 		{name: "where_raw_slice_and_scalar", setup: func(q *query.Select) {
 			q.Where(query.Raw("name IN (?) AND age > ?", []string{"a", "b"}, 7))
 		}},
@@ -177,6 +181,10 @@ func goldenCases() []goldenCase {
 		{name: "not_in_empty", setup: func(q *query.Select) { q.Where(col("id").NotIn()) }},
 		{name: "like", setup: func(q *query.Select) { q.Where(col("name").Like("%-Man")) }},
 		{name: "ilike", setup: func(q *query.Select) { q.Where(col("name").ILike("%-man")) }},
+		{name: "like_escaped", setup: func(q *query.Select) { q.Where(col("name").Like(query.EscapeLike(`50%_off\`) + "%")) }},
+		{name: "eq_nil", setup: func(q *query.Select) { q.Where(col("age").Eq(nil)) }},
+		{name: "ne_nil_pointer", setup: func(q *query.Select) { q.Where(col("age").Ne((*int)(nil))) }},
+		{name: "in_uint8_on_int_column", setup: func(q *query.Select) { q.Where(col("age").In([]uint8{1, 2})) }},
 		{name: "is_null", setup: func(q *query.Select) { q.Where(col("age").IsNull()) }},
 		{name: "is_not_null", setup: func(q *query.Select) { q.Where(col("TeamID").IsNotNull()) }},
 		{name: "between", setup: func(q *query.Select) { q.Where(col("age").Between(35, 48)) }},
@@ -189,6 +197,7 @@ func goldenCases() []goldenCase {
 		{name: "and_empty", setup: func(q *query.Select) { q.Where(query.And()) }},
 		{name: "or_empty", setup: func(q *query.Select) { q.Where(query.Or()) }},
 		{name: "order_by", setup: func(q *query.Select) { q.OrderBy("name", "-age") }},
+		{name: "order_by_sql_direction", setup: func(q *query.Select) { q.OrderBy("name DESC", "age asc", "ID  Desc") }},
 		{name: "order_dir", setup: func(q *query.Select) {
 			q.OrderDir("age", true)
 			q.OrderDir("SecretName", false)
@@ -249,6 +258,10 @@ func goldenCases() []goldenCase {
 			q.Offset(1)
 			q.ForUpdate(query.Wait)
 		}},
+		{name: "count_no_window", build: buildCount, setup: func(q *query.Select) {
+			q.Where(col("age").Gt(30))
+			q.OrderBy("name")
+		}},
 		{name: "count_distinct", build: buildCount, setup: func(q *query.Select) {
 			q.Distinct()
 			q.OrderBy("name")
@@ -266,7 +279,17 @@ func goldenCases() []goldenCase {
 		{name: "exists", build: buildExists, setup: func(q *query.Select) {
 			q.Where(col("name").Eq("Deadpond"))
 			q.OrderBy("name")
+		}},
+		{name: "exists_window", build: buildExists, setup: func(q *query.Select) {
+			q.Where(col("name").Eq("Deadpond"))
+			q.OrderBy("name")
 			q.Limit(7)
+			q.Offset(2)
+		}},
+		{name: "exists_offset_only", build: buildExists, setup: func(q *query.Select) { q.Offset(100) }},
+		{name: "exists_distinct_window", build: buildExists, setup: func(q *query.Select) {
+			q.Distinct()
+			q.Limit(0)
 		}},
 		{name: "scalars_column", build: buildColumns("SecretName"), setup: func(q *query.Select) {
 			q.Where(col("team_id").Eq(2))
@@ -275,12 +298,14 @@ func goldenCases() []goldenCase {
 		{name: "update", build: buildUpdate(map[string]any{"age": 50, "SecretName": "x"}), setup: func(q *query.Select) {
 			q.Where(col("team_id").Eq(2))
 		}},
-		{name: "update_all_rows", build: buildUpdate(map[string]any{"name": "y"})},
+		{name: "update_all_rows", build: buildUpdate(map[string]any{"name": "y"}), setup: func(q *query.Select) { q.AllRows() }},
+		{name: "update_missing_where", build: buildUpdate(map[string]any{"name": "y"})},
 		{name: "delete", build: buildDelete, setup: func(q *query.Select) {
 			q.Where(col("age").Lt(35))
 			q.Where(query.Raw("name <> ?", "keep"))
 		}},
-		{name: "delete_all_rows", build: buildDelete},
+		{name: "delete_all_rows", build: buildDelete, setup: func(q *query.Select) { q.AllRows() }},
+		{name: "delete_missing_where", build: buildDelete},
 	}
 }
 
@@ -318,6 +343,7 @@ func TestSelectRendersExpectedSQL(t *testing.T) {
 	ms := qyRegister(t)
 	const cols = `"id", "name", "secret_name", "age", "team_id"`
 	pg, my, lite := dialect.Postgres(), dialect.MySQL(), dialect.SQLite()
+	three := 3
 	tests := []struct {
 		name  string
 		d     dialect.Dialect
@@ -338,19 +364,71 @@ func TestSelectRendersExpectedSQL(t *testing.T) {
 			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE 1 = 1`},
 		{name: "slice_in_where_expands", d: lite, setup: func(q *query.Select) { q.Where(query.Raw("id IN (?)", []string{"a", "b", "c"})) },
 			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE (id IN (?, ?, ?))`, args: []any{"a", "b", "c"}},
-		{name: "empty_slice_in_where_is_null", d: pg, setup: func(q *query.Select) { q.Where(query.Raw("id IN (?)", []int{})) },
-			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE (id IN (NULL))`},
+		{name: "empty_slice_in_where_is_false", d: pg, setup: func(q *query.Select) { q.Where(query.Raw("id IN (?)", []int{})) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE (id IN (NULL) IS NOT NULL)`},
+		{name: "empty_slice_in_where_not_in_is_true", d: my, setup: func(q *query.Select) {
+			q.Where(query.Raw("age > ? AND id not\n in(  ? ) AND name <> ?", 1, []int{}, "x"))
+		}, sql: "SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE (age > ? AND id not\n in(  NULL) IS NULL AND name <> ?)", args: []any{1, "x"}},
+		{name: "uint8_list_expands", d: pg, setup: func(q *query.Select) { q.Where(query.Raw("age IN (?)", query.ListOf([]uint8{7, 9}))) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE (age IN ($1, $2))`, args: []any{uint8(7), uint8(9)}},
+		{name: "typed_in_uint8_on_int_column_expands", d: lite, setup: func(q *query.Select) { q.Where(query.Col("age").In([]uint8{7, 9})) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" IN (?, ?)`, args: []any{uint8(7), uint8(9)}},
+		{name: "typed_not_in_uint8_on_int_column_expands", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").NotIn([]byte{7})) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" NOT IN ($1)`, args: []any{uint8(7)}},
+		{name: "typed_in_bytes_on_string_column_is_one_value", d: pg, setup: func(q *query.Select) { q.Where(query.Col("name").In([]byte("ab"))) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "name" IN ($1)`, args: []any{[]byte("ab")}},
+		{name: "eq_nil_is_null", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").Eq(nil)) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" IS NULL`},
+		{name: "eq_nil_pointer_is_null", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").Eq((*int)(nil))) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" IS NULL`},
+		{name: "eq_null_valuer_is_null", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").Eq(sql.NullInt64{})) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" IS NULL`},
+		{name: "eq_valid_valuer_binds", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").Eq(sql.NullInt64{Int64: 3, Valid: true})) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" = $1`, args: []any{sql.NullInt64{Int64: 3, Valid: true}}},
+		{name: "ne_nil_is_not_null", d: my, setup: func(q *query.Select) { q.Where(query.Col("age").Ne(nil)) },
+			sql: "SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE `age` IS NOT NULL"},
+		{name: "ne_pointer_binds", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").Ne(&three)) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" <> $1`, args: []any{&three}},
+		{name: "lt_nil_stays_a_comparison", d: pg, setup: func(q *query.Select) { q.Where(query.Col("age").Lt(nil)) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "age" < $1`, args: []any{nil}},
+		{name: "like_escape_postgres", d: pg, setup: func(q *query.Select) { q.Where(query.Col("name").Like("a\\%%")) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "name" LIKE $1 ESCAPE E'\\'`, args: []any{"a\\%%"}},
+		{name: "like_escape_mysql", d: dialect.MariaDB(), setup: func(q *query.Select) { q.Where(query.Col("name").Like("a%")) },
+			sql: "SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE `name` LIKE ? ESCAPE CHAR(92)", args: []any{"a%"}},
+		{name: "like_escape_sqlite", d: lite, setup: func(q *query.Select) { q.Where(query.Col("name").Like("a%")) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "name" LIKE ? ESCAPE '\'`, args: []any{"a%"}},
+		{name: "ilike_sqlite_with_functions", d: dialect.SQLiteWithFunctions(), setup: func(q *query.Select) { q.Where(query.Col("name").ILike("%É%")) },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE sqlm_lower("name") LIKE sqlm_lower(?) ESCAPE '\'`, args: []any{"%É%"}},
+		{name: "order_by_sql_direction", d: pg, setup: func(q *query.Select) { q.OrderBy("name DESC", "Age asc", "id\tdesc", "-team_id") },
+			sql: `SELECT ` + cols + ` FROM "qy_hero" ORDER BY "name" DESC, "age" ASC, "id" DESC, "team_id" DESC`},
+		{name: "count_window", d: pg, build: buildCount, setup: func(q *query.Select) {
+			q.Where(query.Col("age").Gt(30))
+			q.OrderBy("name")
+			q.Limit(2)
+			q.Offset(1)
+			q.ForUpdate(query.Wait)
+		}, sql: `SELECT COUNT(*) FROM (SELECT 1 AS "sqlm_one" FROM "qy_hero" WHERE "age" > $1 LIMIT 2 OFFSET 1) AS "sqlm_count"`, args: []any{30}},
+		{name: "count_offset_only_mysql", d: my, build: buildCount, setup: func(q *query.Select) { q.Offset(3) },
+			sql: "SELECT COUNT(*) FROM (SELECT 1 AS `sqlm_one` FROM `qy_hero` LIMIT 18446744073709551615 OFFSET 3) AS `sqlm_count`"},
+		{name: "exists_limit_zero", d: lite, build: buildExists, setup: func(q *query.Select) { q.Limit(0) },
+			sql: `SELECT 1 FROM (SELECT 1 AS "sqlm_one" FROM "qy_hero" LIMIT 0) AS "sqlm_exists" LIMIT 1`},
+		{name: "exists_offset", d: lite, build: buildExists, setup: func(q *query.Select) { q.Offset(100); q.OrderBy("name") },
+			sql: `SELECT 1 FROM (SELECT 1 AS "sqlm_one" FROM "qy_hero" LIMIT -1 OFFSET 100) AS "sqlm_exists" LIMIT 1`},
+		{name: "exists_without_window", d: pg, build: buildExists, setup: func(q *query.Select) { q.OrderBy("name") },
+			sql: `SELECT 1 FROM "qy_hero" LIMIT 1`},
+		{name: "delete_all_rows_opted_in", d: pg, build: buildDelete, setup: func(q *query.Select) { q.AllRows() },
+			sql: `DELETE FROM "qy_hero"`},
 		{name: "double_question_is_literal", d: pg, setup: func(q *query.Select) { q.Where(query.Raw("data ?? 'k' AND id = ?", 1)) },
 			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE (data ? 'k' AND id = $1)`, args: []any{1}},
 		{name: "question_inside_quotes_untouched", d: pg, setup: func(q *query.Select) {
 			q.Where(query.Raw("name <> '?' AND \"secret_name\" <> 'a''?' AND `x?` = ?", 1))
 		}, sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE (name <> '?' AND "secret_name" <> 'a''?' AND ` + "`x?`" + ` = $1)`, args: []any{1}},
 		{name: "ilike_postgres", d: pg, setup: func(q *query.Select) { q.Where(query.Col("name").ILike("%A%")) },
-			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "name" ILIKE $1`, args: []any{"%A%"}},
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE "name" ILIKE $1 ESCAPE E'\\'`, args: []any{"%A%"}},
 		{name: "ilike_mysql_lower", d: my, setup: func(q *query.Select) { q.Where(query.Col("name").ILike("%A%")) },
-			sql: "SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE LOWER(`name`) LIKE LOWER(?)", args: []any{"%A%"}},
+			sql: "SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE LOWER(`name`) LIKE LOWER(?) ESCAPE CHAR(92)", args: []any{"%A%"}},
 		{name: "ilike_sqlite_lower", d: lite, setup: func(q *query.Select) { q.Where(query.Col("name").ILike("%A%")) },
-			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE LOWER("name") LIKE LOWER(?)`, args: []any{"%A%"}},
+			sql: `SELECT ` + cols + ` FROM "qy_hero" WHERE LOWER("name") LIKE LOWER(?) ESCAPE '\'`, args: []any{"%A%"}},
 		{name: "offset_without_limit_postgres", d: pg, setup: func(q *query.Select) { q.Offset(5) },
 			sql: `SELECT ` + cols + ` FROM "qy_hero" OFFSET 5`},
 		{name: "offset_without_limit_mysql", d: my, setup: func(q *query.Select) { q.Offset(5) },
@@ -359,11 +437,9 @@ func TestSelectRendersExpectedSQL(t *testing.T) {
 			sql: "SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` LIMIT 18446744073709551615 OFFSET 5"},
 		{name: "offset_without_limit_sqlite", d: lite, setup: func(q *query.Select) { q.Offset(5) },
 			sql: `SELECT ` + cols + ` FROM "qy_hero" LIMIT -1 OFFSET 5`},
-		{name: "count_drops_order_limit_offset_lock", d: pg, build: buildCount, setup: func(q *query.Select) {
+		{name: "count_drops_order_and_lock", d: pg, build: buildCount, setup: func(q *query.Select) {
 			q.Where(query.Col("age").Gt(30))
 			q.OrderBy("name")
-			q.Limit(2)
-			q.Offset(1)
 			q.ForUpdate(query.Wait)
 		}, sql: `SELECT COUNT(*) FROM "qy_hero" WHERE "age" > $1`, args: []any{30}},
 		{name: "join_qualifies_columns", d: pg, setup: func(q *query.Select) {
@@ -529,6 +605,12 @@ func TestSelectLockOnSQLite(t *testing.T) {
 	}
 }
 
+// valuerList is a slice type that is a driver.Valuer (as pq.StringArray
+// is): one value, never a list.
+type valuerList []string
+
+func (v valuerList) Value() (driver.Value, error) { return strings.Join(v, ","), nil }
+
 // TestRebind covers hand-written statements: placeholders per dialect,
 // slices expanded, "??" as a literal, quotes left alone, count mismatches.
 func TestRebind(t *testing.T) {
@@ -546,7 +628,16 @@ func TestRebind(t *testing.T) {
 			pg: "a IN ($1, $2, $3) AND b = $4", lit: "a IN (?, ?, ?) AND b = ?", out: []any{1, 2, 3, 4}},
 		{name: "array", sql: "a IN (?)", args: []any{[2]string{"p", "q"}},
 			pg: "a IN ($1, $2)", lit: "a IN (?, ?)", out: []any{"p", "q"}},
-		{name: "empty_slice", sql: "a IN (?)", args: []any{[]string{}}, pg: "a IN (NULL)", lit: "a IN (NULL)"},
+		{name: "empty_slice", sql: "a IN (?)", args: []any{[]string{}}, pg: "a IN (NULL) IS NOT NULL", lit: "a IN (NULL) IS NOT NULL"},
+		{name: "empty_slice_not_in", sql: "DELETE FROM t WHERE a NOT IN (?) AND b = ?", args: []any{[]string{}, 2},
+			pg: "DELETE FROM t WHERE a NOT IN (NULL) IS NULL AND b = $1", lit: "DELETE FROM t WHERE a NOT IN (NULL) IS NULL AND b = ?", out: []any{2}},
+		{name: "empty_slice_join_is_not_in", sql: "SELECT * FROM a JOIN (?)", args: []any{[]int{}}, err: "an empty list can stand only alone in IN (?) or NOT IN (?)"},
+		{name: "empty_slice_in_a_longer_list", sql: "a IN (?, ?)", args: []any{[]int{}, 1}, err: "an empty list can stand only alone"},
+		{name: "empty_slice_not_in_parentheses", sql: "a = ANY(?)", args: []any{[]int{}}, err: "an empty list can stand only alone"},
+		{name: "empty_list_value", sql: "a NOT IN (?)", args: []any{query.List{}}, pg: "a NOT IN (NULL) IS NULL", lit: "a NOT IN (NULL) IS NULL"},
+		{name: "uint8_list", sql: "a IN (?)", args: []any{query.ListOf([]uint8{1, 2})}, pg: "a IN ($1, $2)", lit: "a IN (?, ?)", out: []any{uint8(1), uint8(2)}},
+		{name: "list_literal", sql: "a IN (?)", args: []any{query.List{1, "x"}}, pg: "a IN ($1, $2)", lit: "a IN (?, ?)", out: []any{1, "x"}},
+		{name: "valuer_slice_is_one_value", sql: "a = ?", args: []any{valuerList{"p", "q"}}, pg: "a = $1", lit: "a = ?", out: []any{valuerList{"p", "q"}}},
 		{name: "bytes_stay_one_value", sql: "a = ?", args: []any{[]byte{1, 2}}, pg: "a = $1", lit: "a = ?", out: []any{[]byte{1, 2}}},
 		{name: "nil_arg", sql: "a IS ?", args: []any{nil}, pg: "a IS $1", lit: "a IS ?", out: []any{nil}},
 		{name: "double_question", sql: "a ?? 'k' AND b ?| c AND d = ?", args: []any{1}, err: "more placeholders"},

@@ -1,6 +1,8 @@
 package relations
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -67,4 +69,33 @@ func (l *Lazy[T]) Remove(obj any) bool {
 		l.value = nil
 	}
 	return false
+}
+
+// IsZero reports whether the relation is not loaded, so that a field
+// tagged `json:",omitzero"` leaves an unloaded relation out.
+func (l Lazy[T]) IsZero() bool { return !l.loaded }
+
+// MarshalJSON encodes the related object, or null when there is none or
+// the relation is not loaded.
+func (l Lazy[T]) MarshalJSON() ([]byte, error) {
+	if !l.loaded || l.value == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(l.value)
+}
+
+// UnmarshalJSON decodes an object into a loaded relation. null (like a
+// missing key) leaves it not loaded, so that decoding a partial document
+// and merging it never clears a relation the document does not carry.
+func (l *Lazy[T]) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		l.Reset()
+		return nil
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return err
+	}
+	l.Set(v)
+	return nil
 }

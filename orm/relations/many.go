@@ -1,6 +1,9 @@
 package relations
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
 	"reflect"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -192,4 +195,42 @@ func (r *RelatedMany[T]) Remove(obj any) bool {
 	}
 	r.ops = ops
 	return dropped
+}
+
+// IsZero reports whether the relation is not loaded, so that a field
+// tagged `json:",omitzero"` leaves an unloaded relation out.
+func (r RelatedMany[T]) IsZero() bool { return !r.loaded }
+
+// MarshalJSON encodes the loaded objects as an array, or null when the
+// relation is not loaded. Pending Link and Unlink calls are not encoded.
+func (r RelatedMany[T]) MarshalJSON() ([]byte, error) {
+	if !r.loaded {
+		return []byte("null"), nil
+	}
+	if r.items == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal(r.items)
+}
+
+// UnmarshalJSON decodes an array into a loaded collection ([] is loaded
+// and empty). null (like a missing key) leaves it not loaded, so that
+// decoding a partial document and merging it never empties a collection
+// the document does not carry.
+func (r *RelatedMany[T]) UnmarshalJSON(b []byte) error {
+	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
+		r.Unload()
+		return nil
+	}
+	var items []*T
+	if err := json.Unmarshal(b, &items); err != nil {
+		return err
+	}
+	for i, it := range items {
+		if it == nil {
+			return fmt.Errorf("relations: null at index %d of a collection of %s", i, reflect.TypeFor[T]())
+		}
+	}
+	r.Set(items)
+	return nil
 }

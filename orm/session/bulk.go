@@ -282,7 +282,7 @@ type setField struct {
 
 func (b *bulkInsert) tick(done int) {
 	if b.cfg.progress != nil && (done == b.total || done%10000 == 0) {
-		b.cfg.progress(done, b.total)
+		b.s.runCallback(func() { b.cfg.progress(done, b.total) })
 	}
 }
 
@@ -303,7 +303,15 @@ func (b *bulkInsert) undo() {
 // database reports: see OnConflictDoNothing and OnConflictUpdate). An empty
 // objs sends nothing.
 func BulkInsert[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOption) (int64, error) {
-	db, s, m, ptrs, err := bulkTarget(q, "BulkInsert", objs)
+	return bulkInsertOf(ctx, q, "BulkInsert", objs, opts)
+}
+
+func bulkInsertOf[T any](ctx context.Context, q Querier, op string, objs []*T, opts []BulkOption) (int64, error) {
+	if err := sessionOf(q).enter(op); err != nil {
+		return 0, err
+	}
+	defer sessionOf(q).exit()
+	db, s, m, ptrs, err := bulkTarget(q, op, objs)
 	if err != nil {
 		return 0, err
 	}
@@ -316,7 +324,7 @@ func BulkInsert[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 
 // BulkInsertWithBatchSize is BulkInsert with BulkBatchSize(batchSize).
 func BulkInsertWithBatchSize[T any](ctx context.Context, q Querier, objs []*T, batchSize int, opts ...BulkOption) (int64, error) {
-	return BulkInsert(ctx, q, objs, append(opts, BulkBatchSize(batchSize))...)
+	return bulkInsertOf(ctx, q, "BulkInsertWithBatchSize", objs, append(opts, BulkBatchSize(batchSize)))
 }
 
 // insertGroupOf is a run of consecutive objects with the same columns.
@@ -359,7 +367,7 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 	// Hooks and initial versions first: a hook that fails stops the call
 	// before any SQL.
 	for _, p := range ptrs {
-		if err := modelHook(ctx, m, p, schema.HookBeforeInsert); err != nil {
+		if err := b.s.hook(ctx, m, p, schema.HookBeforeInsert); err != nil {
 			b.undo()
 			return 0, fmt.Errorf("orm: bulk insert %s: %w", m.Table, err)
 		}
@@ -439,7 +447,7 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 			}
 		}
 		for _, p := range ptrs {
-			if err := modelHook(ctx, m, p, schema.HookAfterInsert); err != nil {
+			if err := b.s.hook(ctx, m, p, schema.HookAfterInsert); err != nil {
 				return fmt.Errorf("orm: bulk insert %s: %w", m.Table, err)
 			}
 		}
@@ -618,6 +626,10 @@ func (b *bulkInsert) insertChunk(ctx context.Context, bt bulkTx, g *bulkGroup, r
 // the object passed is marked clean, other instances are expired. It
 // returns the number of rows updated; an empty objs sends nothing.
 func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOption) (int64, error) {
+	if err := sessionOf(q).enter("BulkUpdate"); err != nil {
+		return 0, err
+	}
+	defer sessionOf(q).exit()
 	db, s, m, ptrs, err := bulkTarget(q, "BulkUpdate", objs)
 	if err != nil {
 		return 0, err
@@ -666,7 +678,7 @@ func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 	}
 	text := db.updateByKeySQL(m, written)
 	for _, p := range ptrs {
-		if err := modelHook(ctx, m, p, schema.HookBeforeUpdate); err != nil {
+		if err := s.hook(ctx, m, p, schema.HookBeforeUpdate); err != nil {
 			return 0, fmt.Errorf("orm: bulk update %s: %w", m.Table, err)
 		}
 	}
@@ -738,13 +750,15 @@ func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 				return &MissingRowsError{Table: m.Table, Keys: missing}
 			}
 			if cfg.onMissing != nil {
-				for _, k := range missing {
-					cfg.onMissing(k)
-				}
+				s.runCallback(func() {
+					for _, k := range missing {
+						cfg.onMissing(k)
+					}
+				})
 			}
 		}
 		for _, p := range updated {
-			if err := modelHook(ctx, m, p, schema.HookAfterUpdate); err != nil {
+			if err := s.hook(ctx, m, p, schema.HookAfterUpdate); err != nil {
 				return fmt.Errorf("orm: bulk update %s: %w", m.Table, err)
 			}
 		}

@@ -91,7 +91,13 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, redactErr(err, secrets)
 	}
-	sqlDB, err := openPool(driver, dsn)
+	poolDriver := driver
+	if d.Name() == "sqlite" && driver == "sqlite3" {
+		// The same driver, with the ORM's SQL functions on each
+		// connection (a Unicode-aware lower-case for ILike).
+		poolDriver, d = dialect.SQLiteDriverName, dialect.SQLiteWithFunctions()
+	}
+	sqlDB, err := openPool(poolDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
 	}
@@ -125,7 +131,7 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	db.owned = true
 	db.singleConn = memory == memPrivate
 	db.anchor = anchor
-	if err := db.openReplicas(driver); err != nil {
+	if err := db.openReplicas(poolDriver); err != nil {
 		if anchor != nil {
 			anchor.Close()
 		}
@@ -166,7 +172,9 @@ func adjustDSN(d dialect.Dialect, dsn string) (string, int, error) {
 // OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
 // "mariadb" or "sqlite" (driver names are accepted too). The caller keeps
 // ownership of the pool: Close does not close it. For SQLite, enable foreign
-// keys on the pool's connections yourself (DSN option _foreign_keys=1).
+// keys on the pool's connections yourself (DSN option _foreign_keys=1), and
+// open the pool with dialect.SQLiteDriverName rather than "sqlite3" for a
+// Unicode-aware ILike (with "sqlite3", ILike folds ASCII letters only).
 func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 	if sqlDB == nil {
 		return nil, invalid("OpenDB: nil *sql.DB")
@@ -176,8 +184,14 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
 	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
+	replicaDriver := driverName
+	if d.Name() == "sqlite" && dialect.SQLiteFunctionsDriver(sqlDB.Driver()) {
+		// A pool of dialect.SQLiteDriverName: its connections have the
+		// ORM's SQL functions, and replicas opened by DSN get them too.
+		d, replicaDriver = dialect.SQLiteWithFunctions(), dialect.SQLiteDriverName
+	}
 	db := newDB(sqlDB, driverName, d, opts)
-	if err := db.openReplicas(driverName); err != nil {
+	if err := db.openReplicas(replicaDriver); err != nil {
 		return nil, err
 	}
 	return db, nil

@@ -26,5 +26,6 @@
 //
 // A DB is safe for concurrent use by many goroutines and sessions. A
 // Session, its Query values and its Savepoints are for one goroutine, like
-// *sql.Tx.
+// *sql.Tx: a call on a session that overlaps a call on it from another
+// goroutine is refused with ErrConcurrentUse (guard.go).
 package session

@@ -45,6 +45,12 @@ var (
 	ErrInvalidArgument = query.ErrInvalidArgument
 	// ErrSessionClosed reports use of a closed session.
 	ErrSessionClosed = errors.New("orm: session is closed")
+	// ErrConcurrentUse reports a call on a session made while another
+	// call on it, from another goroutine, was still in progress. A
+	// Session is for one goroutine; the call was refused and changed
+	// nothing. Methods without an error result (Contains, ObjectState,
+	// the counts, Expire...) panic with it instead.
+	ErrConcurrentUse = errors.New("orm: concurrent use of a session")
 	// ErrNoTransaction reports Commit-only operations without a transaction.
 	ErrNoTransaction = errors.New("orm: no transaction in progress")
 	// ErrCircularDependency is schema.ErrCircularDependency: rows or tables
@@ -69,6 +75,12 @@ var (
 	// failed commit, a savepoint that could not be rolled back): the
 	// transaction's earlier work is gone. Every Flush, Commit, query and
 	// load returns it (wrapping the cause) until Rollback acknowledges it.
+	// ErrNotLoaded reports a flush that would write a column the session
+	// never loaded: a partial query (Raw selecting some columns) left it
+	// out, and the object's value is not the database's. Load the object
+	// (Get, Refresh) before changing the column, or write it with a
+	// set-based Update. Nothing was written.
+	ErrNotLoaded          = errors.New("orm: column was never loaded")
 	ErrTransactionAborted = errors.New("orm: the session's transaction was rolled back after an error; call Rollback before using the session again")
 )
 

@@ -21,23 +21,43 @@ type events struct {
 // OnBeforeFlush registers fn to run before a flush that has work to do,
 // before any SQL. It may add, change or delete objects; the flush plans
 // after it. An error aborts the flush.
-func (s *Session) OnBeforeFlush(fn EventFunc) { s.ev.beforeFlush = append(s.ev.beforeFlush, fn) }
+func (s *Session) OnBeforeFlush(fn EventFunc) {
+	s.mustEnter("OnBeforeFlush")
+	defer s.exit()
+	s.ev.beforeFlush = append(s.ev.beforeFlush, s.callback(fn))
+}
 
 // OnAfterFlush registers fn to run after a flush succeeded, inside its
 // transaction. An error is returned by Flush; the flush's work stays in
 // the transaction.
-func (s *Session) OnAfterFlush(fn EventFunc) { s.ev.afterFlush = append(s.ev.afterFlush, fn) }
+func (s *Session) OnAfterFlush(fn EventFunc) {
+	s.mustEnter("OnAfterFlush")
+	defer s.exit()
+	s.ev.afterFlush = append(s.ev.afterFlush, s.callback(fn))
+}
 
 // OnBeforeCommit registers fn to run at the start of Commit, before its
 // flush. An error aborts the commit with no SQL sent.
-func (s *Session) OnBeforeCommit(fn EventFunc) { s.ev.beforeCommit = append(s.ev.beforeCommit, fn) }
+func (s *Session) OnBeforeCommit(fn EventFunc) {
+	s.mustEnter("OnBeforeCommit")
+	defer s.exit()
+	s.ev.beforeCommit = append(s.ev.beforeCommit, s.callback(fn))
+}
 
 // OnAfterCommit registers fn to run after a successful COMMIT.
-func (s *Session) OnAfterCommit(fn EventFunc) { s.ev.afterCommit = append(s.ev.afterCommit, fn) }
+func (s *Session) OnAfterCommit(fn EventFunc) {
+	s.mustEnter("OnAfterCommit")
+	defer s.exit()
+	s.ev.afterCommit = append(s.ev.afterCommit, s.callback(fn))
+}
 
 // OnAfterRollback registers fn to run after a transaction was rolled back
 // (by Rollback, Close, or a failed COMMIT).
-func (s *Session) OnAfterRollback(fn EventFunc) { s.ev.afterRollback = append(s.ev.afterRollback, fn) }
+func (s *Session) OnAfterRollback(fn EventFunc) {
+	s.mustEnter("OnAfterRollback")
+	defer s.exit()
+	s.ev.afterRollback = append(s.ev.afterRollback, s.callback(fn))
+}
 
 // firing marks the context given to Before handlers, so that a handler
 // calling back into the operation that fires it (Flush from a
@@ -76,6 +96,18 @@ func fireAfter(ctx context.Context, name string, fns []EventFunc) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// hook is modelHook for objects of the session: the hook runs as a
+// callback of s (see guard.go), so that it may call the session. A nil s
+// (queries and bulk operations on a DB) runs it as modelHook does.
+func (s *Session) hook(ctx context.Context, m *schema.Model, p unsafe.Pointer, h schema.Hook) error {
+	if s == nil || !m.Hooks.Has(h) {
+		return modelHook(ctx, m, p, h)
+	}
+	s.beginCallback()
+	defer s.endCallback()
+	return modelHook(ctx, m, p, h)
 }
 
 // modelHook calls one model hook of the object at p when its type has it.

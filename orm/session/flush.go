@@ -24,6 +24,14 @@ import (
 // The error says which statement, table and key failed; fix the object and
 // flush again.
 func (s *Session) Flush(ctx context.Context) error {
+	if err := s.enter("Flush"); err != nil {
+		return err
+	}
+	defer s.exit()
+	return s.flush(ctx)
+}
+
+func (s *Session) flush(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
@@ -31,9 +39,10 @@ func (s *Session) Flush(ctx context.Context) error {
 		return err
 	}
 	// What the flush reads (the delete cascade's children) decides what it
-	// writes: read it on the primary.
+	// writes: read it on the primary. Those reads do not flush again.
 	s.forWrite++
-	defer func() { s.forWrite-- }()
+	s.noAutoFlush++
+	defer func() { s.forWrite--; s.noAutoFlush-- }()
 	if err := s.cascadeTracked(); err != nil {
 		return fmt.Errorf("orm: flush: %w", err)
 	}
@@ -213,7 +222,7 @@ func (f *flusher) beforeHooks(ctx context.Context, pl *plan) error {
 		for _, layer := range t.inserts {
 			for _, r := range layer {
 				f.touch(r)
-				if err := modelHook(ctx, m, r.p, schema.HookBeforeInsert); err != nil {
+				if err := f.s.hook(ctx, m, r.p, schema.HookBeforeInsert); err != nil {
 					return err
 				}
 			}
@@ -221,7 +230,7 @@ func (f *flusher) beforeHooks(ctx context.Context, pl *plan) error {
 		kept := t.updates[:0]
 		for _, r := range t.updates {
 			f.touch(r)
-			if err := modelHook(ctx, m, r.p, schema.HookBeforeUpdate); err != nil {
+			if err := f.s.hook(ctx, m, r.p, schema.HookBeforeUpdate); err != nil {
 				return err
 			}
 			if m.Hooks.Has(schema.HookBeforeUpdate) {
@@ -234,7 +243,7 @@ func (f *flusher) beforeHooks(ctx context.Context, pl *plan) error {
 		t.updates = kept
 		for _, layer := range t.deletes {
 			for _, r := range layer {
-				if err := modelHook(ctx, m, r.p, schema.HookBeforeDelete); err != nil {
+				if err := f.s.hook(ctx, m, r.p, schema.HookBeforeDelete); err != nil {
 					return err
 				}
 			}
@@ -244,12 +253,12 @@ func (f *flusher) beforeHooks(ctx context.Context, pl *plan) error {
 }
 
 // afterHooks runs one After model hook on rows just written.
-func afterHooks(ctx context.Context, m *schema.Model, rows []*row, h schema.Hook) error {
+func (f *flusher) afterHooks(ctx context.Context, m *schema.Model, rows []*row, h schema.Hook) error {
 	if !m.Hooks.Has(h) {
 		return nil
 	}
 	for _, r := range rows {
-		if err := modelHook(ctx, m, r.p, h); err != nil {
+		if err := f.s.hook(ctx, m, r.p, h); err != nil {
 			return err
 		}
 	}
@@ -262,7 +271,7 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 			if err := f.insert(ctx, t.model, layer); err != nil {
 				return err
 			}
-			if err := afterHooks(ctx, t.model, layer, schema.HookAfterInsert); err != nil {
+			if err := f.afterHooks(ctx, t.model, layer, schema.HookAfterInsert); err != nil {
 				return err
 			}
 		}
@@ -295,7 +304,7 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 			if err := f.delete(ctx, t.model, layer); err != nil {
 				return err
 			}
-			if err := afterHooks(ctx, t.model, layer, schema.HookAfterDelete); err != nil {
+			if err := f.afterHooks(ctx, t.model, layer, schema.HookAfterDelete); err != nil {
 				return err
 			}
 		}

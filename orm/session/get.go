@@ -31,12 +31,20 @@ type GetOptions struct {
 // Get returns the object of type T with primary key pk. An object the
 // session tracks is returned as is, without SQL (reloaded in place first
 // if it is Expired); otherwise it is loaded and tracked. A row that does not
-// exist, or an object deleted in this session, is ErrNotFound.
+// exist is ErrNotFound. An object deleted in this session but not flushed
+// yet answers as queries do: ErrNotFound while AutoFlush is on (the flush
+// before a query would delete its row; Get sends no SQL for it), and the
+// tracked instance, still StateDeleted, while it is off (its row is still
+// in the database).
 func Get[T any](ctx context.Context, s *Session, pk any) (*T, error) {
+	if err := s.enter("Get"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
 	if p := s.hit(reflect.TypeFor[T](), pk); p != nil {
 		return (*T)(p), nil
 	}
-	return GetWithOptions[T](ctx, s, GetOptions{}, pk)
+	return getWithOptions[T](ctx, s, GetOptions{}, []any{pk})
 }
 
 // hit is Get's fast path: a tracked, live, unexpired object for a
@@ -72,11 +80,24 @@ func (s *Session) hit(t reflect.Type, pk any) unsafe.Pointer {
 // GetByPK is Get for composite primary keys: one value per key column, in
 // field order.
 func GetByPK[T any](ctx context.Context, s *Session, pk ...any) (*T, error) {
-	return GetWithOptions[T](ctx, s, GetOptions{}, pk...)
+	if err := s.enter("GetByPK"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return getWithOptions[T](ctx, s, GetOptions{}, pk)
 }
 
 // GetWithOptions is GetByPK with options such as row locking.
 func GetWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk ...any) (*T, error) {
+	if err := s.enter("GetWithOptions"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return getWithOptions[T](ctx, s, opts, pk)
+}
+
+// getWithOptions is GetWithOptions without the guard.
+func getWithOptions[T any](ctx context.Context, s *Session, opts GetOptions, pk []any) (*T, error) {
 	if s == nil {
 		return nil, invalid("nil session")
 	}
@@ -195,7 +216,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	if keyed && !opts.ForUpdate {
 		if e := s.im.lookupID(id); e != nil {
 			switch {
-			case e.state == StateDeleted:
+			case e.state == StateDeleted && s.autoFlushing():
 				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
 			case e.expired:
 				if err := s.reloadExpired(ctx, e); err != nil {
@@ -246,7 +267,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 	if loadErr != nil {
 		return nil, loadErr
 	}
-	if err := modelHook(ctx, m, out, schema.HookAfterLoad); err != nil {
+	if err := s.hook(ctx, m, out, schema.HookAfterLoad); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -297,9 +318,9 @@ func (rs *rowScanner) scan(rows *sql.Rows) (unsafe.Pointer, error) {
 }
 
 // track resolves a freshly loaded row through the identity map: a tracked
-// object is returned (refreshed in place when Expired, or when refresh is
-// set and it has no unflushed changes); an untracked row becomes
-// Persistent with a snapshot.
+// object, whatever its state, is returned (refreshed in place when
+// Expired, or when refresh is set and it has no unflushed changes); an
+// untracked row becomes Persistent with a snapshot.
 func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Pointer, refresh bool) (unsafe.Pointer, error) {
 	id, keyed, err := rowKeyOf(m, fresh)
 	if err != nil {
@@ -307,9 +328,6 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 	}
 	if keyed {
 		if e := s.im.lookupID(id); e != nil {
-			if e.state == StateDeleted {
-				return nil, fmt.Errorf("%w: %s %v is deleted in this session", ErrNotFound, m.Name, id)
-			}
 			if e.expired || refresh {
 				s.apply(e, fresh)
 			}
@@ -337,10 +355,16 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 		if e.expiredCols != nil && !e.expiredCols[f.Column] {
 			continue
 		}
-		if f.Equal(p, e.snapshot) {
+		if f.Equal(p, e.snapshot) || e.unloaded[f.Column] {
+			// Unchanged since loaded, or never loaded: the database's
+			// value is the one to have.
 			f.Copy(p, fresh)
 		}
 		f.Copy(e.snapshot, fresh)
+		delete(e.unloaded, f.Column)
+	}
+	if len(e.unloaded) == 0 {
+		e.unloaded = nil
 	}
 	e.expired, e.expiredCols = false, nil
 	// A to-one relation whose foreign key the reload changed no longer

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 	"weak"
@@ -174,10 +176,16 @@ type entry struct {
 	// tracked is true while the entry is in the map; inList while it sits
 	// in identityMap.list (which compaction catches up with lazily).
 	tracked, inList bool
-	lay             *layout // the model's memory layout, for fast comparison
+	// watched: a cleanup counts the collection of the weakly held object.
+	watched bool
+	lay     *layout // the model's memory layout, for fast comparison
 	// rels are the relation bases (relhistory.go), by position in
 	// model.Relations; nil when none was recorded.
 	rels []relBase
+	// unloaded lists the columns a partial query (Raw with some columns)
+	// did not read and that were not loaded since: their values in the
+	// object are not the database's, and a flush refuses to write them.
+	unloaded map[string]bool
 }
 
 // ptr returns the object's address, or nil when a weakly held object has
@@ -205,6 +213,11 @@ type identityMap struct {
 	withRel int
 	seq     uint64
 	weak    bool
+	// collected counts the weakly held objects the garbage collector
+	// reclaimed since the last sweep; once they are many, track drops
+	// their entries (with their snapshots), so that streaming many rows
+	// through a weak session keeps memory bounded.
+	collected *atomic.Int64
 	// session owns the map; tag is its entry in the table of owners (see
 	// owners.go), made at the first object, nil for weak maps.
 	session *Session
@@ -277,7 +290,24 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 		}
 	}
 	im.attach(e)
+	if im.collected != nil {
+		if n := im.collected.Load(); n >= 1024 && n >= int64(len(im.byPtr)/4) {
+			im.sweep()
+		}
+	}
 	return e
+}
+
+// sweep drops the entries of objects the garbage collector reclaimed
+// (weak maps only), and sets the size of the next sweep.
+func (im *identityMap) sweep() {
+	for _, e := range im.byPtr {
+		if e.strong == nil && e.weak.Value() == nil {
+			im.drop(e)
+		}
+	}
+	im.compact()
+	im.collected.Store(0)
 }
 
 // attach marks e tracked and lists it.
@@ -398,6 +428,15 @@ func (im *identityMap) settle(e *entry, clean bool) {
 	if im.weak && clean && e.state == StatePersistent {
 		e.weak = weak.Make((*byte)(p))
 		e.strong = nil
+		if !e.watched {
+			// Count the object's collection, so that track knows when a
+			// sweep has entries to drop.
+			e.watched = true
+			if im.collected == nil {
+				im.collected = new(atomic.Int64)
+			}
+			runtime.AddCleanup((*byte)(p), func(c *atomic.Int64) { c.Add(1) }, im.collected)
+		}
 		return
 	}
 	e.strong = p

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"reflect"
 	"unsafe"
@@ -16,6 +15,8 @@ func newObj(m *schema.Model, p unsafe.Pointer) any { return reflect.NewAt(m.Type
 
 // IsExpired reports whether obj is tracked and has expired values.
 func (s *Session) IsExpired(obj any) bool {
+	s.mustEnter("IsExpired")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return false
@@ -28,6 +29,8 @@ func (s *Session) IsExpired(obj any) bool {
 // order: all its columns when it is wholly expired, none when it is not
 // expired or not persistent (as IsExpired reports).
 func (s *Session) ExpiredAttributes(obj any) []string {
+	s.mustEnter("ExpiredAttributes")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return nil
@@ -46,11 +49,15 @@ func (s *Session) ExpiredAttributes(obj any) []string {
 }
 
 // NoAutoFlush runs fn with AutoFlush suspended, for code that reads while
-// objects are half-built.
+// objects are half-built. fn runs as a callback of the session: its calls
+// on the session are allowed, and calls from other goroutines while it
+// runs are not detected.
 func (s *Session) NoAutoFlush(fn func()) {
+	s.mustEnter("NoAutoFlush")
+	defer s.exit()
 	s.noAutoFlush++
 	defer func() { s.noAutoFlush-- }()
-	fn()
+	s.runCallback(fn)
 }
 
 // autoFlush flushes before a read when AutoFlush is on and not suspended.
@@ -58,17 +65,25 @@ func (s *Session) autoFlush(ctx context.Context) error {
 	if err := s.checkAborted(); err != nil {
 		return err
 	}
-	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
+	if !s.autoFlushing() {
 		return nil
 	}
-	return s.Flush(ctx)
+	return s.flush(ctx)
 }
+
+// autoFlushing reports whether reads flush first now: AutoFlush is on, and
+// no NoAutoFlush scope (or flush, or merge) suspends it.
+func (s *Session) autoFlushing() bool { return s.cfg.AutoFlush && s.noAutoFlush == 0 }
 
 // Refresh reloads obj from its row now, in place. Unflushed changes are kept
 // and stay dirty (as with any reload of an expired object). obj must be
 // persistent (ErrNotPersistent otherwise); a row that no longer exists is
 // ErrNotFound and obj is expunged.
 func Refresh[T any](ctx context.Context, s *Session, obj *T) error {
+	if err := s.enter("Refresh"); err != nil {
+		return err
+	}
+	defer s.exit()
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -145,98 +160,5 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 		return fmt.Errorf("%w: %s %v no longer exists", ErrNotFound, m.Name, e.id)
 	}
 	s.apply(e, fresh)
-	return modelHook(ctx, m, e.ptr(), schema.HookAfterLoad)
-}
-
-// Merge brings the state of obj into the session and returns the tracked
-// instance for its key:
-//   - key already tracked: obj's column values are copied onto the tracked
-//     instance, which is returned (no SQL);
-//   - not tracked and load: the row is loaded, obj's values are laid over
-//     it, and the loaded instance is returned (dirty in the columns that
-//     differ);
-//   - no key, or load and no row: obj is added as New and returned.
-//
-// Without load (see MergeWithoutLoad) an untracked obj with a key is
-// attached as Persistent and clean, taken to match its row. An obj that
-// another session tracks is never attached itself: a copy of its column
-// values takes its place in all of the above.
-func Merge[T any](ctx context.Context, s *Session, obj *T, load bool) (*T, error) {
-	m, p, err := s.resolve(obj)
-	if err != nil {
-		return nil, err
-	}
-	if e := s.im.lookupPtr(p); e != nil {
-		return obj, nil
-	}
-	if trackedElsewhere(uintptr(p), s.im.tag) {
-		// Another session tracks obj: this one works on a copy of its
-		// column values, so that no object is tracked twice.
-		p = takeSnapshot(m, p)
-		obj = (*T)(p)
-	}
-	id, keyed, err := keyOf(m, p)
-	if err != nil {
-		return nil, invalid("%v", err)
-	}
-	if !keyed {
-		if err := s.Add(obj); err != nil {
-			return nil, err
-		}
-		return obj, nil
-	}
-	if e := s.im.lookupID(id); e != nil {
-		if e.state == StateDeleted {
-			return nil, fmt.Errorf("%w: Merge of %s %v, which is deleted in this session", ErrNotPersistent, m.Name, id)
-		}
-		if e.expired {
-			if err := s.reloadExpired(ctx, e); err != nil {
-				return nil, err
-			}
-		}
-		overlay(m, e.ptr(), p)
-		e.strong = e.ptr()
-		return (*T)(e.ptr()), nil
-	}
-	if !load {
-		e := s.im.track(m, p, StatePersistent)
-		s.im.setID(e, id)
-		e.snapshot = takeSnapshot(m, p)
-		s.im.settle(e, true)
-		return obj, nil
-	}
-	pks := make([]any, len(m.PrimaryKey))
-	for i, f := range m.PrimaryKey {
-		pks[i], _ = f.Value(p)
-	}
-	// The merged values will be written over the row read here.
-	s.forWrite++
-	tp, err := s.get(ctx, m, GetOptions{}, pks)
-	s.forWrite--
-	if err != nil {
-		if errors.Is(err, ErrNotFound) {
-			if err := s.Add(obj); err != nil {
-				return nil, err
-			}
-			return obj, nil
-		}
-		return nil, err
-	}
-	overlay(m, tp, p)
-	if e := s.im.lookupPtr(tp); e != nil {
-		e.strong = tp
-	}
-	return (*T)(tp), nil
-}
-
-// MergeWithoutLoad is Merge with load false: no SQL is sent.
-func MergeWithoutLoad[T any](ctx context.Context, s *Session, obj *T) (*T, error) {
-	return Merge(ctx, s, obj, false)
-}
-
-// overlay copies every column of src onto dst.
-func overlay(m *schema.Model, dst, src unsafe.Pointer) {
-	for _, f := range m.Fields {
-		f.Copy(dst, src)
-	}
+	return s.hook(ctx, m, e.ptr(), schema.HookAfterLoad)
 }

@@ -136,7 +136,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 			continue
 		}
 		if usesPK {
-			if e := s.im.lookupID(identity{target, k}); e != nil && e.state != StateDeleted && !e.expired {
+			if e := s.im.lookupID(identity{target, k}); e != nil && !e.expired {
 				byKey[k] = e.ptr()
 				continue
 			}
@@ -200,8 +200,8 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		obj, ok, err := s.resolveLoaded(ctx, m, p)
-		if err != nil || !ok {
+		obj, err := s.resolveLoaded(ctx, m, p)
+		if err != nil {
 			return err
 		}
 		for i, f := range extra {

@@ -43,32 +43,53 @@ type n1Tracker struct {
 // threshold of 3): a warning is logged once per (parent type, relation, call
 // site) when single lazy loads there reach threshold.
 func (s *Session) EnableN1Detection(threshold int) {
+	s.mustEnter("EnableN1Detection")
+	defer s.exit()
 	s.n1.disabled = false
 	s.n1.threshold = max(1, threshold)
 }
 
 // DisableN1Detection stops counting single lazy loads.
-func (s *Session) DisableN1Detection() { s.n1.disabled = true }
+func (s *Session) DisableN1Detection() {
+	s.mustEnter("DisableN1Detection")
+	defer s.exit()
+	s.n1.disabled = true
+}
 
 // N1DetectionEnabled reports whether N+1 detection is on.
-func (s *Session) N1DetectionEnabled() bool { return !s.n1.disabled }
+func (s *Session) N1DetectionEnabled() bool {
+	s.mustEnter("N1DetectionEnabled")
+	defer s.exit()
+	return !s.n1.disabled
+}
 
 // N1Stats returns the counts since the session began or ResetN1Tracking.
 func (s *Session) N1Stats() N1Stats {
-	return N1Stats{TotalLoads: s.n1.total, RelationshipsLoaded: len(s.n1.rels), PotentialN1: s.n1.potential}
+	s.mustEnter("N1Stats")
+	defer s.exit()
+	return s.n1.stats()
+}
+
+func (t *n1Tracker) stats() N1Stats {
+	return N1Stats{TotalLoads: t.total, RelationshipsLoaded: len(t.rels), PotentialN1: t.potential}
 }
 
 // ResetN1Tracking forgets the counts and the warnings given.
 func (s *Session) ResetN1Tracking() {
+	s.mustEnter("ResetN1Tracking")
+	defer s.exit()
 	th, dis := s.n1.threshold, s.n1.disabled
 	s.n1 = n1Tracker{threshold: th, disabled: dis}
 }
 
-// TrackN1 runs fn and returns what N+1 detection saw inside it.
+// TrackN1 runs fn and returns what N+1 detection saw inside it. fn runs
+// as a callback of the session, as with NoAutoFlush.
 func (s *Session) TrackN1(fn func()) N1Stats {
-	before := s.N1Stats()
-	fn()
-	after := s.N1Stats()
+	s.mustEnter("TrackN1")
+	defer s.exit()
+	before := s.n1.stats()
+	s.runCallback(fn)
+	after := s.n1.stats()
 	return N1Stats{
 		TotalLoads:          after.TotalLoads - before.TotalLoads,
 		RelationshipsLoaded: after.RelationshipsLoaded - before.RelationshipsLoaded,

@@ -90,6 +90,7 @@ func (s *Session) buildPlan() (*plan, error) {
 		return t
 	}
 	var inserts, deletes, updates []*row
+	var unloadedErr error
 	// One sequential pass over the tracked entries; only the rows with
 	// work are sorted into add order below.
 	s.im.live(func(e *entry, p unsafe.Pointer) {
@@ -100,10 +101,16 @@ func (s *Session) buildPlan() (*plan, error) {
 			deletes = append(deletes, &row{e: e, p: p})
 		case StatePersistent:
 			if ch := changedFields(e, p); len(ch) > 0 {
+				if err := checkUnloaded(e, ch); err != nil && unloadedErr == nil {
+					unloadedErr = err
+				}
 				updates = append(updates, &row{e: e, p: p, changed: ch})
 			}
 		}
 	})
+	if unloadedErr != nil {
+		return nil, unloadedErr
+	}
 	if len(inserts) == 0 && len(deletes) == 0 && len(updates) == 0 {
 		return &plan{}, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 	"reflect"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -27,13 +28,10 @@ func (s *Session) queryTarget() (*DB, *Session) { return s.db, s }
 // query and return it; terminal methods (All, One, Count, ...) run it. A
 // Query is for one goroutine; use Clone to branch one.
 type Query[T any] struct {
-	db  *DB
-	s   *Session
-	sel *query.Select
-	err error
-	// skipped counts the rows of objects deleted in the session that runs
-	// of this query left out (First and OneOrNone read further past them).
-	skipped int64
+	db      *DB
+	s       *Session
+	sel     *query.Select
+	err     error
 	preload []string
 }
 
@@ -89,7 +87,9 @@ func (q *Query[T]) Clone() *Query[T] {
 }
 
 // Where adds a SQL condition with '?' placeholders (rebound for the
-// dialect; a slice argument expands for IN (?)). Conditions are ANDed.
+// dialect; a slice argument expands for IN (?), except []byte, which is one
+// value: use query.List or query.ListOf for a list of bytes). An empty list
+// in IN (?) is false, in NOT IN (?) true. Conditions are ANDed.
 func (q *Query[T]) Where(sql string, args ...any) *Query[T] {
 	if q.sel != nil {
 		q.sel.Where(query.Raw(sql, args...))
@@ -108,8 +108,9 @@ func (q *Query[T]) Filter(conds ...query.Expr) *Query[T] {
 	return q
 }
 
-// OrderBy sorts by columns (column or Go field names); "-name" sorts
-// descending. Unknown names are an error when the query runs.
+// OrderBy sorts by columns (column or Go field names); "-name" or
+// "name DESC" sorts descending, "name" or "name ASC" ascending (direction
+// in any case). Unknown names are an error when the query runs.
 func (q *Query[T]) OrderBy(cols ...string) *Query[T] {
 	if q.sel != nil {
 		q.sel.OrderBy(cols...)
@@ -133,10 +134,21 @@ func (q *Query[T]) Desc(col string) *Query[T] {
 	return q
 }
 
-// Limit limits the number of rows.
+// Limit limits the number of rows (All, First, One, Count and Exists all
+// honour it); a negative n removes the limit.
 func (q *Query[T]) Limit(n int) *Query[T] {
 	if q.sel != nil {
 		q.sel.Limit(int64(n))
+	}
+	return q
+}
+
+// AllRows lets Update and Delete change every row of the table; without
+// it, an Update or Delete without conditions (Where, Filter) fails with
+// ErrMissingWhere and sends nothing. It changes nothing else.
+func (q *Query[T]) AllRows() *Query[T] {
+	if q.sel != nil {
+		q.sel.AllRows()
 	}
 	return q
 }
@@ -251,66 +263,88 @@ func (q *Query[T]) run(ctx context.Context, sqlText string, args []any, each fun
 	if err != nil {
 		return err
 	}
+	return q.runOn(ctx, c, inTx, sqlText, args, each)
+}
+
+// runOn is run on a connection already chosen.
+func (q *Query[T]) runOn(ctx context.Context, c conn, inTx bool, sqlText string, args []any, each func(*T) error) error {
 	m := q.sel.Model
 	sc := q.db.getScanner(m)
 	defer q.db.putScanner(sc)
-	_, err = q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
-		p, err := sc.scan(rows)
-		if err != nil {
-			return err
-		}
-		out, ok, err := q.resolve(ctx, m, p)
-		if err != nil || !ok {
-			if err == nil {
-				q.skipped++
-			}
-			return err
-		}
-		return each((*T)(out))
+	_, err := q.db.query(ctx, c, inTx, sqlText, args, func(rows *sql.Rows) error {
+		return q.scanRow(ctx, m, sc, rows, each)
 	})
 	return err
 }
 
+// scanRow scans the current row into a new object, resolves it and passes
+// it on.
+func (q *Query[T]) scanRow(ctx context.Context, m *schema.Model, sc *rowScanner, rows *sql.Rows, each func(*T) error) error {
+	p, err := sc.scan(rows)
+	if err != nil {
+		return err
+	}
+	out, err := q.resolve(ctx, m, p)
+	if err != nil {
+		return err
+	}
+	return each((*T)(out))
+}
+
 // resolve passes a scanned row through the identity map (session) or the
-// AfterLoad hook (DB). ok is false for rows of objects deleted in the
-// session, which are not returned as live.
-func (q *Query[T]) resolve(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, bool, error) {
+// AfterLoad hook (DB).
+func (q *Query[T]) resolve(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, error) {
 	if q.s == nil {
-		return p, true, modelHook(ctx, m, p, schema.HookAfterLoad)
+		return p, modelHook(ctx, m, p, schema.HookAfterLoad)
 	}
 	return q.s.resolveLoaded(ctx, m, p)
 }
 
-// resolveLoaded is track for query results: deleted objects are skipped
-// and AfterLoad runs for rows that became or refreshed tracked objects.
-func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, bool, error) {
+// resolveLoaded is track for the rows of queries and loaders: a row whose
+// key the session tracks is returned as the tracked instance, whatever its
+// state (an object deleted in the session but not flushed still has its
+// row, so it is returned, as in SQLAlchemy; with AutoFlush the delete was
+// flushed before the query and the row is gone). AfterLoad runs for rows
+// that became or refreshed tracked objects.
+func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, error) {
 	id, keyed, err := keyOf(m, p)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if keyed {
 		if e := s.im.lookupID(id); e != nil {
-			if e.state == StateDeleted {
-				return nil, false, nil
-			}
 			if e.expired {
 				s.apply(e, p)
-				if err := modelHook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
-					return nil, false, err
+				if err := s.hook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
+					return nil, err
 				}
 			}
-			return e.ptr(), true, nil
+			return e.ptr(), nil
 		}
 	}
 	out, err := s.track(ctx, m, p, false)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
-	return out, true, modelHook(ctx, m, out, schema.HookAfterLoad)
+	return out, s.hook(ctx, m, out, schema.HookAfterLoad)
 }
 
 // All returns every matching object.
 func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
+	if err := q.enter("Query.All"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
+	return q.all(ctx)
+}
+
+// enter takes the guard of the query's session, if it runs on one, for
+// the terminal op; exit gives it back.
+func (q *Query[T]) enter(op string) error { return q.s.enter(op) }
+
+func (q *Query[T]) exit() { q.s.exit() }
+
+func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
 	s, args, err := q.Build()
 	if err != nil {
 		return nil, err
@@ -329,8 +363,13 @@ func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
 	return out, nil
 }
 
-// First returns the first matching object (LIMIT 1), or ErrNotFound.
+// First returns the first matching object (LIMIT 1, after the query's
+// Offset; with Limit(0) there is none), or ErrNotFound.
 func (q *Query[T]) First(ctx context.Context) (*T, error) {
+	if err := q.enter("Query.First"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
 	rows, err := q.limited(ctx, 1)
 	if err != nil {
 		return nil, err
@@ -341,33 +380,33 @@ func (q *Query[T]) First(ctx context.Context) (*T, error) {
 	return rows[0], nil
 }
 
-// limited returns up to n live objects with LIMIT n. Rows of objects
-// deleted in the session are skipped, so while some were skipped and the
-// database had more rows, it asks again for as many more.
+// limited returns up to n objects with LIMIT n, within the query's own
+// LIMIT when it has a smaller one (its OFFSET applies as set): every row is
+// returned (see resolveLoaded), so one LIMIT is all it takes.
 func (q *Query[T]) limited(ctx context.Context, n int64) ([]*T, error) {
 	if q.sel == nil {
-		return q.All(ctx) // reports the builder's error
+		return q.all(ctx) // reports the builder's error
 	}
 	// The query's own LIMIT is put back afterwards (rather than running a
 	// clone: two allocations fewer on every First and One).
 	saved := q.sel.LimitValue()
 	defer q.sel.Limit(saved)
-	limit := n
-	for {
-		q.sel.Limit(limit)
-		q.skipped = 0
-		rows, err := q.All(ctx)
-		if err != nil || int64(len(rows)) >= n || q.skipped == 0 || int64(len(rows))+q.skipped < limit {
-			return rows, err
-		}
-		limit += q.skipped
+	if saved >= 0 && saved < n {
+		n = saved
 	}
+	q.sel.Limit(n)
+	return q.all(ctx)
 }
 
 // One returns the only matching object: ErrNotFound when there is none,
-// ErrMultipleRows when there are several.
+// ErrMultipleRows when there are several. It reads at most two rows, within
+// the query's Limit and Offset: with Limit(1) a second row is never seen.
 func (q *Query[T]) One(ctx context.Context) (*T, error) {
-	t, err := q.OneOrNone(ctx)
+	if err := q.enter("Query.One"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
+	t, err := q.oneOrNone(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -380,6 +419,14 @@ func (q *Query[T]) One(ctx context.Context) (*T, error) {
 // OneOrNone returns the only matching object, nil when there is none, and
 // ErrMultipleRows when there are several.
 func (q *Query[T]) OneOrNone(ctx context.Context) (*T, error) {
+	if err := q.enter("Query.OneOrNone"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
+	return q.oneOrNone(ctx)
+}
+
+func (q *Query[T]) oneOrNone(ctx context.Context) (*T, error) {
 	rows, err := q.limited(ctx, 2)
 	if err != nil {
 		return nil, err
@@ -400,9 +447,14 @@ func (q *Query[T]) modelName() string {
 	return q.sel.Model.Name
 }
 
-// Count returns the number of matching rows (ORDER BY, LIMIT and OFFSET
-// ignored).
+// Count returns the number of rows All would return (ORDER BY ignored):
+// with Limit or Offset, the rows of that window. To count every match,
+// count the query without them (Clone().Limit(-1).Offset(0)).
 func (q *Query[T]) Count(ctx context.Context) (int64, error) {
+	if err := q.enter("Query.Count"); err != nil {
+		return 0, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return 0, q.err
 	}
@@ -415,8 +467,13 @@ func (q *Query[T]) Count(ctx context.Context) (int64, error) {
 	return n, err
 }
 
-// Exists reports whether any row matches.
+// Exists reports whether All would return a row: within Limit and Offset
+// when set (Limit(0) never has one).
 func (q *Query[T]) Exists(ctx context.Context) (bool, error) {
+	if err := q.enter("Query.Exists"); err != nil {
+		return false, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return false, q.err
 	}
@@ -443,22 +500,48 @@ func (q *Query[T]) scalar(ctx context.Context, s string, args []any, dest any) e
 
 // Iter streams matching objects without loading them all; stop early by
 // breaking out of the loop, which releases the connection. An error ends
-// the sequence as its last element.
+// the sequence as its last element. On a session, Iter holds the
+// session's guard while it reads rows but not while the loop body runs, so
+// the body may use the session (Get, Add, ...).
 func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
+		if err := q.enter("Query.Iter"); err != nil {
+			yield(nil, err)
+			return
+		}
+		held := true
+		defer func() {
+			if held {
+				q.exit()
+			}
+		}()
 		s, args, err := q.Build()
 		if err != nil {
+			held = false
+			q.exit()
 			yield(nil, err)
 			return
 		}
 		stopped := false
-		err = q.run(ctx, s, args, func(t *T) error {
+		err = q.iterate(ctx, s, args, func(t *T) error {
+			held = false
+			q.exit()
 			if !yield(t, nil) {
+				// The rows are closed without the guard: they are the
+				// iteration's own, not the session's state.
 				stopped = true
 				return errStop
 			}
+			if err := q.enter("Query.Iter"); err != nil {
+				return err
+			}
+			held = true
 			return nil
 		})
+		if held {
+			held = false
+			q.exit()
+		}
 		if err != nil && !stopped {
 			yield(nil, err)
 		}
@@ -473,6 +556,10 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 	if q == nil {
 		return nil, invalid("Scalars of a nil query")
 	}
+	if err := q.enter("Scalars"); err != nil {
+		return nil, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return nil, q.err
 	}
@@ -497,10 +584,15 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 }
 
 // Update runs UPDATE ... SET (columns by column or Go field name) WHERE the
-// query's conditions, and returns the number of rows matched. In a session
+// query's conditions, and returns the number of rows matched. Without any
+// condition it fails with ErrMissingWhere unless AllRows was called. In a session
 // the updated columns of tracked objects of T are expired, so that the
 // session never shows stale values.
 func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error) {
+	if err := q.enter("Query.Update"); err != nil {
+		return 0, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return 0, q.err
 	}
@@ -556,9 +648,14 @@ func (q *Query[T]) prepareWrite(ctx context.Context) (conn, bool, error) {
 }
 
 // Delete runs DELETE FROM ... WHERE the query's conditions and returns the
-// number of rows deleted. In a session, tracked objects of T whose rows it
+// number of rows deleted. Without any condition it fails with
+// ErrMissingWhere unless AllRows was called. In a session, tracked objects of T whose rows it
 // deletes are detached (their keys are fetched first).
 func (q *Query[T]) Delete(ctx context.Context) (int64, error) {
+	if err := q.enter("Query.Delete"); err != nil {
+		return 0, err
+	}
+	defer q.exit()
 	if q.err != nil {
 		return 0, q.err
 	}
@@ -639,6 +736,9 @@ func IgnoreUnknownColumns() RawOption { return func(c *rawConfig) { c.ignoreUnkn
 // built once per (model, column list) and cached on the DB.
 type binding struct {
 	fields []*schema.Field // nil entries are ignored columns
+	// missing are the model's columns the result does not have (a partial
+	// row): they are left unloaded on the objects.
+	missing []*schema.Field
 }
 
 func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding, error) {
@@ -657,6 +757,11 @@ func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding,
 		}
 		b.fields[i] = f
 	}
+	for _, f := range m.Fields {
+		if !slices.Contains(b.fields, f) {
+			b.missing = append(b.missing, f)
+		}
+	}
 	db.bindings.Store(key, b)
 	return b, nil
 }
@@ -666,15 +771,23 @@ func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding,
 // session, rows resolve through the identity map and the statement runs in
 // its transaction when one is open.
 func Raw[T any](ctx context.Context, q Querier, sqlText string, args ...any) ([]*T, error) {
-	return RawWithOptions[T](ctx, q, nil, sqlText, args...)
+	return rawWithOptions[T](ctx, q, "Raw", nil, sqlText, args)
 }
 
 // RawWithOptions is Raw with options such as IgnoreUnknownColumns.
 func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sqlText string, args ...any) ([]*T, error) {
+	return rawWithOptions[T](ctx, q, "RawWithOptions", opts, sqlText, args)
+}
+
+func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []RawOption, sqlText string, args []any) ([]*T, error) {
 	sel := Select[T](q)
 	if sel.err != nil {
 		return nil, sel.err
 	}
+	if err := sel.enter(op); err != nil {
+		return nil, err
+	}
+	defer sel.exit()
 	var cfg rawConfig
 	for _, o := range opts {
 		o(&cfg)
@@ -726,8 +839,13 @@ func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sql
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		obj, ok, err := sel.resolve(ctx, m, p)
-		if err != nil || !ok {
+		var obj unsafe.Pointer
+		if sel.s != nil && len(b.missing) > 0 {
+			obj, err = sel.s.resolvePartial(ctx, m, p, b.missing)
+		} else {
+			obj, err = sel.resolve(ctx, m, p)
+		}
+		if err != nil {
 			return err
 		}
 		out = append(out, (*T)(obj))
@@ -755,6 +873,10 @@ func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Resu
 	if s == nil {
 		return db.exec(ctx, db.x, false, text, bound...)
 	}
+	if err := s.enter("Exec"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
 	if s.closed {
 		return nil, ErrSessionClosed
 	}

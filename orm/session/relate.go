@@ -77,6 +77,10 @@ func ptrs[P any](parents []*P) []unsafe.Pointer {
 // Parents whose relation is loaded are skipped; a NULL or dangling foreign
 // key loads as nil. It returns the number of distinct related objects.
 func LoadMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P) *relations.Lazy[T]) (int, error) {
+	if err := s.enter("LoadMany"); err != nil {
+		return 0, err
+	}
+	defer s.exit()
 	if f == nil {
 		return 0, invalid("LoadMany needs an accessor")
 	}
@@ -87,6 +91,10 @@ func LoadMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P
 // query on the children's foreign key, grouped per parent and ordered by
 // the relation's order_by. It returns the number of children loaded.
 func LoadOneToMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P) *relations.RelatedMany[T]) (int, error) {
+	if err := s.enter("LoadOneToMany"); err != nil {
+		return 0, err
+	}
+	defer s.exit()
 	if f == nil {
 		return 0, invalid("LoadOneToMany needs an accessor")
 	}
@@ -97,6 +105,10 @@ func LoadOneToMany[P, T any](ctx context.Context, s *Session, parents []*P, f fu
 // query joining the target and the link table. It returns the number of
 // distinct related objects.
 func LoadManyToMany[P, T any](ctx context.Context, s *Session, parents []*P, f func(*P) *relations.RelatedMany[T]) (int, error) {
+	if err := s.enter("LoadManyToMany"); err != nil {
+		return 0, err
+	}
+	defer s.exit()
 	if f == nil {
 		return 0, invalid("LoadManyToMany needs an accessor")
 	}
@@ -134,6 +146,10 @@ func loadBatch[P any](ctx context.Context, s *Session, parents []*P, field func(
 // counted for N+1 detection; a lazy=raise relation returns ErrLazyRaise
 // without SQL.
 func LoadLazy[T any](ctx context.Context, s *Session, l *relations.Lazy[T]) (bool, error) {
+	if err := s.enter("LoadLazy"); err != nil {
+		return false, err
+	}
+	defer s.exit()
 	if s == nil || l == nil {
 		return false, invalid("LoadLazy needs a session and a relation field")
 	}
@@ -178,6 +194,10 @@ func (s *Session) ownerOf(addr unsafe.Pointer) (*entry, *schema.Relation, error)
 // relation and level (per chunk under the bind limit). Paths nest with dots:
 // "Team", "Powers", "Team.Heroes". Relations already loaded are kept.
 func Preload[P any](ctx context.Context, s *Session, parents []*P, paths ...string) error {
+	if err := s.enter("Preload"); err != nil {
+		return err
+	}
+	defer s.exit()
 	if s == nil {
 		return invalid("nil session")
 	}

@@ -22,6 +22,10 @@ func RelateToOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P], 
 	if parent == nil {
 		return UnrelateFromOne(s, child, f)
 	}
+	if err := s.enter("RelateToOne"); err != nil {
+		return err
+	}
+	defer s.exit()
 	l := f(child)
 	_, rel, err := relationOf(s, child, unsafe.Pointer(l))
 	if err != nil {
@@ -32,7 +36,7 @@ func RelateToOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P], 
 	}
 	cp, pp := unsafe.Pointer(child), unsafe.Pointer(parent)
 	if s.im.lookupPtr(cp) != nil && s.im.lookupPtr(pp) == nil {
-		if err := s.Add(parent); err != nil {
+		if err := s.addObj(parent); err != nil {
 			return err
 		}
 	}
@@ -64,6 +68,10 @@ func RelateToOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P], 
 // the foreign key to NULL (an error, changing nothing, when it is NOT
 // NULL), and the child leaves the old parent's loaded collection.
 func UnrelateFromOne[C, P any](s *Session, child *C, f func(*C) *relations.Lazy[P]) error {
+	if err := s.enter("UnrelateFromOne"); err != nil {
+		return err
+	}
+	defer s.exit()
 	if child == nil || f == nil {
 		return invalid("UnrelateFromOne needs a child and an accessor")
 	}
@@ -118,12 +126,16 @@ func currentParent[P any](s *Session, rel *schema.Relation, l *relations.Lazy[P]
 // row is written by the next flush (after both ends exist), once even when
 // both sides are related; the other side's loaded collection gains left.
 func RelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany[R], right *R) error {
+	if err := s.enter("RelateManyToMany"); err != nil {
+		return err
+	}
+	defer s.exit()
 	coll, rel, err := manyToMany(s, left, f, right)
 	if err != nil {
 		return err
 	}
 	if s.im.lookupPtr(unsafe.Pointer(left)) != nil && s.im.lookupPtr(unsafe.Pointer(right)) == nil {
-		if err := s.Add(right); err != nil {
+		if err := s.addObj(right); err != nil {
 			return err
 		}
 	}
@@ -138,6 +150,10 @@ func RelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.Relat
 // deleted by the next flush, and the other side's loaded collection loses
 // left. Relating and unrelating the same pair before a flush cancel out.
 func UnrelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany[R], right *R) error {
+	if err := s.enter("UnrelateManyToMany"); err != nil {
+		return err
+	}
+	defer s.exit()
 	coll, rel, err := manyToMany(s, left, f, right)
 	if err != nil {
 		return err
@@ -171,13 +187,17 @@ func manyToMany[L, R any](s *Session, left *L, f func(*L) *relations.RelatedMany
 // written by every flush; this flushes the session, for code that wants
 // the rows in the database before it goes on.
 func FlushRelatedMany[L, R any](ctx context.Context, s *Session, left *L, f func(*L) *relations.RelatedMany[R]) error {
+	if err := s.enter("FlushRelatedMany"); err != nil {
+		return err
+	}
+	defer s.exit()
 	if left == nil || f == nil {
 		return invalid("FlushRelatedMany needs an object and an accessor")
 	}
 	if _, _, err := relationOf(s, left, unsafe.Pointer(f(left))); err != nil {
 		return err
 	}
-	return s.Flush(ctx)
+	return s.flush(ctx)
 }
 
 // appendToCollection adds obj to the loaded collection rel of owner (no

@@ -20,13 +20,21 @@ type Savepoint struct {
 // session's transaction (opening the transaction if needed). Savepoints
 // nest; each must be committed or rolled back, innermost first.
 func (s *Session) BeginNested(ctx context.Context) (*Savepoint, error) {
+	if err := s.enter("BeginNested"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	return s.beginNested(ctx)
+}
+
+func (s *Session) beginNested(ctx context.Context) (*Savepoint, error) {
 	if s == nil {
 		return nil, invalid("nil session")
 	}
 	if s.closed {
 		return nil, ErrSessionClosed
 	}
-	if err := s.Flush(ctx); err != nil {
+	if err := s.flush(ctx); err != nil {
 		return nil, err
 	}
 	if s.tx == nil {
@@ -64,6 +72,14 @@ func (sp *Savepoint) depth() int {
 // part of the enclosing transaction. Savepoints opened inside it must have
 // ended first.
 func (sp *Savepoint) Commit(ctx context.Context) error {
+	if err := sp.session().enter("Savepoint.Commit"); err != nil {
+		return err
+	}
+	defer sp.session().exit()
+	return sp.commit(ctx)
+}
+
+func (sp *Savepoint) commit(ctx context.Context) error {
 	if sp == nil {
 		return invalid("Commit of a nil savepoint")
 	}
@@ -79,7 +95,7 @@ func (sp *Savepoint) Commit(ctx context.Context) error {
 	if i != len(s.tx.levels)-1 {
 		return errors.New("orm: Savepoint.Commit: a savepoint opened inside it is still open")
 	}
-	if err := s.Flush(ctx); err != nil {
+	if err := s.flush(ctx); err != nil {
 		return err
 	}
 	if err := s.savepoint(ctx, "RELEASE SAVEPOINT "+sp.lvl.name); err != nil {
@@ -97,6 +113,14 @@ func (sp *Savepoint) Commit(ctx context.Context) error {
 // it began and are Expired. Savepoints opened inside it are rolled back too.
 // The enclosing transaction's work stays.
 func (sp *Savepoint) Rollback(ctx context.Context) error {
+	if err := sp.session().enter("Savepoint.Rollback"); err != nil {
+		return err
+	}
+	defer sp.session().exit()
+	return sp.rollback(ctx)
+}
+
+func (sp *Savepoint) rollback(ctx context.Context) error {
 	if sp == nil {
 		return invalid("Rollback of a nil savepoint")
 	}

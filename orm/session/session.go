@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -19,8 +20,12 @@ type Config struct {
 	// open until Commit or Rollback. Without it every flush runs in a
 	// transaction of its own that it commits.
 	AutoBegin bool
-	// AutoFlush flushes pending changes before queries, Get misses,
-	// Refresh and relationship loads.
+	// AutoFlush (on by default, as in SQLAlchemy) flushes pending changes
+	// before queries, Get misses, Refresh, relationship loads, Exec and
+	// Merge with load, so that reads see the session's changes. With it
+	// off, reads return what the database has: objects added but not
+	// flushed are missing, and objects deleted but not flushed are still
+	// returned (as the tracked instances); see docs/session.md.
 	AutoFlush bool
 	// ExpireOnCommit marks persistent objects Expired after Commit, so that
 	// the next access reloads them.
@@ -46,10 +51,10 @@ type Config struct {
 	ReadYourWrites bool
 }
 
-// DefaultConfig returns the defaults of NewSession: AutoBegin,
-// ExpireOnCommit and ReadYourWrites on, AutoFlush and WeakIdentityMap off.
+// DefaultConfig returns the defaults of NewSession: AutoBegin, AutoFlush,
+// ExpireOnCommit and ReadYourWrites on, WeakIdentityMap off.
 func DefaultConfig() Config {
-	return Config{AutoBegin: true, ExpireOnCommit: true, ReadYourWrites: true}
+	return Config{AutoBegin: true, AutoFlush: true, ExpireOnCommit: true, ReadYourWrites: true}
 }
 
 // Session is a unit of work: it tracks objects in an identity map, notices
@@ -57,8 +62,19 @@ func DefaultConfig() Config {
 // INSERT, UPDATE and DELETE in foreign-key order when it flushes.
 //
 // A Session is for one goroutine, like *sql.Tx; use one session per
-// goroutine or request. Many sessions may share one DB.
+// goroutine or request. Many sessions may share one DB. A call that starts
+// while another goroutine is inside a call on the same session is refused
+// with an error matching ErrConcurrentUse, and changes nothing; methods
+// without an error result (Contains, ObjectState, the counts, Expire...)
+// panic with that error instead. Calls made from the session's own
+// callbacks (event handlers, model hooks, NoAutoFlush's function) are
+// allowed, and so, undetected, is a call from another goroutine while such
+// a callback runs. RunInTx's function and the body of a Query.Iter loop
+// are not callbacks: the session is free while they run, and their calls
+// are checked like any others.
 type Session struct {
+	// guard detects overlapping calls from several goroutines (guard.go).
+	guard  atomic.Uint32
 	db     *DB
 	cfg    Config
 	logger *slog.Logger
@@ -88,6 +104,11 @@ type Session struct {
 	// forWrite > 0 while the session reads what a write depends on: such
 	// reads go to the primary, never to a replica.
 	forWrite int
+	// iters are the open Iter result sets on the transaction's connection
+	// that must be read to the end before another statement (iter.go);
+	// iterSeq numbers server-side cursors.
+	iters   []*iterDrain
+	iterSeq int
 }
 
 // NewSession returns a session on db with DefaultConfig.
@@ -152,6 +173,15 @@ func (s *Session) resolve(obj any) (*schema.Model, unsafe.Pointer, error) {
 // ErrIdentityConflict. Add is all or nothing: when it fails, neither obj
 // nor any object reached by the cascade has changed state.
 func (s *Session) Add(obj any) error {
+	if err := s.enter("Add"); err != nil {
+		return err
+	}
+	defer s.exit()
+	return s.addObj(obj)
+}
+
+// addObj is Add without the guard.
+func (s *Session) addObj(obj any) error {
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -266,6 +296,10 @@ func relationObjects(r *schema.Relation, p unsafe.Pointer) ([]any, bool) {
 // (which names the object's position) the objects added before it are
 // removed again.
 func (s *Session) AddAll(objs ...any) error {
+	if err := s.enter("AddAll"); err != nil {
+		return err
+	}
+	defer s.exit()
 	var undo addUndo
 	seen := map[unsafe.Pointer]bool{}
 	for i, o := range objs {
@@ -288,6 +322,10 @@ func (s *Session) AddAll(objs ...any) error {
 // untracked object with a primary key is attached and scheduled, unless
 // another instance with its key is tracked (ErrIdentityConflict).
 func (s *Session) Delete(obj any) error {
+	if err := s.enter("Delete"); err != nil {
+		return err
+	}
+	defer s.exit()
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -328,6 +366,10 @@ func (s *Session) Delete(obj any) error {
 // instance. If its key is not tracked, obj is attached as StatePersistent
 // without a snapshot, so that the flush writes all its columns.
 func (s *Session) MarkDirty(obj any) error {
+	if err := s.enter("MarkDirty"); err != nil {
+		return err
+	}
+	defer s.exit()
 	m, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -367,12 +409,18 @@ func (s *Session) MarkDirty(obj any) error {
 
 // Contains reports whether obj is tracked (StateNew, StatePersistent, StateDeleted or StateExpired).
 func (s *Session) Contains(obj any) bool {
+	s.mustEnter("Contains")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	return err == nil && s.im.lookupPtr(p) != nil
 }
 
 // Expunge stops tracking obj; pending work for it is forgotten.
 func (s *Session) Expunge(obj any) error {
+	if err := s.enter("Expunge"); err != nil {
+		return err
+	}
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return err
@@ -389,6 +437,12 @@ func (s *Session) Expunge(obj any) error {
 
 // ExpungeAll stops tracking every object.
 func (s *Session) ExpungeAll() {
+	s.mustEnter("ExpungeAll")
+	defer s.exit()
+	s.expungeAll()
+}
+
+func (s *Session) expungeAll() {
 	s.im.reset()
 	s.im = newIdentityMap(s.cfg.WeakIdentityMap)
 	s.im.session = s
@@ -400,6 +454,8 @@ func (s *Session) ExpungeAll() {
 // ObjectState returns the state of obj, and false (with StateDetached) when the
 // session does not track it.
 func (s *Session) ObjectState(obj any) (ObjectState, bool) {
+	s.mustEnter("ObjectState")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return StateDetached, false
@@ -422,6 +478,8 @@ func (e *entry) publicState() ObjectState {
 // StateNew object always, a StatePersistent one when a column differs from its
 // snapshot.
 func (s *Session) IsModified(obj any) bool {
+	s.mustEnter("IsModified")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return false
@@ -442,6 +500,8 @@ func (s *Session) IsModified(obj any) bool {
 // ModifiedAttributes returns the column names whose values differ from the
 // snapshot (every column for a StateNew object), in field order.
 func (s *Session) ModifiedAttributes(obj any) []string {
+	s.mustEnter("ModifiedAttributes")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return nil
@@ -462,22 +522,30 @@ func (s *Session) ModifiedAttributes(obj any) []string {
 
 // PendingNewCount returns the number of objects waiting for INSERT.
 func (s *Session) PendingNewCount() int {
+	s.mustEnter("PendingNewCount")
+	defer s.exit()
 	return s.count(func(e *entry, _ unsafe.Pointer) bool { return e.state == StateNew })
 }
 
 // PendingDeleteCount returns the number of objects waiting for DELETE.
 func (s *Session) PendingDeleteCount() int {
+	s.mustEnter("PendingDeleteCount")
+	defer s.exit()
 	return s.count(func(e *entry, _ unsafe.Pointer) bool { return e.state == StateDeleted })
 }
 
 // PendingDirtyCount returns the number of persistent objects with changes
 // to write.
 func (s *Session) PendingDirtyCount() int {
+	s.mustEnter("PendingDirtyCount")
+	defer s.exit()
 	return s.count(func(e *entry, p unsafe.Pointer) bool { return e.state == StatePersistent && isDirty(e, p) })
 }
 
 // TrackedCount returns the number of tracked objects.
 func (s *Session) TrackedCount() int {
+	s.mustEnter("TrackedCount")
+	defer s.exit()
 	return s.count(func(*entry, unsafe.Pointer) bool { return true })
 }
 
@@ -492,13 +560,19 @@ func (s *Session) count(pred func(*entry, unsafe.Pointer) bool) int {
 }
 
 // InTransaction reports whether the session holds an open transaction.
-func (s *Session) InTransaction() bool { return s.tx != nil }
+func (s *Session) InTransaction() bool {
+	s.mustEnter("InTransaction")
+	defer s.exit()
+	return s.tx != nil
+}
 
 // Expire marks obj's values (all, or only the named columns or fields) to be
 // reloaded on its next access through Get, a query or Refresh. Unflushed
 // changes are kept and stay dirty. Expiring an object that is not
 // persistent does nothing.
 func (s *Session) Expire(obj any, attrs ...string) {
+	s.mustEnter("Expire")
+	defer s.exit()
 	_, p, err := s.resolve(obj)
 	if err != nil {
 		return
@@ -548,6 +622,12 @@ func (s *Session) expire(e *entry, attrs []string) {
 
 // ExpireAll expires every persistent object.
 func (s *Session) ExpireAll() {
+	s.mustEnter("ExpireAll")
+	defer s.exit()
+	s.expireAll()
+}
+
+func (s *Session) expireAll() {
 	for _, e := range s.im.byPtr {
 		if e.state == StatePersistent {
 			s.expireEntry(e)
@@ -558,8 +638,10 @@ func (s *Session) ExpireAll() {
 // DebugState describes the tracked objects, one per line in add order, for
 // logs and test failures.
 func (s *Session) DebugState() string {
+	s.mustEnter("DebugState")
+	defer s.exit()
 	var b strings.Builder
-	fmt.Fprintf(&b, "session: %d tracked, tx=%v\n", s.TrackedCount(), s.tx != nil)
+	fmt.Fprintf(&b, "session: %d tracked, tx=%v\n", s.count(func(*entry, unsafe.Pointer) bool { return true }), s.tx != nil)
 	for _, e := range s.im.entries() {
 		key := "(no key)"
 		if e.keyed {
@@ -583,14 +665,18 @@ func (s *Session) DebugState() string {
 // Close rolls back an open transaction and detaches every object. Using the
 // session afterwards returns ErrSessionClosed.
 func (s *Session) Close() error {
+	if err := s.enter("Close"); err != nil {
+		return err
+	}
+	defer s.exit()
 	if s.closed {
 		return nil
 	}
 	var err error
 	if s.tx != nil {
-		err = s.Rollback(context.Background())
+		err = s.rollback(context.Background())
 	}
-	s.ExpungeAll()
+	s.expungeAll()
 	s.closed = true
 	return err
 }

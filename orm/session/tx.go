@@ -158,10 +158,24 @@ func (t *txState) reset() {
 // to group work. ctx bounds the transaction: cancelling it rolls the
 // transaction back. Transactions the session opens itself (AutoBegin) are
 // not bound to the flush's ctx.
-func (s *Session) Begin(ctx context.Context) error { return s.BeginTx(ctx, s.cfg.TxOptions) }
+func (s *Session) Begin(ctx context.Context) error {
+	if err := s.enter("Begin"); err != nil {
+		return err
+	}
+	defer s.exit()
+	return s.beginTx(ctx, s.cfg.TxOptions)
+}
 
 // BeginTx is Begin with transaction options (isolation level, read-only).
 func (s *Session) BeginTx(ctx context.Context, opts *sql.TxOptions) error {
+	if err := s.enter("BeginTx"); err != nil {
+		return err
+	}
+	defer s.exit()
+	return s.beginTx(ctx, opts)
+}
+
+func (s *Session) beginTx(ctx context.Context, opts *sql.TxOptions) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
@@ -208,6 +222,7 @@ func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 // one is open, else the pool.
 func (s *Session) conn() (conn, bool) {
 	if s.tx != nil {
+		s.drainIters()
 		return s.tx.tx, true
 	}
 	return s.db.x, false
@@ -217,6 +232,14 @@ func (s *Session) conn() (conn, bool) {
 // ExpireOnCommit, persistent objects are then StateExpired. A session that never
 // touched the database sends nothing.
 func (s *Session) Commit(ctx context.Context) error {
+	if err := s.enter("Commit"); err != nil {
+		return err
+	}
+	defer s.exit()
+	return s.commit(ctx)
+}
+
+func (s *Session) commit(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
@@ -224,13 +247,14 @@ func (s *Session) Commit(ctx context.Context) error {
 		return err
 	}
 	s.committing = true
-	err := s.Flush(ctx)
+	err := s.flush(ctx)
 	s.committing = false
 	if err != nil {
 		return err
 	}
 	if s.tx != nil {
 		t := s.tx
+		s.drainIters()
 		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
 		if err != nil {
 			// The database rolled the transaction back.
@@ -242,7 +266,7 @@ func (s *Session) Commit(ctx context.Context) error {
 		s.tx = nil
 	}
 	if s.cfg.ExpireOnCommit {
-		s.ExpireAll()
+		s.expireAll()
 	}
 	return fireAfter(ctx, "after-commit", s.ev.afterCommit)
 }
@@ -254,12 +278,20 @@ func (s *Session) Commit(ctx context.Context) error {
 // kept), and every persistent object is Expired. Without a transaction
 // it sends nothing and only expires the persistent objects.
 func (s *Session) Rollback(ctx context.Context) error {
+	if err := s.enter("Rollback"); err != nil {
+		return err
+	}
+	defer s.exit()
+	return s.rollback(ctx)
+}
+
+func (s *Session) rollback(ctx context.Context) error {
 	if s.closed {
 		return ErrSessionClosed
 	}
 	s.aborted = nil // acknowledged
 	if s.tx == nil {
-		s.ExpireAll()
+		s.expireAll()
 		return nil
 	}
 	t := s.tx
@@ -459,6 +491,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 
 func (s *Session) savepoint(ctx context.Context, stmt string) error {
 	return s.db.control(ctx, "savepoint", stmt, func(ctx context.Context) error {
+		s.drainIters()
 		_, err := s.tx.tx.ExecContext(ctx, stmt)
 		return err
 	})

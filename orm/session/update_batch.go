@@ -62,7 +62,7 @@ func (f *flusher) updates(ctx context.Context, m *schema.Model, rows []*row) err
 	if m.Hooks.Has(schema.HookAfterUpdate) {
 		for _, g := range groups {
 			for _, op := range g {
-				if err := modelHook(ctx, m, op.r.p, schema.HookAfterUpdate); err != nil {
+				if err := f.s.hook(ctx, m, op.r.p, schema.HookAfterUpdate); err != nil {
 					return err
 				}
 			}

@@ -18,7 +18,7 @@ var (
 
 // keptSections are sections of the previous document carried over as they
 // are: figures of benchmarks this command does not run.
-var keptSections = []string{"Session core (issue 3)", "Relationships (issue 6)"}
+var keptSections = []string{"Session core (issue 3)", "Relationships (issue 6)", "Session guard (issue 14)"}
 
 // keep extracts keptSections (at heading level 2 or 3) from the old
 // document.

@@ -1,2 +1,2 @@
-SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE LOWER(`name`) LIKE LOWER(?);
+SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE LOWER(`name`) LIKE LOWER(?) ESCAPE CHAR(92);
 -- args: "%-man"

@@ -1,2 +1,2 @@
-SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE `name` LIKE ?;
+SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE `name` LIKE ? ESCAPE CHAR(92);
 -- args: "%-Man"

@@ -1,0 +1,2 @@
+SELECT COUNT(*) FROM "qy_hero" WHERE "age" > ?;
+-- args: 30

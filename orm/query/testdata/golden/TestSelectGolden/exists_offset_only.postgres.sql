@@ -1,0 +1,1 @@
+SELECT 1 FROM (SELECT 1 AS "sqlm_one" FROM "qy_hero" OFFSET 100) AS "sqlm_exists" LIMIT 1;

@@ -1,0 +1,2 @@
+SELECT `id`, `name`, `secret_name`, `age`, `team_id` FROM `qy_hero` WHERE `name` LIKE ? ESCAPE CHAR(92);
+-- args: "50\\%\\_off\\\\%"

@@ -1,0 +1,1 @@
+-- error: orm: Update or Delete without a condition: Update would change every row of qy_hero (add a condition, or call AllRows to mean every row)

@@ -1,0 +1,1 @@
+SELECT "id", "name", "secret_name", "age", "team_id" FROM "qy_hero" WHERE (id NOT IN (NULL) IS NULL);
