@@ -748,6 +748,20 @@ func (r *gmRun) preFlush() {
 	}
 }
 
+// autoFlushed applies, after a call that may autoflush, the flush the
+// session ran (it sent INSERT, UPDATE or DELETE statements since the
+// recorder held n events).
+func (r *gmRun) autoFlushed(n int, reached []*gmObj) {
+	for _, e := range r.rec.Events()[n:] {
+		q := strings.TrimSpace(e.Query)
+		if strings.HasPrefix(q, "INSERT") || strings.HasPrefix(q, "UPDATE") || strings.HasPrefix(q, "DELETE") {
+			r.logf("  (autoflush)")
+			r.afterFlush(reached)
+			return
+		}
+	}
+}
+
 // added is called after every call that may run Add's save cascade.
 func (r *gmRun) added() {
 	if gmAddKeepsDeleted {
@@ -968,6 +982,9 @@ func (r *gmRun) opDelete() bool {
 		return false
 	}
 	r.ok(r.s.Delete(o.ptr), "Delete")
+	if o.st == gmPersistent && o.exp == gmEither {
+		o.exp = gmYes
+	}
 	if o.st == gmNew {
 		o.st = gmTransient
 		o.expunged = true // not used again
@@ -1423,6 +1440,8 @@ func (r *gmRun) opMerge() bool {
 	n := r.rng.IntN(1000)
 	var res any
 	var err error
+	n0, reached := r.rec.Count(), r.reachable(true)
+	r.preFlush()
 	switch k {
 	case gmKTeam:
 		res, err = orm.Merge(r.ctx, r.s, &gmTeam{ID: key, Name: name}, true)
@@ -1436,6 +1455,7 @@ func (r *gmRun) opMerge() bool {
 		res, err = orm.Merge(r.ctx, r.s, &gmPower{ID: key, Name: name}, true)
 	}
 	r.ok(err, "Merge")
+	r.autoFlushed(n0, reached)
 	o := target
 	if o != nil {
 		if r.byPtr[res] != o {
@@ -1502,9 +1522,23 @@ func (r *gmRun) opGet() bool {
 	if o != nil && o.st == gmNew {
 		return false // ambiguous: Get of a pending object's key (no autoflush)
 	}
+	n, reached := r.rec.Count(), r.reachable(true)
+	r.preFlush()
 	res, err := r.get(k, key)
+	r.autoFlushed(n, reached)
+	if o == nil {
+		// The autoflush of a miss may have inserted the key.
+		o = r.trackedByKey(k, key)
+	}
 	_, hasRow := r.mdb.table(k)[key]
 	switch {
+	case o != nil && o.st == gmDeleted && !r.s.Config().AutoFlush:
+		// Without AutoFlush the deleted instance answers (its row is
+		// still there).
+		if err != nil || r.byPtr[res] != o {
+			r.fail("Get %s %d (deleted, no autoflush) = %p, %v; want %s", k, key, res, err, o)
+		}
+		r.logf("get %s %d -> %s (deleted)", k, key, o)
 	case o != nil && o.st == gmDeleted, o == nil && !hasRow:
 		if !isNotFound(err) {
 			r.fail("Get %s %d: %v, %v; want ErrNotFound", k, key, res, err)
@@ -1566,6 +1600,8 @@ func (r *gmRun) opLoad() bool {
 	}
 	var err error
 	var what string
+	n, reached := r.rec.Count(), r.reachable(true)
+	r.preFlush()
 	switch variant {
 	case 0:
 		ts := make([]*gmTeam, len(parents))
@@ -1588,6 +1624,7 @@ func (r *gmRun) opLoad() bool {
 		what = "LoadLazy Team"
 	}
 	r.ok(err, what)
+	r.autoFlushed(n, reached)
 	// Objects the load brought into the session.
 	for _, o := range parents {
 		var items []any
@@ -1743,6 +1780,8 @@ func (r *gmRun) opExpire() bool {
 			return false
 		}
 		var err error
+		n, reached := r.rec.Count(), r.reachable(true)
+		r.preFlush()
 		switch p := o.ptr.(type) {
 		case *gmTeam:
 			err = orm.Refresh(r.ctx, r.s, p)
@@ -1752,6 +1791,7 @@ func (r *gmRun) opExpire() bool {
 			err = orm.Refresh(r.ctx, r.s, p)
 		}
 		r.ok(err, "Refresh")
+		r.autoFlushed(n, reached)
 		r.reload(o)
 		o.unloadAfterExpire()
 		r.logf("refresh %s", o)
@@ -2397,7 +2437,14 @@ func (r *gmRun) checkRel(o *gmObj, name string, rel *gmRel, actual []any, loaded
 
 var gmStates = map[gmSt]orm.ObjectState{gmNew: orm.StateNew, gmDeleted: orm.StateDeleted}
 
+// check compares the session and the database with the model (with
+// AutoFlush suspended: its reads must not change what they look at).
 func (r *gmRun) check() {
+	r.t.Helper()
+	r.s.NoAutoFlush(r.check1)
+}
+
+func (r *gmRun) check1() {
 	r.t.Helper()
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
@@ -2439,7 +2486,9 @@ func (r *gmRun) check() {
 				bad("%s (rolled back): ID %d, want %d", o, id, o.explicitKey)
 			}
 		}
-		if o.tracked() && !(o.exp == gmYes && o.valsUnknown) {
+		// (A deleted object that was expired may have been reloaded: its
+		// values do not matter any more.)
+		if o.tracked() && !(o.exp == gmYes && o.valsUnknown) && !(o.st == gmDeleted && o.exp != gmNo) {
 			if got := gmActual(o.ptr); got != o.cur {
 				bad("%s: fields %+v, want %+v", o, got, o.cur)
 			}
@@ -2478,8 +2527,11 @@ func (r *gmRun) check() {
 				bad("Get %s %d (%s, tracked) sent SQL", o.kind, o.key, o)
 			}
 		case o.st == gmDeleted:
-			if got, err := r.get(o.kind, o.key); !isNotFound(err) {
-				bad("Get %s %d (%s, deleted) = %p, %v; want ErrNotFound", o.kind, o.key, o, got, err)
+			// Without AutoFlush (the check suspends it) Get answers as a
+			// query would: the row is still there, the instance is
+			// tracked (and still deleted).
+			if got, err := r.get(o.kind, o.key); err != nil || r.byPtr[got] != o {
+				bad("Get %s %d (%s, deleted, no autoflush) = %p, %v; want %s", o.kind, o.key, o, got, err, o)
 			}
 		}
 	}
@@ -2690,7 +2742,7 @@ func TestGraphModel(t *testing.T) {
 			}
 			t.Logf("seed %d (GM_SEED=%d to replay)", seed, seed)
 			r := &gmRun{
-				t: t, ctx: ctx, db: rdb, rec: rec, s: orm.NewSession(rdb), seed: seed, steps: steps,
+				t: t, ctx: ctx, db: rdb, rec: rec, seed: seed, steps: steps,
 				rng:    rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)),
 				byPtr:  map[any]*gmObj{},
 				mdb:    gmDB{teams: map[int64]gmVals{}, heroes: map[int64]gmVals{}, powers: map[int64]gmVals{}, links: map[[2]int64]bool{}},
@@ -2699,6 +2751,11 @@ func TestGraphModel(t *testing.T) {
 				known:  [3]map[int64]bool{{}, {}, {}},
 				trace:  os.Getenv("GM_TRACE") != "",
 			}
+			// Half the runs with AutoFlush (queries, Get misses, Refresh
+			// and loads flush first), half without.
+			cfg := orm.DefaultSessionConfig()
+			cfg.AutoFlush = seed%2 == 0
+			r.s = orm.NewSessionWithConfig(rdb, cfg)
 			r.s.DisableN1Detection() // loads one parent at a time on purpose
 			r.run()
 			if err := r.s.Close(); err != nil {
