@@ -369,6 +369,15 @@ func (r *gmRun) adopt(k gmKind, ptr any) *gmObj {
 	}
 	r.objs = append(r.objs, o)
 	r.byPtr[ptr] = o
+	if k == gmKTeam {
+		// Heroes referencing the row through an untracked team object
+		// now reference the tracked one.
+		for _, h := range r.objs {
+			if h.kind == gmKHero && h.tgt != nil && h.tgt != o && !h.tgt.tracked() && h.tgt.key == o.key {
+				h.tgt = o
+			}
+		}
+	}
 	return o
 }
 
@@ -2441,10 +2450,15 @@ var gmStates = map[gmSt]orm.ObjectState{gmNew: orm.StateNew, gmDeleted: orm.Stat
 // AutoFlush suspended: its reads must not change what they look at).
 func (r *gmRun) check() {
 	r.t.Helper()
-	r.s.NoAutoFlush(r.check1)
+	var errs []string
+	r.s.NoAutoFlush(func() { errs = r.check1() })
+	if len(errs) > 0 {
+		sort.Strings(errs)
+		r.fail("the session or the database differs from the model:\n  %s", strings.Join(errs, "\n  "))
+	}
 }
 
-func (r *gmRun) check1() {
+func (r *gmRun) check1() []string {
 	r.t.Helper()
 	var errs []string
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
@@ -2590,10 +2604,7 @@ func (r *gmRun) check1() {
 			}
 		}
 	}
-	if len(errs) > 0 {
-		sort.Strings(errs)
-		r.fail("the session or the database differs from the model:\n  %s", strings.Join(errs, "\n  "))
-	}
+	return errs
 }
 
 func anys[T any](items []*T) []any {
