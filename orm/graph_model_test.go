@@ -71,7 +71,7 @@ const (
 	// of tracked objects, leaves a deleted object it meets deleted (it
 	// does not "re-add" it). Off, the test deletes such objects again
 	// after every Add.
-	gmAddKeepsDeleted = false
+	gmAddKeepsDeleted = true
 	// gmRollbackRestoresDeletedInRelations: a rollback that brings back an
 	// object deleted inside the scope puts it back into the loaded
 	// relations the delete's flush took it out of, and its own relations

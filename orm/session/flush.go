@@ -200,7 +200,7 @@ func (s *Session) cascadeTracked() error {
 						return err
 					}
 				}
-				if err := s.add(r.Target, op, seen, &undo); err != nil {
+				if err := s.add(r.Target, op, seen, &undo, false); err != nil {
 					undo.revert(&s.im)
 					return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
 				}

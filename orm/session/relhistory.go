@@ -59,8 +59,34 @@ func (e *entry) base(i int) relBase {
 	return e.rels[i]
 }
 
+// sameBase reports whether two bases hold the same objects: the order of a
+// collection is not something a flush writes.
 func sameBase(a, b relBase) bool {
-	return a.loaded == b.loaded && slices.Equal(a.items, b.items)
+	if a.loaded != b.loaded || len(a.items) != len(b.items) {
+		return false
+	}
+	if slices.Equal(a.items, b.items) {
+		return true
+	}
+	if len(a.items) <= 16 {
+		for _, it := range a.items {
+			if !slices.Contains(b.items, it) {
+				return false
+			}
+		}
+		return true
+	}
+	in := make(map[unsafe.Pointer]int, len(b.items))
+	for _, it := range b.items {
+		in[it]++
+	}
+	for _, it := range a.items {
+		if in[it] == 0 {
+			return false
+		}
+		in[it]--
+	}
+	return true
 }
 
 // setBase records b as the base of relation i of e; the previous bases are
@@ -279,7 +305,16 @@ func (f *flusher) syncRelations() error {
 			case StateDeleted:
 				return fmt.Errorf("%w: %s.%s holds a %s that is deleted in this session", ErrDetachedObject, e.model.Name, r.Name, r.Target.Name)
 			case StateNew:
-				// The flush copies the key it generates (linkParents).
+				// The flush copies the key it generates (linkParents). Until
+				// then the key fields must not name another row (a key set by
+				// hand to a parent deleted in this flush would make the
+				// delete's ON DELETE rules take this object along).
+				if refers, _ := fkRefers(r, p, nil); !refers {
+					f.touchEntry(e, p)
+					for _, fk := range r.LocalFields {
+						fk.SetZero(p)
+					}
+				}
 				assigned[e] = true
 				f.moves = append(f.moves, relMove{child: e, rel: r, from: from, to: cur})
 				continue
@@ -452,7 +487,7 @@ func (s *Session) afterFlushRelations(f *flusher, deleted []*entry) {
 		}
 	}
 	if len(deleted) > 0 {
-		s.dropFromRelations(deleted)
+		s.dropFromRelations(deleted, true)
 	}
 	s.im.live(func(e *entry, p unsafe.Pointer) {
 		if len(e.model.Relations) == 0 || e.state == StateDeleted {
@@ -481,7 +516,7 @@ func (s *Session) afterFlushRelations(f *flusher, deleted []*entry) {
 // dropFromRelations takes the given objects (deleted, or made transient by a
 // rollback) out of every loaded relation field of the tracked objects, and
 // out of the relation bases.
-func (s *Session) dropFromRelations(gone []*entry) {
+func (s *Session) dropFromRelations(gone []*entry, journal bool) {
 	byModel := map[*schema.Model]map[unsafe.Pointer]bool{}
 	for _, e := range gone {
 		p := e.ptr()
@@ -503,6 +538,11 @@ func (s *Session) dropFromRelations(gone []*entry) {
 				continue
 			}
 			items, loaded := relItems(r, p)
+			if journal && s.tx != nil && (loaded && slices.ContainsFunc(items, func(it unsafe.Pointer) bool { return ps[it] }) ||
+				slices.ContainsFunc(e.base(i).items, func(it unsafe.Pointer) bool { return ps[it] })) {
+				// A rollback puts the object back where it was.
+				s.tx.recordRels(e)
+			}
 			if loaded {
 				for _, it := range items {
 					if ps[it] {

@@ -164,7 +164,7 @@ func (sp *Savepoint) rollback(ctx context.Context) error {
 		}
 	}
 	if len(dropped) > 0 {
-		s.dropFromRelations(dropped)
+		s.dropFromRelations(dropped, false)
 	}
 	t.levels = t.levels[:i]
 	return nil

@@ -187,7 +187,7 @@ func (s *Session) addObj(obj any) error {
 		return err
 	}
 	var undo addUndo
-	if err := s.add(m, p, map[unsafe.Pointer]bool{}, &undo); err != nil {
+	if err := s.add(m, p, map[unsafe.Pointer]bool{}, &undo, true); err != nil {
 		undo.revert(&s.im)
 		return err
 	}
@@ -219,12 +219,17 @@ func (u *addUndo) revert(im *identityMap) {
 	*u = nil
 }
 
-func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool, undo *addUndo) error {
+func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool, undo *addUndo, root bool) error {
 	if seen[p] {
 		return nil
 	}
 	seen[p] = true
 	if e := s.im.lookupPtr(p); e != nil {
+		if e.state == StateDeleted && !root {
+			// Reached through a relation: a deleted object stays deleted;
+			// only an explicit Add of it brings it back.
+			return nil
+		}
 		*undo = append(*undo, addStep{e: e, state: e.state, strong: e.strong})
 		if e.state == StateDeleted {
 			e.state = StatePersistent
@@ -270,7 +275,7 @@ func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.
 					return err
 				}
 			}
-			if err := s.add(r.Target, op, seen, undo); err != nil {
+			if err := s.add(r.Target, op, seen, undo, false); err != nil {
 				return fmt.Errorf("%s.%s: %w", m.Name, r.Name, err)
 			}
 		}
@@ -305,7 +310,7 @@ func (s *Session) AddAll(objs ...any) error {
 	for i, o := range objs {
 		m, p, err := s.resolve(o)
 		if err == nil {
-			err = s.add(m, p, seen, &undo)
+			err = s.add(m, p, seen, &undo, true)
 		}
 		if err != nil {
 			undo.revert(&s.im)

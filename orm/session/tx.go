@@ -377,7 +377,7 @@ func (s *Session) undoJournal(l *level) []*entry {
 		restored = append(restored, e)
 	}
 	if len(transient) > 0 {
-		s.dropFromRelations(transient)
+		s.dropFromRelations(transient, false)
 	}
 	return restored
 }
