@@ -372,6 +372,7 @@ func (r *replica) judge(ctx context.Context, err error) verdict {
 func connError(err error) bool {
 	var ne net.Error
 	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
+		errors.Is(err, dialect.ErrConnectionLost) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne)
 }
 
