@@ -13,6 +13,7 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
 
 // Defaults of the bulk operations.
@@ -533,14 +534,11 @@ func (b *bulkInsert) insertChunk(ctx context.Context, bt bulkTx, g *bulkGroup, r
 		sig += "|R"
 	}
 	q := b.db.sql.get(sqlKey{model: m, kind: 'b', sig: sig, n: len(rows)}, func() string {
-		w := &sqlWriter{d: d}
-		w.insertValues(m, g.write, len(rows))
-		w.raw(conflict)
+		var ret []*schema.Field
 		if returning {
-			w.raw(" RETURNING ")
-			w.ident(m.AutoIncrement.Column)
+			ret = []*schema.Field{m.AutoIncrement}
 		}
-		return w.b.String()
+		return statement.Insert(d, m.Table, g.write, len(rows), conflict, ret)
 	})
 	args := make([]any, len(rows)*len(g.write))
 	for i, p := range rows {

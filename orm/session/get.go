@@ -11,6 +11,7 @@ import (
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
 
 // GetOptions modify Get.
@@ -240,7 +241,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 			}
 		}
 	}
-	q := s.db.sql.get(sqlKey{model: m, kind: 's', sig: lock, n: 1}, func() string { return selectByKeySQL(s.db.dialect, m, lock) })
+	q := s.db.sql.get(sqlKey{model: m, kind: 's', sig: lock, n: 1}, func() string { return statement.SelectByKey(s.db.dialect, m.Table, m.Fields, m.PrimaryKey, lock) })
 	args := make([]any, len(m.PrimaryKey))
 	for i, f := range m.PrimaryKey {
 		args[i], _ = f.Value(probe)

@@ -8,6 +8,7 @@ import (
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
 
 // newObj returns the object at p as a *T in an interface.
@@ -121,13 +122,7 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 	if src == nil {
 		src = e.ptr()
 	}
-	w := &sqlWriter{d: s.db.dialect}
-	w.raw("SELECT ")
-	w.idents(cols)
-	w.raw(" FROM ")
-	w.ident(m.Table)
-	w.raw(" WHERE ")
-	w.keyEquals(m.PrimaryKey)
+	q := statement.SelectByKey(s.db.dialect, m.Table, cols, m.PrimaryKey, "")
 	args := make([]any, len(m.PrimaryKey))
 	for i, f := range m.PrimaryKey {
 		args[i], _ = f.Value(src)
@@ -147,7 +142,7 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 		dest[i] = sc
 	}
 	c, inTx := s.readConn(ctx)
-	n, err := s.db.query(ctx, c, inTx, w.b.String(), args, func(rows *sql.Rows) error { return rows.Scan(dest...) })
+	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error { return rows.Scan(dest...) })
 	if err != nil {
 		return fmt.Errorf("orm: reload %s %v: %w", m.Name, e.id, err)
 	}

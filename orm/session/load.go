@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
 
 // relField returns the relation field of the object at p as the
@@ -213,25 +214,6 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	return err
 }
 
-// orderClause writes the relation's order_by.
-func orderClause(w *sqlWriter, rel *schema.Relation, qualify string) {
-	for i, o := range rel.OrderBy {
-		if i == 0 {
-			w.raw(" ORDER BY ")
-		} else {
-			w.raw(", ")
-		}
-		if qualify != "" {
-			w.ident(qualify)
-			w.raw(".")
-		}
-		w.ident(o.Field.Column)
-		if o.Desc {
-			w.raw(" DESC")
-		}
-	}
-}
-
 // loadOneToMany: one IN query on the children's foreign key, grouped per
 // parent (one-to-one takes the first child).
 func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
@@ -283,73 +265,14 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 	var out []unsafe.Pointer
 	for _, ch := range s.chunks(len(keys), len(link.LocalColumns)) {
 		part := keys[ch[0]:ch[1]]
-		w := &sqlWriter{d: s.db.dialect}
-		w.raw("SELECT ")
-		for i, f := range target.Fields {
-			if i > 0 {
-				w.raw(", ")
-			}
-			w.ident(target.Table)
-			w.raw(".")
-			w.ident(f.Column)
-		}
-		for _, f := range link.LocalColumns {
-			w.raw(", ")
-			w.ident(link.Table())
-			w.raw(".")
-			w.ident(f.Column)
-		}
-		w.raw(" FROM ")
-		w.ident(target.Table)
-		w.raw(" JOIN ")
-		w.ident(link.Table())
-		w.raw(" ON ")
-		for i, f := range link.RemoteColumns {
-			if i > 0 {
-				w.raw(" AND ")
-			}
-			w.ident(link.Table())
-			w.raw(".")
-			w.ident(f.Column)
-			w.raw(" = ")
-			w.ident(target.Table)
-			w.raw(".")
-			w.ident(target.PrimaryKey[i].Column)
-		}
-		w.raw(" WHERE ")
-		if len(link.LocalColumns) == 1 {
-			w.ident(link.Table())
-			w.raw(".")
-			w.ident(link.LocalColumns[0].Column)
-			w.raw(" IN ")
-			w.tuple(len(part))
-		} else {
-			w.raw("(")
-			for i, f := range link.LocalColumns {
-				if i > 0 {
-					w.raw(", ")
-				}
-				w.ident(link.Table())
-				w.raw(".")
-				w.ident(f.Column)
-			}
-			w.raw(") IN (")
-			for i := range part {
-				if i > 0 {
-					w.raw(", ")
-				}
-				w.tuple(len(link.LocalColumns))
-			}
-			w.raw(")")
-		}
-		orderClause(w, rel, target.Table)
+		q := statement.SelectLinked(s.db.dialect, rel, len(part))
 		var args []any
 		for _, v := range part {
 			args = append(args, v...)
 		}
 		// The link's local key columns scan into the parent's key fields, so
 		// that they normalise exactly like the parents' keys.
-		err := s.loadRows(ctx, target, w.b.String(), args, rel.LocalFields, func(p unsafe.Pointer, ev []any) {
+		err := s.loadRows(ctx, target, q, args, rel.LocalFields, func(p unsafe.Pointer, ev []any) {
 			k, err := keyOfValues(ev)
 			if err != nil {
 				return
@@ -409,21 +332,12 @@ func distinctKeys(fs []*schema.Field, objs []unsafe.Pointer) [][]any {
 func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.Field, keys [][]any, rel *schema.Relation, each func(p unsafe.Pointer)) error {
 	for _, ch := range s.chunks(len(keys), len(cols)) {
 		part := keys[ch[0]:ch[1]]
-		w := &sqlWriter{d: s.db.dialect}
-		w.raw("SELECT ")
-		w.idents(m.Fields)
-		w.raw(" FROM ")
-		w.ident(m.Table)
-		w.raw(" WHERE ")
-		w.keyMatch(cols, len(part))
-		if rel != nil {
-			orderClause(w, rel, "")
-		}
+		q := statement.SelectIn(s.db.dialect, m.Table, m.Fields, cols, len(part), rel)
 		var args []any
 		for _, v := range part {
 			args = append(args, v...)
 		}
-		if err := s.loadRows(ctx, m, w.b.String(), args, nil, func(p unsafe.Pointer, _ []any) { each(p) }); err != nil {
+		if err := s.loadRows(ctx, m, q, args, nil, func(p unsafe.Pointer, _ []any) { each(p) }); err != nil {
 			return err
 		}
 	}

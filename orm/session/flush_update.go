@@ -4,9 +4,139 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
+
+// update writes the changed columns of one row, WHERE its snapshot key and
+// version.
+// updateOp is one row's UPDATE, ready to send: the keys of new parents are
+// copied in and its version raised.
+type updateOp struct {
+	r          *row
+	set        []*schema.Field // columns to write, the version included
+	keySrc     unsafe.Pointer  // where the row's key is read (its snapshot)
+	oldVersion any
+}
+
+// prepareUpdate readies r's UPDATE; ok is false when there is nothing to
+// write.
+func (f *flusher) prepareUpdate(m *schema.Model, r *row) (op updateOp, ok bool, err error) {
+	op = updateOp{r: r, set: r.changed, keySrc: r.e.snapshot}
+	if op.keySrc == nil {
+		op.keySrc = r.p
+	}
+	ver := m.Version
+	// Keys of new parents, generated earlier in this flush.
+	for _, pr := range r.parents {
+		fk, parent := pr.fk, pr.e
+		if r.nullFKs[fk] {
+			continue // set by a post-update
+		}
+		f.touch(r)
+		if err := copyKey(fk, r.p, parent); err != nil {
+			return op, false, &FlushError{Op: "update", Table: m.Table, Key: keyString(m, op.keySrc), Err: err}
+		}
+	}
+	if len(op.set) == 0 && ver == nil {
+		return op, false, nil
+	}
+	if ver != nil {
+		f.touch(r)
+		ov, err := ver.Value(op.keySrc)
+		if err != nil {
+			return op, false, &FlushError{Op: "update", Table: m.Table, Err: err}
+		}
+		op.oldVersion = ov
+		if err := ver.Set(r.p, toInt64(ov)+1); err != nil {
+			return op, false, &FlushError{Op: "update", Table: m.Table, Err: err}
+		}
+		if indexOf(op.set, ver) < 0 {
+			op.set = append(append([]*schema.Field(nil), op.set...), ver)
+		}
+	}
+	return op, true, nil
+}
+
+// updateByKeySQL is UPDATE t SET c = ?, … WHERE pk = ? [AND version = ?],
+// cached per column set; when m has a version column, set holds it (its new
+// value is a parameter) and the WHERE checks its old value.
+func (db *DB) updateByKeySQL(m *schema.Model, set []*schema.Field) string {
+	return db.sql.get(sqlKey{model: m, kind: 'u', mask: colMask(m, set), sig: wideSig(m, set)}, func() string {
+		where := m.PrimaryKey
+		if m.Version != nil {
+			where = append(append([]*schema.Field(nil), m.PrimaryKey...), m.Version)
+		}
+		return statement.UpdateByKey(db.dialect, m.Table, set, where)
+	})
+}
+
+// updateOne sends one row's UPDATE.
+func (f *flusher) updateOne(ctx context.Context, m *schema.Model, op updateOp) error {
+	set, ver, keySrc := op.set, m.Version, op.keySrc
+	q := f.s.db.updateByKeySQL(m, set)
+	args := make([]any, 0, len(set)+len(m.PrimaryKey)+1)
+	for _, fl := range set {
+		v, err := fl.Value(op.r.p)
+		if err != nil {
+			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+		}
+		args = append(args, v)
+	}
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(keySrc)
+		args = append(args, v)
+	}
+	if ver != nil {
+		args = append(args, op.oldVersion)
+	}
+	res, err := f.exec(ctx, q, args...)
+	if err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+	}
+	if n, err := res.RowsAffected(); err == nil && n != 1 {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc),
+			Err: fmt.Errorf("%w: UPDATE matched %d rows, want 1 (row deleted or version changed)", ErrStaleData, n)}
+	}
+	return nil
+}
+
+func toInt64(v any) int64 {
+	switch x := v.(type) {
+	case int64:
+		return x
+	case uint64:
+		return int64(x)
+	}
+	return 0
+}
+
+// postUpdate sets a foreign key that was inserted as NULL to break a cycle.
+func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
+	r, fk := pu.r, pu.fk
+	m := r.e.model
+	parent, _ := r.parents.get(fk)
+	f.touch(r)
+	if err := copyKey(fk, r.p, parent); err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Err: err}
+	}
+	q := statement.UpdateByKey(f.d, m.Table, fk.Fields, m.PrimaryKey)
+	args := make([]any, 0, len(fk.Fields)+len(m.PrimaryKey))
+	for _, fl := range fk.Fields {
+		v, _ := fl.Value(r.p)
+		args = append(args, v)
+	}
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(r.p)
+		args = append(args, v)
+	}
+	if _, err := f.exec(ctx, q, args...); err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, r.p), Err: err}
+	}
+	return nil
+}
 
 // maxBatchUpdateRows bounds the rows one batched UPDATE carries: its CASE
 // expressions grow with every row, and planners slow down on very long ones.
@@ -75,6 +205,9 @@ func (f *flusher) updates(ctx context.Context, m *schema.Model, rows []*row) err
 // turns batching off (PostgreSQL columns whose type cannot be named for the
 // casts the CASE needs).
 func (f *flusher) batchRows(m *schema.Model, set []*schema.Field) int {
+	if !statement.BatchUpdatable(f.d, set, m.Version) {
+		return 1
+	}
 	cols, keys := 0, len(m.PrimaryKey)
 	for _, fl := range set {
 		if fl == m.Version {
@@ -82,11 +215,6 @@ func (f *flusher) batchRows(m *schema.Model, set []*schema.Field) int {
 			continue
 		}
 		cols++
-		if f.d.Name() == "postgres" {
-			if _, err := f.d.ColumnType(fl); err != nil {
-				return 1
-			}
-		}
 	}
 	perRow := cols*(len(m.PrimaryKey)+1) + keys
 	return max(1, min(maxBatchUpdateRows, f.d.MaxBindParams()/max(1, perRow)))
@@ -106,50 +234,7 @@ func (f *flusher) updateBatch(ctx context.Context, m *schema.Model, ops []update
 		where = append(append([]*schema.Field(nil), m.PrimaryKey...), ver)
 	}
 	q := f.s.db.sql.get(sqlKey{model: m, kind: 'U', mask: colMask(m, ops[0].set), sig: wideSig(m, ops[0].set), n: len(ops)}, func() string {
-		w := &sqlWriter{d: f.d}
-		w.raw("UPDATE ")
-		w.ident(m.Table)
-		w.raw(" SET ")
-		for i, fl := range cols {
-			if i > 0 {
-				w.raw(", ")
-			}
-			w.ident(fl.Column)
-			w.raw(" = CASE")
-			cast := ""
-			if f.d.Name() == "postgres" {
-				// Parameters in CASE branches have no type PostgreSQL
-				// can infer: name the column's.
-				cast, _ = f.d.ColumnType(fl)
-			}
-			for range ops {
-				w.raw(" WHEN ")
-				w.keyEquals(m.PrimaryKey)
-				w.raw(" THEN ")
-				if cast != "" {
-					w.raw("CAST(")
-					w.param()
-					w.raw(" AS " + cast + ")")
-				} else {
-					w.param()
-				}
-			}
-			w.raw(" ELSE ")
-			w.ident(fl.Column)
-			w.raw(" END")
-		}
-		if ver != nil {
-			if len(cols) > 0 {
-				w.raw(", ")
-			}
-			w.ident(ver.Column)
-			w.raw(" = ")
-			w.ident(ver.Column)
-			w.raw(" + 1")
-		}
-		w.raw(" WHERE ")
-		w.keyMatch(where, len(ops))
-		return w.b.String()
+		return statement.UpdateBatch(f.d, m.Table, cols, m.PrimaryKey, ver, len(ops))
 	})
 	args := make([]any, 0, len(cols)*len(ops)*(len(m.PrimaryKey)+1)+len(ops)*len(where))
 	for _, fl := range cols {
@@ -199,13 +284,7 @@ func (f *flusher) staleRow(ctx context.Context, m *schema.Model, ops []updateOp)
 	if m.Version != nil {
 		cols = append(append([]*schema.Field(nil), cols...), m.Version)
 	}
-	w := &sqlWriter{d: f.d}
-	w.raw("SELECT ")
-	w.idents(cols)
-	w.raw(" FROM ")
-	w.ident(m.Table)
-	w.raw(" WHERE ")
-	w.keyMatch(m.PrimaryKey, len(ops))
+	q := statement.SelectIn(f.d, m.Table, cols, m.PrimaryKey, len(ops), nil)
 	var args []any
 	for _, op := range ops {
 		for _, k := range m.PrimaryKey {
@@ -214,7 +293,7 @@ func (f *flusher) staleRow(ctx context.Context, m *schema.Model, ops []updateOp)
 		}
 	}
 	found := map[idKey]int64{}
-	_, err := f.s.db.query(ctx, f.c, !f.auto, w.b.String(), args, func(rs *sql.Rows) error {
+	_, err := f.s.db.query(ctx, f.c, !f.auto, q, args, func(rs *sql.Rows) error {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {

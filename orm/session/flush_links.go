@@ -9,6 +9,7 @@ import (
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
 
 // linkOp is one pending Link or Unlink of a many-to-many collection.
@@ -291,30 +292,13 @@ func (f *flusher) insertLinks(ctx context.Context, m *schema.Model, rows []linkR
 	cols := rows[0].insCols
 	for _, ch := range f.s.chunks(len(rows), len(cols)) {
 		part := rows[ch[0]:ch[1]]
-		w := &sqlWriter{d: f.d}
-		w.raw("INSERT INTO ")
-		w.ident(m.Table)
-		w.raw(" (")
-		w.idents(cols)
-		w.raw(") VALUES ")
+		// A pair already linked in the database is not an error.
+		q := statement.InsertIgnoringDuplicates(f.d, m.Table, cols, len(part))
 		var args []any
-		for i, r := range part {
-			if i > 0 {
-				w.raw(", ")
-			}
-			w.tuple(len(cols))
+		for _, r := range part {
 			args = append(args, r.insVals...)
 		}
-		// A pair already linked in the database is not an error.
-		if f.d.Name() == "mysql" {
-			w.raw(" ON DUPLICATE KEY UPDATE ")
-			w.ident(cols[0].Column)
-			w.raw(" = ")
-			w.ident(cols[0].Column)
-		} else {
-			w.raw(" ON CONFLICT DO NOTHING")
-		}
-		if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
+		if _, err := f.exec(ctx, q, args...); err != nil {
 			return &FlushError{Op: "insert", Table: m.Table, Err: err}
 		}
 	}
@@ -328,162 +312,48 @@ func (f *flusher) deleteLinks(ctx context.Context, m *schema.Model, rows []linkR
 	cols := rows[0].cols
 	for _, ch := range f.s.chunks(len(rows), len(cols)) {
 		part := rows[ch[0]:ch[1]]
-		w := &sqlWriter{d: f.d}
-		w.raw("DELETE FROM ")
-		w.ident(m.Table)
-		w.raw(" WHERE ")
-		w.keyMatch(cols, len(part))
+		q := statement.Delete(f.d, m.Table, cols, len(part))
 		var args []any
 		for _, r := range part {
 			args = append(args, r.vals...)
 		}
-		if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
+		if _, err := f.exec(ctx, q, args...); err != nil {
 			return &FlushError{Op: "delete", Table: m.Table, Err: err}
 		}
 	}
 	return nil
 }
 
-// deleteEndLinks removes the link rows of objects about to be deleted, for
-// every many-to-many relation that has them at either end. Rows of a
-// link_model that this flush deletes as objects are left to their own
-// DELETE (whose row count is checked); its other tracked rows that
-// reference a deleted end leave the session with the end.
-func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
-	for _, t := range pl.tables {
-		if len(t.deletes) == 0 {
+// historyLinks returns the link operations that the loaded many-to-many
+// collections of the tracked object e imply: targets added since the base
+// are linked, targets removed are unlinked.
+func historyLinks(e *entry, p unsafe.Pointer) []linkOp {
+	if e.rels == nil {
+		return nil
+	}
+	var ops []linkOp
+	for i, r := range e.model.Relations {
+		if r.Kind != schema.ManyToMany {
 			continue
 		}
-		for _, lr := range linkRelations(f.s.db.registry, t.model) {
-			var keys [][]any
-			ends := map[idKey]bool{}
-			for _, layer := range t.deletes {
-				for _, r := range layer {
-					src := r.e.snapshot
-					if src == nil {
-						src = r.p
-					}
-					vals := make([]any, len(lr.keyFields))
-					for i, kf := range lr.keyFields {
-						vals[i], _ = kf.Value(src)
-					}
-					keys = append(keys, vals)
-					if k, err := keyOfValues(vals); err == nil {
-						ends[k] = true
-					}
-				}
-			}
-			var pk []*schema.Field
-			var excl [][]any
-			if lr.link.Type != nil {
-				pk, excl = f.linkObjectsOfEnds(pl, lr, ends)
-			}
-			per := (f.d.MaxBindParams() - len(excl)*len(pk)) / max(1, len(lr.cols))
-			if per < 1 {
-				return &FlushError{Op: "delete", Table: lr.link.Table, Err: fmt.Errorf("too many %s rows deleted together with their ends for one statement; flush them first", lr.link.Name)}
-			}
-			for start := 0; start < len(keys); start += per {
-				part := keys[start:min(len(keys), start+per)]
-				w := &sqlWriter{d: f.d}
-				w.raw("DELETE FROM ")
-				w.ident(lr.link.Table)
-				w.raw(" WHERE ")
-				w.keyMatch(lr.cols, len(part))
-				var args []any
-				for _, v := range part {
-					args = append(args, v...)
-				}
-				if len(excl) > 0 {
-					w.raw(" AND NOT (")
-					w.keyMatch(pk, len(excl))
-					w.raw(")")
-					for _, v := range excl {
-						args = append(args, v...)
-					}
-				}
-				if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
-					return &FlushError{Op: "delete", Table: lr.link.Table, Err: err}
-				}
-			}
-		}
-	}
-	return nil
-}
-
-// linkObjectsOfEnds looks at the tracked objects of a link_model whose
-// columns lr.cols reference one of the deleted ends: the primary keys of
-// those this flush deletes itself are returned (to leave out of the end's
-// statement), the persistent ones are detached after the flush.
-func (f *flusher) linkObjectsOfEnds(pl *plan, lr endLink, ends map[idKey]bool) (pk []*schema.Field, excl [][]any) {
-	m := lr.link
-	refs := func(p unsafe.Pointer) bool {
-		k, _, ok := tupleKey(lr.cols, p)
-		return ok && ends[k]
-	}
-	for _, t := range pl.tables {
-		if t.model != m {
+		b := e.base(i)
+		if !b.loaded {
 			continue
 		}
-		for _, layer := range t.deletes {
-			for _, r := range layer {
-				src := r.dbValues()
-				if !refs(src) {
-					continue
-				}
-				vals := make([]any, len(m.PrimaryKey))
-				for i, f := range m.PrimaryKey {
-					vals[i], _ = f.Value(src)
-				}
-				excl = append(excl, vals)
+		items, loaded := relItems(r, p)
+		if !loaded {
+			continue
+		}
+		for _, t := range items {
+			if !b.has(t) {
+				ops = append(ops, linkOp{rel: r, owner: e, target: t})
+			}
+		}
+		for _, t := range b.items {
+			if !slices.Contains(items, t) {
+				ops = append(ops, linkOp{rel: r, owner: e, target: t, unlink: true})
 			}
 		}
 	}
-	f.s.im.live(func(e *entry, p unsafe.Pointer) {
-		if e.model != m || e.state != StatePersistent {
-			return
-		}
-		src := p
-		if e.snapshot != nil {
-			src = e.snapshot
-		}
-		if refs(src) {
-			f.detach = append(f.detach, e)
-		}
-	})
-	return m.PrimaryKey, excl
-}
-
-// endLink is one link table with the columns referencing a model.
-type endLink struct {
-	link      *schema.Model
-	cols      []*schema.Field // link columns referencing the model
-	keyFields []*schema.Field // the model's key fields they reference
-}
-
-// linkRelations lists the link tables that reference m through a
-// many-to-many relation declared on m or on another model, once each.
-func linkRelations(reg *schema.Registry, m *schema.Model) []endLink {
-	var out []endLink
-	seen := map[string]bool{}
-	add := func(link *schema.Model, cols, keys []*schema.Field) {
-		k := link.Table + ":" + cols[0].Column
-		if seen[k] {
-			return
-		}
-		seen[k] = true
-		out = append(out, endLink{link, cols, keys})
-	}
-	for _, r := range m.Relations {
-		if r.Kind == schema.ManyToMany {
-			add(r.Link.Model, r.Link.LocalColumns, r.LocalFields)
-		}
-	}
-	for _, other := range reg.Models() {
-		for _, r := range other.Relations {
-			if r.Kind == schema.ManyToMany && r.Target == m {
-				add(r.Link.Model, r.Link.RemoteColumns, r.RemoteFields)
-			}
-		}
-	}
-	return out
+	return ops
 }

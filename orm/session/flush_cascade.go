@@ -2,11 +2,65 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
+
+// cascadeTracked adds the untracked objects that the loaded relations of
+// tracked objects hold (the save cascade, applied again at flush so that a
+// Lazy set after Add is not lost).
+func (s *Session) cascadeTracked() error {
+	if s.im.withRel == 0 {
+		return nil
+	}
+	var withRel []*entry
+	s.im.live(func(e *entry, _ unsafe.Pointer) {
+		if e.state != StateDeleted && len(e.model.Relations) > 0 {
+			withRel = append(withRel, e)
+		}
+	})
+	seen := map[unsafe.Pointer]bool{}
+	var undo addUndo
+	for _, e := range withRel {
+		p := e.ptr()
+		if p == nil {
+			continue
+		}
+		for _, r := range e.model.Relations {
+			objs, _ := relationObjects(r, p)
+			if r.Kind == schema.ManyToMany {
+				if fv, err := relField(r, p); err == nil {
+					if lo, ok := fv.Interface().(schema.LinkOps); ok {
+						linked, _ := lo.PendingLinks()
+						objs = append(objs, linked...)
+					}
+				}
+			}
+			for _, o := range objs {
+				op := reflect.ValueOf(o).UnsafePointer()
+				// Only untracked objects: a tracked one (say, a child
+				// deleted while its parent still holds it) keeps its state.
+				if op == nil || s.im.lookupPtr(op) != nil {
+					continue
+				}
+				if !seen[op] {
+					if err := s.refuseReached(r, e.model, r.Target, op, true); err != nil {
+						undo.revert(&s.im)
+						return err
+					}
+				}
+				if err := s.add(r.Target, op, seen, &undo, false); err != nil {
+					undo.revert(&s.im)
+					return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
+				}
+			}
+		}
+	}
+	return nil
+}
 
 // nullifyOp sets a nullable foreign key to NULL in every row that still
 // references parents about to be deleted (children without cascade).
@@ -313,37 +367,6 @@ func (f *flusher) addNullify(rel *schema.Relation, keys []any) {
 		}
 	}
 	f.nullify = append(f.nullify, nullifyOp{rel: rel, keys: [][]any{keys}})
-}
-
-// runNullify sends UPDATE child SET fk = NULL WHERE fk IN (parents).
-func (f *flusher) runNullify(ctx context.Context) error {
-	for _, n := range f.nullify {
-		target := n.rel.Target
-		for _, ch := range f.s.chunks(len(n.keys), len(n.rel.RemoteFields)) {
-			part := n.keys[ch[0]:ch[1]]
-			w := &sqlWriter{d: f.d}
-			w.raw("UPDATE ")
-			w.ident(target.Table)
-			w.raw(" SET ")
-			for i, rf := range n.rel.RemoteFields {
-				if i > 0 {
-					w.raw(", ")
-				}
-				w.ident(rf.Column)
-				w.raw(" = NULL")
-			}
-			w.raw(" WHERE ")
-			w.keyMatch(n.rel.RemoteFields, len(part))
-			var args []any
-			for _, k := range part {
-				args = append(args, k...)
-			}
-			if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
-				return &FlushError{Op: "update", Table: target.Table, Err: err}
-			}
-		}
-	}
-	return nil
 }
 
 // undoCascade puts back the states the cascade changed.

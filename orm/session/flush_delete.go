@@ -1,0 +1,224 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+	"github.com/sqlmodel-go/sqlmodel/orm/statement"
+)
+
+// delete removes rows by key (and version), chunked under the bind limit.
+func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) error {
+	keys := m.PrimaryKey
+	if m.Version != nil {
+		keys = append(append([]*schema.Field(nil), keys...), m.Version)
+	}
+	per := max(1, min(1000, f.d.MaxBindParams()/len(keys)))
+	for start := 0; start < len(rows); start += per {
+		chunk := rows[start:min(len(rows), start+per)]
+		q := f.s.db.sql.get(sqlKey{model: m, kind: 'd', sig: "", n: len(chunk)}, func() string {
+			return statement.Delete(f.d, m.Table, keys, len(chunk))
+		})
+		args := make([]any, 0, len(chunk)*len(keys))
+		for _, r := range chunk {
+			src := r.e.snapshot
+			if src == nil {
+				src = r.p
+			}
+			for _, k := range keys {
+				v, err := k.Value(src)
+				if err != nil {
+					return &FlushError{Op: "delete", Table: m.Table, Err: err}
+				}
+				args = append(args, v)
+			}
+		}
+		res, err := f.exec(ctx, q, args...)
+		key := ""
+		if len(chunk) == 1 {
+			key = keyString(m, chunk[0].p)
+		}
+		if err != nil {
+			return &FlushError{Op: "delete", Table: m.Table, Key: key, Err: err}
+		}
+		if n, err := res.RowsAffected(); err == nil && n != int64(len(chunk)) {
+			return &FlushError{Op: "delete", Table: m.Table, Key: key,
+				Err: fmt.Errorf("%w: DELETE matched %d of %d rows (deleted elsewhere or version changed)", ErrStaleData, n, len(chunk))}
+		}
+	}
+	return nil
+}
+
+// unlink sets to NULL a foreign key of a row about to be deleted, to break
+// a cycle between rows deleted together. The object is not changed.
+func (f *flusher) unlink(ctx context.Context, pu postUpdate) error {
+	r, fk := pu.r, pu.fk
+	m := r.e.model
+	q := statement.UpdateByKey(f.d, m.Table, fk.Fields, m.PrimaryKey)
+	args := make([]any, len(fk.Fields), len(fk.Fields)+len(m.PrimaryKey))
+	src := r.dbValues()
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(src)
+		args = append(args, v)
+	}
+	if _, err := f.exec(ctx, q, args...); err != nil {
+		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, src), Err: err}
+	}
+	return nil
+}
+
+// deleteEndLinks removes the link rows of objects about to be deleted, for
+// every many-to-many relation that has them at either end. Rows of a
+// link_model that this flush deletes as objects are left to their own
+// DELETE (whose row count is checked); its other tracked rows that
+// reference a deleted end leave the session with the end.
+func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
+	for _, t := range pl.tables {
+		if len(t.deletes) == 0 {
+			continue
+		}
+		for _, lr := range linkRelations(f.s.db.registry, t.model) {
+			var keys [][]any
+			ends := map[idKey]bool{}
+			for _, layer := range t.deletes {
+				for _, r := range layer {
+					src := r.e.snapshot
+					if src == nil {
+						src = r.p
+					}
+					vals := make([]any, len(lr.keyFields))
+					for i, kf := range lr.keyFields {
+						vals[i], _ = kf.Value(src)
+					}
+					keys = append(keys, vals)
+					if k, err := keyOfValues(vals); err == nil {
+						ends[k] = true
+					}
+				}
+			}
+			var pk []*schema.Field
+			var excl [][]any
+			if lr.link.Type != nil {
+				pk, excl = f.linkObjectsOfEnds(pl, lr, ends)
+			}
+			per := (f.d.MaxBindParams() - len(excl)*len(pk)) / max(1, len(lr.cols))
+			if per < 1 {
+				return &FlushError{Op: "delete", Table: lr.link.Table, Err: fmt.Errorf("too many %s rows deleted together with their ends for one statement; flush them first", lr.link.Name)}
+			}
+			for start := 0; start < len(keys); start += per {
+				part := keys[start:min(len(keys), start+per)]
+				q := statement.DeleteExcept(f.d, lr.link.Table, lr.cols, len(part), pk, len(excl))
+				var args []any
+				for _, v := range part {
+					args = append(args, v...)
+				}
+				for _, v := range excl {
+					args = append(args, v...)
+				}
+				if _, err := f.exec(ctx, q, args...); err != nil {
+					return &FlushError{Op: "delete", Table: lr.link.Table, Err: err}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// linkObjectsOfEnds looks at the tracked objects of a link_model whose
+// columns lr.cols reference one of the deleted ends: the primary keys of
+// those this flush deletes itself are returned (to leave out of the end's
+// statement), the persistent ones are detached after the flush.
+func (f *flusher) linkObjectsOfEnds(pl *plan, lr endLink, ends map[idKey]bool) (pk []*schema.Field, excl [][]any) {
+	m := lr.link
+	refs := func(p unsafe.Pointer) bool {
+		k, _, ok := tupleKey(lr.cols, p)
+		return ok && ends[k]
+	}
+	for _, t := range pl.tables {
+		if t.model != m {
+			continue
+		}
+		for _, layer := range t.deletes {
+			for _, r := range layer {
+				src := r.dbValues()
+				if !refs(src) {
+					continue
+				}
+				vals := make([]any, len(m.PrimaryKey))
+				for i, f := range m.PrimaryKey {
+					vals[i], _ = f.Value(src)
+				}
+				excl = append(excl, vals)
+			}
+		}
+	}
+	f.s.im.live(func(e *entry, p unsafe.Pointer) {
+		if e.model != m || e.state != StatePersistent {
+			return
+		}
+		src := p
+		if e.snapshot != nil {
+			src = e.snapshot
+		}
+		if refs(src) {
+			f.detach = append(f.detach, e)
+		}
+	})
+	return m.PrimaryKey, excl
+}
+
+// endLink is one link table with the columns referencing a model.
+type endLink struct {
+	link      *schema.Model
+	cols      []*schema.Field // link columns referencing the model
+	keyFields []*schema.Field // the model's key fields they reference
+}
+
+// linkRelations lists the link tables that reference m through a
+// many-to-many relation declared on m or on another model, once each.
+func linkRelations(reg *schema.Registry, m *schema.Model) []endLink {
+	var out []endLink
+	seen := map[string]bool{}
+	add := func(link *schema.Model, cols, keys []*schema.Field) {
+		k := link.Table + ":" + cols[0].Column
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		out = append(out, endLink{link, cols, keys})
+	}
+	for _, r := range m.Relations {
+		if r.Kind == schema.ManyToMany {
+			add(r.Link.Model, r.Link.LocalColumns, r.LocalFields)
+		}
+	}
+	for _, other := range reg.Models() {
+		for _, r := range other.Relations {
+			if r.Kind == schema.ManyToMany && r.Target == m {
+				add(r.Link.Model, r.Link.RemoteColumns, r.RemoteFields)
+			}
+		}
+	}
+	return out
+}
+
+// runNullify sends UPDATE child SET fk = NULL WHERE fk IN (parents).
+func (f *flusher) runNullify(ctx context.Context) error {
+	for _, n := range f.nullify {
+		target := n.rel.Target
+		for _, ch := range f.s.chunks(len(n.keys), len(n.rel.RemoteFields)) {
+			part := n.keys[ch[0]:ch[1]]
+			q := statement.SetNullWhereIn(f.d, target.Table, n.rel.RemoteFields, len(part))
+			var args []any
+			for _, k := range part {
+				args = append(args, k...)
+			}
+			if _, err := f.exec(ctx, q, args...); err != nil {
+				return &FlushError{Op: "update", Table: target.Table, Err: err}
+			}
+		}
+	}
+	return nil
+}

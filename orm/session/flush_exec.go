@@ -1,0 +1,344 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// flusher executes one plan and remembers how to undo its changes to the
+// objects if the flush fails.
+type flusher struct {
+	s   *Session
+	c   conn
+	d   dialect.Dialect
+	pre map[*entry]unsafe.Pointer // copies of objects the flush changes, taken before it changes them
+	// generated lists, per inserted entry, the columns the database filled.
+	generated map[*entry][]*schema.Field
+	// uses counts executions per statement text; a text run a second time
+	// is prepared on the transaction and reused for the rest of the flush
+	// (one parse for a thousand UPDATEs, where drivers would otherwise
+	// prepare every time).
+	uses  map[string]int
+	stmts map[string]*sql.Stmt
+	// The delete cascade's work: states it changed (undone on failure),
+	// bulk NULLs, children the database deletes or changes itself.
+	cascaded []cascaded
+	nullify  []nullifyOp
+	detach   []*entry
+	expire   []*entry
+	// moves are the relation changes syncRelations turned into foreign
+	// keys, applied to the other sides in memory after the flush.
+	moves []relMove
+	// auto reports a flush of one statement run on the pool without a
+	// transaction (see singleStatement).
+	auto bool
+}
+
+// stmtConn runs a prepared statement through the conn interface, so that
+// it still passes through the query hooks and error classification.
+type stmtConn struct{ st *sql.Stmt }
+
+func (c stmtConn) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return c.st.ExecContext(ctx, args...)
+}
+
+func (c stmtConn) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return c.st.QueryContext(ctx, args...)
+}
+
+// exec runs a data statement of the flush, prepared once it repeats.
+func (f *flusher) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if f.uses == nil {
+		f.uses, f.stmts = map[string]int{}, map[string]*sql.Stmt{}
+	}
+	f.uses[q]++
+	st := f.stmts[q]
+	if st == nil && f.uses[q] == 2 {
+		if p, ok := f.c.(interface {
+			PrepareContext(context.Context, string) (*sql.Stmt, error)
+		}); ok {
+			if prepared, err := p.PrepareContext(ctx, q); err == nil {
+				st = prepared
+				f.stmts[q] = st
+			}
+		}
+	}
+	if st != nil {
+		return f.s.db.exec(ctx, stmtConn{st}, !f.auto, q, args...)
+	}
+	return f.s.db.exec(ctx, f.c, !f.auto, q, args...)
+}
+
+// close releases the statements the flush prepared.
+func (f *flusher) close() {
+	for _, st := range f.stmts {
+		_ = st.Close()
+	}
+	f.stmts = nil
+}
+
+// touch records an object's pre-flush values before the flush writes into it.
+func (f *flusher) touch(r *row) {
+	if _, ok := f.pre[r.e]; !ok {
+		f.pre[r.e] = takeSnapshot(r.e.model, r.p)
+	}
+}
+
+// touchEntry is touch for an object that is not (yet) a row of the plan.
+func (f *flusher) touchEntry(e *entry, p unsafe.Pointer) {
+	if _, ok := f.pre[e]; !ok {
+		f.pre[e] = takeSnapshot(e.model, p)
+	}
+}
+
+// undo restores every object the flush changed. It runs once: later calls
+// do nothing.
+func (f *flusher) undo() {
+	for e, pre := range f.pre {
+		if p := e.ptr(); p != nil {
+			for _, fl := range e.model.Fields {
+				fl.Copy(p, pre)
+			}
+		}
+	}
+	f.pre = nil
+}
+
+func keyString(m *schema.Model, p unsafe.Pointer) string {
+	id, ok, _ := keyOf(m, p)
+	if !ok {
+		return ""
+	}
+	return id.String()
+}
+
+// beforeHooks runs the Before model hooks of the planned rows (after
+// recording their values, so that a failed flush undoes what the hooks
+// changed) and recomputes the columns of updates, which hooks may change.
+func (f *flusher) beforeHooks(ctx context.Context, pl *plan) error {
+	for _, t := range pl.tables {
+		m := t.model
+		if m.Hooks&(schema.HookBeforeInsert|schema.HookBeforeUpdate|schema.HookBeforeDelete) == 0 {
+			continue
+		}
+		for _, layer := range t.inserts {
+			for _, r := range layer {
+				f.touch(r)
+				if err := f.s.hook(ctx, m, r.p, schema.HookBeforeInsert); err != nil {
+					return err
+				}
+			}
+		}
+		kept := t.updates[:0]
+		for _, r := range t.updates {
+			f.touch(r)
+			if err := f.s.hook(ctx, m, r.p, schema.HookBeforeUpdate); err != nil {
+				return err
+			}
+			if m.Hooks.Has(schema.HookBeforeUpdate) {
+				r.changed = changedFields(r.e, r.p)
+			}
+			if len(r.changed) > 0 {
+				kept = append(kept, r)
+			}
+		}
+		t.updates = kept
+		for _, layer := range t.deletes {
+			for _, r := range layer {
+				if err := f.s.hook(ctx, m, r.p, schema.HookBeforeDelete); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// afterHooks runs one After model hook on rows just written.
+func (f *flusher) afterHooks(ctx context.Context, m *schema.Model, rows []*row, h schema.Hook) error {
+	if !m.Hooks.Has(h) {
+		return nil
+	}
+	for _, r := range rows {
+		if err := f.s.hook(ctx, m, r.p, h); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f *flusher) run(ctx context.Context, pl *plan) error {
+	for _, t := range pl.tables {
+		for _, layer := range t.inserts {
+			if err := f.insert(ctx, t.model, layer); err != nil {
+				return err
+			}
+			if err := f.afterHooks(ctx, t.model, layer, schema.HookAfterInsert); err != nil {
+				return err
+			}
+		}
+		if err := f.updates(ctx, t.model, t.updates); err != nil {
+			return err
+		}
+	}
+	for _, pu := range pl.post {
+		if err := f.postUpdate(ctx, pu); err != nil {
+			return err
+		}
+	}
+	if err := f.writeLinks(ctx, pl.links); err != nil {
+		return err
+	}
+	if err := f.runNullify(ctx); err != nil {
+		return err
+	}
+	if err := f.deleteEndLinks(ctx, pl); err != nil {
+		return err
+	}
+	for _, pu := range pl.unlink {
+		if err := f.unlink(ctx, pu); err != nil {
+			return err
+		}
+	}
+	for i := len(pl.tables) - 1; i >= 0; i-- {
+		t := pl.tables[i]
+		for _, layer := range t.deletes {
+			if err := f.delete(ctx, t.model, layer); err != nil {
+				return err
+			}
+			if err := f.afterHooks(ctx, t.model, layer, schema.HookAfterDelete); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// singleStatement reports whether the plan is one statement that needs no
+// transaction around it: the rows of one table inserted by one multi-row
+// INSERT (keys read back by RETURNING or LastInsertId, no read-back of
+// defaults, no sequence to move), or one row's UPDATE, with no After hooks
+// whose failure would have to undo it.
+func (f *flusher) singleStatement(pl *plan) bool {
+	if len(pl.tables) != 1 || len(pl.post) > 0 || len(pl.unlink) > 0 || len(pl.links) > 0 || pl.nullify || len(f.nullify) > 0 || len(f.cascaded) > 0 {
+		return false
+	}
+	t := pl.tables[0]
+	m := t.model
+	if len(t.deletes) > 0 || m.Hooks&(schema.HookAfterInsert|schema.HookAfterUpdate) != 0 {
+		return false
+	}
+	switch {
+	case len(t.inserts) == 1 && len(t.updates) == 0:
+		rows := t.inserts[0]
+		var first uint64
+		for i, r := range rows {
+			if len(r.nullFKs) > 0 {
+				return false
+			}
+			for _, pr := range r.parents {
+				parent := pr.e
+				if parent.state != StatePersistent {
+					return false // inserted in this flush: another statement
+				}
+			}
+			mask, ok := insertMask(m, r.p)
+			if !ok {
+				return false
+			}
+			if i == 0 {
+				first = mask
+			} else if mask != first {
+				return false
+			}
+		}
+		write, gen := insertColumns(m, rows[0].p)
+		if len(rows) > max(1, min(1000, f.d.MaxBindParams()/max(1, len(write)))) {
+			return false
+		}
+		if m.AutoIncrement != nil && indexOf(write, m.AutoIncrement) >= 0 && f.d.Name() == "postgres" {
+			return false // the sequence is moved by a second statement
+		}
+		if !f.d.Features().Has(dialect.InsertReturning) {
+			for _, g := range gen {
+				if g != m.AutoIncrement {
+					return false // defaults are read back by a SELECT
+				}
+			}
+		}
+		return true
+	case len(t.inserts) == 0 && len(t.updates) == 1:
+		// One row only: a batched UPDATE of several rows that matches
+		// some of them but not all must be rolled back, so it needs a
+		// transaction.
+		return len(t.updates[0].nullFKs) == 0
+	}
+	return false
+}
+
+// finalize moves objects to their new states once the flush succeeded. It
+// returns the objects deleted.
+func (s *Session) finalize(pl *plan, f *flusher) []*entry {
+	tx := s.tx
+	n := 0
+	for _, t := range pl.tables {
+		for _, layer := range t.inserts {
+			n += len(layer)
+		}
+	}
+	s.im.reserveKeys(n)
+	for _, t := range pl.tables {
+		for _, layer := range t.inserts {
+			for _, r := range layer {
+				e := r.e
+				if tx != nil {
+					tx.record(e).inserted(f.generated[e], f.pre[e])
+				}
+				if id, ok, err := keyOf(e.model, r.p); err == nil && ok {
+					s.im.setID(e, id)
+				}
+				e.state = StatePersistent
+				e.snapshot = takeSnapshot(e.model, r.p)
+				s.im.settle(e, true)
+			}
+		}
+		for _, r := range t.updates {
+			e := r.e
+			if tx != nil {
+				tx.record(e)
+			}
+			e.snapshot = takeSnapshot(e.model, r.p)
+			if id, ok, err := keyOf(e.model, r.p); err == nil && ok && id != e.id {
+				s.im.setID(e, id)
+			}
+			s.im.settle(e, true)
+		}
+	}
+	for _, pu := range pl.post {
+		e := pu.r.e
+		if tx != nil && e.state == StatePersistent {
+			tx.record(e)
+		}
+		e.snapshot = takeSnapshot(e.model, pu.r.p)
+	}
+	var deleted []*entry
+	for _, t := range pl.tables {
+		for _, layer := range t.deletes {
+			for _, r := range layer {
+				e := r.e
+				if tx != nil {
+					tx.record(e).deleted()
+				}
+				s.im.drop(e)
+				e.state = StateDetached
+				s.rememberGone(r.p, "deleted")
+				deleted = append(deleted, e)
+			}
+		}
+	}
+	return deleted
+}
