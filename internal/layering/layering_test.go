@@ -47,12 +47,13 @@ func layerRule(name, layer string, forbidden ...string) rule {
 	}
 }
 
-// Top to bottom: orm, orm/session, orm/query, orm/relations, orm/dialect,
-// orm/schema, internal/topo. orm/relations and orm/dialect sit side by side:
+// Top to bottom: orm, orm/session, orm/query and orm/statement (side by
+// side), orm/relations, orm/dialect, orm/schema, internal/topo. orm/relations and orm/dialect sit side by side:
 // neither imports the other.
 var rules = []rule{
 	layerRule("orm_session", "orm/session", "orm"),
 	layerRule("orm_query", "orm/query", "orm/session", "orm"),
+	layerRule("orm_statement", "orm/statement", "orm/session", "orm/query", "orm/relations", "orm"),
 	layerRule("orm_relations", "orm/relations", "orm/dialect", "orm/session", "orm/query", "orm"),
 	layerRule("orm_dialect", "orm/dialect", "orm/relations", "orm/session", "orm/query", "orm"),
 	layerRule("orm_schema", "orm/schema", "orm/dialect", "orm/relations", "orm/session", "orm/query", "orm"),
