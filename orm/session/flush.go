@@ -41,88 +41,114 @@ func (s *Session) flush(ctx context.Context) error {
 	s.forWrite++
 	s.noAutoFlush++
 	defer func() { s.forWrite--; s.noAutoFlush-- }()
-	if err := s.cascadeTracked(); err != nil {
-		return fmt.Errorf("orm: flush: %w", err)
-	}
-	f := &flusher{s: s, d: s.db.dialect, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
-	undo := func() {
-		f.undo()
-		f.undoCascade()
-	}
-	if err := f.syncRelations(); err != nil {
-		undo()
-		return fmt.Errorf("orm: flush: %w", err)
-	}
-	pl, colls, err := f.plan(ctx)
+	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
+	pl, err := f.prepare(ctx)
 	if err != nil {
-		undo()
+		f.undoAll()
 		return err
 	}
 	if pl.empty() {
-		s.afterFlushRelations(f, nil)
+		s.afterFlushRelations(pl, nil)
 		return nil
+	}
+	s.wrote = true
+	if err := f.execute(ctx, pl); err != nil {
+		f.undoAll()
+		return err
+	}
+	s.afterFlush(pl, f)
+	return fireAfter(ctx, "after-flush", s.ev.afterFlush)
+}
+
+// prepare computes the plan: the save cascade, relation changes turned into
+// foreign keys, the delete cascade and the ordered rows. Before-flush
+// handlers, which may add, change or delete objects, run once there is
+// work, and the plan is computed again after them. Before model hooks run
+// last, on the planned rows.
+func (f *flusher) prepare(ctx context.Context) (*plan, error) {
+	s := f.s
+	pl, err := f.planOnce(ctx)
+	if err != nil || pl.empty() {
+		return pl, err
 	}
 	if len(s.ev.beforeFlush) > 0 {
 		if err := fireBefore(ctx, "before-flush", s.ev.beforeFlush); err != nil {
-			undo()
-			return err
+			return nil, err
 		}
-		// The handlers may have added, changed or deleted objects.
-		if err := s.cascadeTracked(); err != nil {
-			undo()
-			return fmt.Errorf("orm: flush: %w", err)
-		}
-		f.moves = f.moves[:0]
-		if err := f.syncRelations(); err != nil {
-			undo()
-			return fmt.Errorf("orm: flush: %w", err)
-		}
-		if pl, colls, err = f.plan(ctx); err != nil {
-			undo()
-			return err
-		}
-		if pl.empty() {
-			s.afterFlushRelations(f, nil)
-			return nil
+		f.pl.moves = f.pl.moves[:0]
+		if pl, err = f.planOnce(ctx); err != nil || pl.empty() {
+			return pl, err
 		}
 	}
 	if err := f.beforeHooks(ctx, pl); err != nil {
-		undo()
-		return err
+		return nil, err
 	}
-	s.wrote = true
+	return pl, nil
+}
+
+// planOnce is one round of planning: the save cascade, syncRelations and
+// plan.
+func (f *flusher) planOnce(ctx context.Context) (*plan, error) {
+	if err := f.s.cascadeTracked(); err != nil {
+		return nil, fmt.Errorf("orm: flush: %w", err)
+	}
+	if err := f.syncRelations(); err != nil {
+		return nil, fmt.Errorf("orm: flush: %w", err)
+	}
+	return f.plan(ctx)
+}
+
+// undoAll restores the objects and states a failed flush changed.
+func (f *flusher) undoAll() {
+	f.undo()
+	f.undoCascade()
+}
+
+// execute runs the plan in a transaction (the session's, under a
+// savepoint when it holds earlier work), or as one statement without one
+// when the plan is a single statement that commits right away.
+func (f *flusher) execute(ctx context.Context, pl *plan) error {
+	s := f.s
 	if s.tx == nil && (s.committing || !s.cfg.AutoBegin) && len(s.ev.afterFlush) == 0 && f.singleStatement(pl) {
 		// One statement that commits right away is atomic by itself:
 		// no BEGIN and COMMIT round trips around it.
 		f.auto, f.c = true, s.db.x
-		if err = ctx.Err(); err == nil {
-			err = f.run(ctx, pl)
+		defer f.close()
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		f.close()
-	} else {
-		err = s.inFlushTx(ctx, func(c conn) error {
-			f.c = c
-			defer f.close()
-			return f.run(ctx, pl)
-		}, undo)
+		return f.run(ctx, pl)
 	}
-	if err != nil {
-		undo()
-		return err
-	}
+	return s.inFlushTx(ctx, func(c conn) error {
+		f.c = c
+		defer f.close()
+		return f.run(ctx, pl)
+	}, f.undoAll)
+}
+
+// afterFlush moves the objects to their new states once the plan ran:
+// inserted and updated objects become persistent and clean, deleted ones
+// and those the database deleted leave the session, the relations in
+// memory follow, and objects the database changed are expired.
+func (s *Session) afterFlush(pl *plan, f *flusher) {
 	deleted := s.finalize(pl, f)
-	for _, c := range colls {
+	for _, c := range pl.colls {
 		c.ClearPending()
 	}
-	// Children the database deleted or changed by its ON DELETE rules.
-	for _, e := range f.detach {
+	// Children the database deleted or changed by its ON DELETE rules, and
+	// link_model objects whose ends were deleted.
+	gone := pl.detach
+	for _, el := range pl.endLinks {
+		gone = append(gone, el.detach...)
+	}
+	for _, e := range gone {
 		s.im.drop(e)
 		e.state = StateDetached
 		s.rememberGone(e.ptr(), "deleted")
 		deleted = append(deleted, e)
 	}
-	s.afterFlushRelations(f, deleted)
-	for _, e := range f.expire {
+	s.afterFlushRelations(pl, deleted)
+	for _, e := range pl.expire {
 		if e.tracked && e.state == StatePersistent {
 			s.expireEntry(e)
 		}
@@ -135,5 +161,4 @@ func (s *Session) flush(ctx context.Context) error {
 			delete(s.colls, k)
 		}
 	}
-	return fireAfter(ctx, "after-flush", s.ev.afterFlush)
 }

@@ -225,7 +225,7 @@ func (f *flusher) cascadeOne(e *entry, mark func(*entry), queue []*entry, idx ch
 		case rel.CascadeDelete && (rel.PassiveDeletes || onDelete == "CASCADE"):
 			// The database deletes the rows; the tracked children leave
 			// the session after the flush.
-			f.detach = append(f.detach, children...)
+			f.pl.detach = append(f.pl.detach, children...)
 		case rel.CascadeDelete:
 			objs, _ := relationObjects(rel, p)
 			for _, o := range objs {
@@ -237,13 +237,13 @@ func (f *flusher) cascadeOne(e *entry, mark func(*entry), queue []*entry, idx ch
 		case dbHandles:
 			for _, ce := range children {
 				if onDelete == "CASCADE" {
-					f.detach = append(f.detach, ce)
+					f.pl.detach = append(f.pl.detach, ce)
 					continue
 				}
 				// The database changes the key: the child is reloaded,
 				// and its Lazy to the deleted parent is not loaded any
 				// more.
-				f.expire = append(f.expire, ce)
+				f.pl.expire = append(f.pl.expire, ce)
 				f.letGo(ce.model, ce.ptr(), rel.RemoteFields, false)
 			}
 		default:
@@ -360,13 +360,13 @@ func (f *flusher) letGo(m *schema.Model, cp unsafe.Pointer, fks []*schema.Field,
 }
 
 func (f *flusher) addNullify(rel *schema.Relation, keys []any) {
-	for i := range f.nullify {
-		if f.nullify[i].rel == rel {
-			f.nullify[i].keys = append(f.nullify[i].keys, keys)
+	for i := range f.pl.nullify {
+		if f.pl.nullify[i].rel == rel {
+			f.pl.nullify[i].keys = append(f.pl.nullify[i].keys, keys)
 			return
 		}
 	}
-	f.nullify = append(f.nullify, nullifyOp{rel: rel, keys: [][]any{keys}})
+	f.pl.nullify = append(f.pl.nullify, nullifyOp{rel: rel, keys: [][]any{keys}})
 }
 
 // undoCascade puts back the states the cascade changed.

@@ -69,57 +69,65 @@ func (f *flusher) unlink(ctx context.Context, pu postUpdate) error {
 	return nil
 }
 
-// deleteEndLinks removes the link rows of objects about to be deleted, for
-// every many-to-many relation that has them at either end. Rows of a
-// link_model that this flush deletes as objects are left to their own
-// DELETE (whose row count is checked); its other tracked rows that
+// planEndLinks plans the removal of the link rows of objects about to be
+// deleted, for every many-to-many relation that has them at either end.
+// Rows of a link_model that this flush deletes as objects are left to their
+// own DELETE (whose row count is checked); its other tracked rows that
 // reference a deleted end leave the session with the end.
-func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
+func (s *Session) planEndLinks(pl *plan) error {
+	pl.endLinks = nil
 	for _, t := range pl.tables {
 		if len(t.deletes) == 0 {
 			continue
 		}
-		for _, lr := range linkRelations(f.s.db.registry, t.model) {
-			var keys [][]any
+		for _, lr := range linkRelations(s.db.registry, t.model) {
+			el := endLinkDelete{link: lr.link, cols: lr.cols}
 			ends := map[idKey]bool{}
 			for _, layer := range t.deletes {
 				for _, r := range layer {
-					src := r.e.snapshot
-					if src == nil {
-						src = r.p
-					}
 					vals := make([]any, len(lr.keyFields))
 					for i, kf := range lr.keyFields {
-						vals[i], _ = kf.Value(src)
+						vals[i], _ = kf.Value(r.dbValues())
 					}
-					keys = append(keys, vals)
+					el.keys = append(el.keys, vals)
 					if k, err := keyOfValues(vals); err == nil {
 						ends[k] = true
 					}
 				}
 			}
-			var pk []*schema.Field
-			var excl [][]any
 			if lr.link.Type != nil {
-				pk, excl = f.linkObjectsOfEnds(pl, lr, ends)
+				s.linkObjectsOfEnds(pl, &el, ends)
 			}
-			per := (f.d.MaxBindParams() - len(excl)*len(pk)) / max(1, len(lr.cols))
-			if per < 1 {
+			if s.endLinkRows(el) < 1 {
 				return &FlushError{Op: "delete", Table: lr.link.Table, Err: fmt.Errorf("too many %s rows deleted together with their ends for one statement; flush them first", lr.link.Name)}
 			}
-			for start := 0; start < len(keys); start += per {
-				part := keys[start:min(len(keys), start+per)]
-				q := statement.DeleteExcept(f.d, lr.link.Table, lr.cols, len(part), pk, len(excl))
-				var args []any
-				for _, v := range part {
-					args = append(args, v...)
-				}
-				for _, v := range excl {
-					args = append(args, v...)
-				}
-				if _, err := f.exec(ctx, q, args...); err != nil {
-					return &FlushError{Op: "delete", Table: lr.link.Table, Err: err}
-				}
+			pl.endLinks = append(pl.endLinks, el)
+		}
+	}
+	return nil
+}
+
+// endLinkRows is the number of ends one DELETE of el's link rows carries.
+func (s *Session) endLinkRows(el endLinkDelete) int {
+	return (s.db.dialect.MaxBindParams() - len(el.except)*len(el.exceptCols)) / max(1, len(el.cols))
+}
+
+// deleteEndLinks runs the plan's endLinks.
+func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
+	for _, el := range pl.endLinks {
+		per := f.s.endLinkRows(el)
+		for start := 0; start < len(el.keys); start += per {
+			part := el.keys[start:min(len(el.keys), start+per)]
+			q := statement.DeleteExcept(f.d, el.link.Table, el.cols, len(part), el.exceptCols, len(el.except))
+			var args []any
+			for _, v := range part {
+				args = append(args, v...)
+			}
+			for _, v := range el.except {
+				args = append(args, v...)
+			}
+			if _, err := f.exec(ctx, q, args...); err != nil {
+				return &FlushError{Op: "delete", Table: el.link.Table, Err: err}
 			}
 		}
 	}
@@ -127,15 +135,16 @@ func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 }
 
 // linkObjectsOfEnds looks at the tracked objects of a link_model whose
-// columns lr.cols reference one of the deleted ends: the primary keys of
-// those this flush deletes itself are returned (to leave out of the end's
-// statement), the persistent ones are detached after the flush.
-func (f *flusher) linkObjectsOfEnds(pl *plan, lr endLink, ends map[idKey]bool) (pk []*schema.Field, excl [][]any) {
-	m := lr.link
+// columns el.cols reference one of the deleted ends: the primary keys of
+// those this flush deletes itself go to el.except (left out of the ends'
+// statement), the persistent ones to el.detach (detached after the flush).
+func (s *Session) linkObjectsOfEnds(pl *plan, el *endLinkDelete, ends map[idKey]bool) {
+	m := el.link
 	refs := func(p unsafe.Pointer) bool {
-		k, _, ok := tupleKey(lr.cols, p)
+		k, _, ok := tupleKey(el.cols, p)
 		return ok && ends[k]
 	}
+	el.exceptCols = m.PrimaryKey
 	for _, t := range pl.tables {
 		if t.model != m {
 			continue
@@ -150,11 +159,11 @@ func (f *flusher) linkObjectsOfEnds(pl *plan, lr endLink, ends map[idKey]bool) (
 				for i, f := range m.PrimaryKey {
 					vals[i], _ = f.Value(src)
 				}
-				excl = append(excl, vals)
+				el.except = append(el.except, vals)
 			}
 		}
 	}
-	f.s.im.live(func(e *entry, p unsafe.Pointer) {
+	s.im.live(func(e *entry, p unsafe.Pointer) {
 		if e.model != m || e.state != StatePersistent {
 			return
 		}
@@ -163,10 +172,9 @@ func (f *flusher) linkObjectsOfEnds(pl *plan, lr endLink, ends map[idKey]bool) (
 			src = e.snapshot
 		}
 		if refs(src) {
-			f.detach = append(f.detach, e)
+			el.detach = append(el.detach, e)
 		}
 	})
-	return m.PrimaryKey, excl
 }
 
 // endLink is one link table with the columns referencing a model.
@@ -206,7 +214,7 @@ func linkRelations(reg *schema.Registry, m *schema.Model) []endLink {
 
 // runNullify sends UPDATE child SET fk = NULL WHERE fk IN (parents).
 func (f *flusher) runNullify(ctx context.Context) error {
-	for _, n := range f.nullify {
+	for _, n := range f.pl.nullify {
 		target := n.rel.Target
 		for _, ch := range f.s.chunks(len(n.keys), len(n.rel.RemoteFields)) {
 			part := n.keys[ch[0]:ch[1]]

@@ -9,7 +9,7 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
-// flusher executes one plan and remembers how to undo its changes to the
+// flusher builds and executes one plan and remembers how to undo its changes to the
 // objects if the flush fails.
 type flusher struct {
 	s   *Session
@@ -24,15 +24,10 @@ type flusher struct {
 	// prepare every time).
 	uses  map[string]int
 	stmts map[string]*sql.Stmt
-	// The delete cascade's work: states it changed (undone on failure),
-	// bulk NULLs, children the database deletes or changes itself.
+	// pl is the plan being built; the cascade and syncRelations add to it.
+	pl *plan
+	// cascaded are the states the delete cascade changed, undone on failure.
 	cascaded []cascaded
-	nullify  []nullifyOp
-	detach   []*entry
-	expire   []*entry
-	// moves are the relation changes syncRelations turned into foreign
-	// keys, applied to the other sides in memory after the flush.
-	moves []relMove
 	// auto reports a flush of one statement run on the pool without a
 	// transaction (see singleStatement).
 	auto bool
@@ -224,7 +219,7 @@ func (f *flusher) run(ctx context.Context, pl *plan) error {
 // defaults, no sequence to move), or one row's UPDATE, with no After hooks
 // whose failure would have to undo it.
 func (f *flusher) singleStatement(pl *plan) bool {
-	if len(pl.tables) != 1 || len(pl.post) > 0 || len(pl.unlink) > 0 || len(pl.links) > 0 || pl.nullify || len(f.nullify) > 0 || len(f.cascaded) > 0 {
+	if len(pl.tables) != 1 || len(pl.post) > 0 || len(pl.unlink) > 0 || len(pl.links) > 0 || len(pl.nullify) > 0 || len(f.cascaded) > 0 {
 		return false
 	}
 	t := pl.tables[0]

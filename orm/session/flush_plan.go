@@ -11,7 +11,10 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
-// plan is what one flush will do, computed before any SQL runs.
+// plan is everything one flush will do, computed before any SQL runs and
+// not changed while it runs: the rows to insert, update and delete per
+// table, the foreign keys written in a second step, the link-table rows,
+// the delete cascade's bulk NULLs, and what happens in memory afterwards.
 type plan struct {
 	tables []*tablePlan // in foreign-key order, parents first
 	// post are foreign keys written by UPDATE after the inserts, to break
@@ -20,11 +23,24 @@ type plan struct {
 	// unlink are foreign keys set to NULL by UPDATE before the deletes, to
 	// break cycles between rows deleted together.
 	unlink []postUpdate
-	// links are pending Link/Unlink operations of many-to-many collections.
+	// links are pending Link/Unlink operations of many-to-many
+	// collections; colls are the collections that recorded them, cleared
+	// once the flush succeeded.
 	links []linkOp
-	// nullify reports bulk NULLs of children's foreign keys (the flusher
-	// holds them).
-	nullify bool
+	colls []schema.LinkOps
+	// endLinks remove the link rows of objects deleted (run after the
+	// cascade's NULLs, before the deletes).
+	endLinks []endLinkDelete
+	// The delete cascade's work (see flush_cascade.go): bulk NULLs of the
+	// children's foreign keys, children the database deletes (detach) or
+	// changes (expire) by its ON DELETE rules.
+	nullify []nullifyOp
+	detach  []*entry
+	expire  []*entry
+	// moves are relation changes turned into foreign keys (see
+	// flush_relations.go), applied to the other sides in memory after the
+	// flush.
+	moves []relMove
 }
 
 // tablePlan holds the work on one table.
@@ -48,47 +64,153 @@ type row struct {
 	nullFKs map[*schema.ForeignKey]bool
 }
 
+// postUpdate is one foreign key of a row written apart from the row's own
+// statement.
 type postUpdate struct {
 	r  *row
 	fk *schema.ForeignKey
 }
 
+// endLinkDelete removes the rows of one link table that reference objects
+// deleted by the flush, except the link_model objects the flush deletes
+// itself (their own DELETE checks its row count).
+type endLinkDelete struct {
+	link       *schema.Model
+	cols       []*schema.Field // link columns referencing the deleted ends
+	keys       [][]any         // the deleted ends' keys
+	exceptCols []*schema.Field
+	except     [][]any
+	// detach are tracked link_model objects that reference a deleted end:
+	// their rows go, they leave the session after the flush.
+	detach []*entry
+}
+
+// String prints the plan in the order it runs, one line per step, with
+// the keys of the rows: the same plan prints the same text.
 func (p *plan) String() string {
 	var b strings.Builder
 	for _, t := range p.tables {
-		n := 0
-		for _, l := range t.inserts {
-			n += len(l)
+		for i, layer := range t.inserts {
+			fmt.Fprintf(&b, "insert %s layer %d: %s\n", t.model.Table, i, rowKeys(layer))
 		}
-		d := 0
-		for _, l := range t.deletes {
-			d += len(l)
+		if len(t.updates) > 0 {
+			fmt.Fprintf(&b, "update %s: %s\n", t.model.Table, rowKeys(t.updates))
 		}
-		fmt.Fprintf(&b, "%s: insert %d (%d layers), update %d, delete %d\n", t.model.Table, n, len(t.inserts), len(t.updates), d)
 	}
 	for _, pu := range p.post {
-		fmt.Fprintf(&b, "post-update %s.%s\n", pu.r.e.model.Table, strings.Join(pu.fk.Columns, ","))
+		fmt.Fprintf(&b, "post-update %s.%s of %s\n", pu.r.e.model.Table, strings.Join(pu.fk.Columns, ","), rowKeys([]*row{pu.r}))
+	}
+	for _, op := range p.links {
+		verb := "link"
+		if op.unlink {
+			verb = "unlink"
+		}
+		fmt.Fprintf(&b, "%s %s %s -> %s\n", verb, op.rel.Link.Table(), keyOrNew(op.owner.model, op.owner.ptr()), keyOrNew(op.rel.Target, op.target))
+	}
+	for _, n := range p.nullify {
+		fmt.Fprintf(&b, "set null %s.%s of %d parent(s)\n", n.rel.Target.Table, fieldColumns(n.rel.RemoteFields), len(n.keys))
+	}
+	for _, el := range p.endLinks {
+		fmt.Fprintf(&b, "delete links %s.%s of %d deleted row(s)\n", el.link.Table, fieldColumns(el.cols), len(el.keys))
+	}
+	for _, pu := range p.unlink {
+		fmt.Fprintf(&b, "unlink %s.%s of %s\n", pu.r.e.model.Table, strings.Join(pu.fk.Columns, ","), rowKeys([]*row{pu.r}))
+	}
+	for i := len(p.tables) - 1; i >= 0; i-- {
+		t := p.tables[i]
+		for j, layer := range t.deletes {
+			fmt.Fprintf(&b, "delete %s layer %d: %s\n", t.model.Table, j, rowKeys(layer))
+		}
 	}
 	return b.String()
 }
 
-func (p *plan) empty() bool { return len(p.tables) == 0 && len(p.links) == 0 && !p.nullify }
-
-// buildPlan collects the pending work of the session and orders it.
-func (s *Session) buildPlan() (*plan, error) {
-	byModel := map[*schema.Model]*tablePlan{}
-	var models []*schema.Model
-	get := func(m *schema.Model) *tablePlan {
-		t := byModel[m]
-		if t == nil {
-			t = &tablePlan{model: m}
-			byModel[m] = t
-			models = append(models, m)
-		}
-		return t
+// rowKeys lists the keys of rows ("new" for a key the database generates).
+func rowKeys(rows []*row) string {
+	keys := make([]string, len(rows))
+	for i, r := range rows {
+		keys[i] = keyOrNew(r.e.model, r.dbValues())
 	}
-	var inserts, deletes, updates []*row
-	var unloadedErr error
+	return strings.Join(keys, " ")
+}
+
+// keyOrNew is the key of the object at p, or "new" while it has none.
+func keyOrNew(m *schema.Model, p unsafe.Pointer) string {
+	if k := keyString(m, p); k != "" {
+		return k
+	}
+	return "new"
+}
+
+func fieldColumns(fs []*schema.Field) string {
+	cols := make([]string, len(fs))
+	for i, f := range fs {
+		cols[i] = f.Column
+	}
+	return strings.Join(cols, ",")
+}
+
+func (p *plan) empty() bool {
+	return len(p.tables) == 0 && len(p.links) == 0 && len(p.nullify) == 0
+}
+
+// plan runs the delete cascade and completes f.pl, which holds the
+// relation moves syncRelations found: the rows of every table in order,
+// the pending link operations and the link rows of deleted objects.
+func (f *flusher) plan(ctx context.Context) (*plan, error) {
+	pl := f.pl
+	if err := f.cascade(ctx); err != nil {
+		return nil, fmt.Errorf("orm: flush: %w", err)
+	}
+	if err := f.s.planRows(pl); err != nil {
+		return nil, fmt.Errorf("orm: flush: %w", err)
+	}
+	pl.links, pl.colls = f.s.pendingLinks()
+	if err := f.s.planEndLinks(pl); err != nil {
+		return nil, err
+	}
+	return pl, nil
+}
+
+// planRows fills the plan's tables, post-updates and unlinks from the
+// states of the tracked objects.
+func (s *Session) planRows(pl *plan) error {
+	pl.tables, pl.post, pl.unlink = nil, nil, nil
+	inserts, updates, deletes, err := s.pendingRows()
+	if err != nil || len(inserts)+len(updates)+len(deletes) == 0 {
+		return err
+	}
+	var entries []*entry
+	if len(inserts) > 0 {
+		entries = s.im.entries()
+	}
+	updates = mergeRelinked(updates, s.linkParents(inserts, entries))
+	tables, models := groupByModel(inserts, updates, deletes)
+	ordered, deferred, err := schema.DependencyOrder(models)
+	if err != nil {
+		return err
+	}
+	isDeferred := make(map[*schema.ForeignKey]bool, len(deferred))
+	for _, fk := range deferred {
+		isDeferred[fk] = true
+	}
+	pl.post = parentKeysOfUpdates(updates, isDeferred)
+	for _, m := range ordered {
+		pl.tables = append(pl.tables, tables[m])
+	}
+	if err := pl.layerInserts(inserts, isDeferred); err != nil {
+		return err
+	}
+	if err := s.layerDeletes(pl, deletes, isDeferred); err != nil {
+		return err
+	}
+	pl.dropIdleTables()
+	return nil
+}
+
+// pendingRows sorts the tracked objects with work into rows to insert,
+// update and delete, each in add order.
+func (s *Session) pendingRows() (inserts, updates, deletes []*row, err error) {
 	// One sequential pass over the tracked entries; only the rows with
 	// work are sorted into add order below.
 	s.im.live(func(e *entry, p unsafe.Pointer) {
@@ -99,44 +221,61 @@ func (s *Session) buildPlan() (*plan, error) {
 			deletes = append(deletes, &row{e: e, p: p})
 		case StatePersistent:
 			if ch := changedFields(e, p); len(ch) > 0 {
-				if err := checkUnloaded(e, ch); err != nil && unloadedErr == nil {
-					unloadedErr = err
+				if uerr := checkUnloaded(e, ch); uerr != nil && err == nil {
+					err = uerr
 				}
 				updates = append(updates, &row{e: e, p: p, changed: ch})
 			}
 		}
 	})
-	if unloadedErr != nil {
-		return nil, unloadedErr
-	}
-	if len(inserts) == 0 && len(deletes) == 0 && len(updates) == 0 {
-		return &plan{}, nil
-	}
-	bySeq := func(rs []*row) {
-		sort.Slice(rs, func(i, j int) bool { return rs[i].e.seq < rs[j].e.seq })
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	bySeq(inserts)
 	bySeq(deletes)
 	bySeq(updates)
-	var entries []*entry
-	if len(inserts) > 0 {
-		entries = s.im.entries()
+	return inserts, updates, deletes, nil
+}
+
+func bySeq(rs []*row) {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].e.seq < rs[j].e.seq })
+}
+
+// mergeRelinked adds to updates the persistent objects related to new ones
+// (linkParents): they take the generated keys even when nothing else
+// changed.
+func mergeRelinked(updates, relinked []*row) []*row {
+	if len(relinked) == 0 {
+		return updates
 	}
-	// Persistent objects related to new ones take their generated keys:
-	// they are updated even when nothing else changed.
-	if relinked := s.linkParents(inserts, entries); len(relinked) > 0 {
-		byEntry := make(map[*entry]*row, len(updates))
-		for _, r := range updates {
-			byEntry[r.e] = r
+	byEntry := make(map[*entry]*row, len(updates))
+	for _, r := range updates {
+		byEntry[r.e] = r
+	}
+	for _, r := range relinked {
+		if u := byEntry[r.e]; u != nil {
+			u.parents = r.parents
+			continue
 		}
-		for _, r := range relinked {
-			if u := byEntry[r.e]; u != nil {
-				u.parents = r.parents
-				continue
-			}
-			updates = append(updates, r)
+		updates = append(updates, r)
+	}
+	bySeq(updates)
+	return updates
+}
+
+// groupByModel makes a tablePlan, with its updates, for every model that
+// has rows, listing the models in first-seen order.
+func groupByModel(inserts, updates, deletes []*row) (map[*schema.Model]*tablePlan, []*schema.Model) {
+	tables := map[*schema.Model]*tablePlan{}
+	var models []*schema.Model
+	get := func(m *schema.Model) *tablePlan {
+		t := tables[m]
+		if t == nil {
+			t = &tablePlan{model: m}
+			tables[m] = t
+			models = append(models, m)
 		}
-		sort.SliceStable(updates, func(i, j int) bool { return updates[i].e.seq < updates[j].e.seq })
+		return t
 	}
 	for _, r := range updates {
 		t := get(r.e.model)
@@ -148,26 +287,20 @@ func (s *Session) buildPlan() (*plan, error) {
 	for _, r := range deletes {
 		get(r.e.model)
 	}
-	ordered, deferred, err := schema.DependencyOrder(models)
-	if err != nil {
-		return nil, err
-	}
-	isDeferred := map[*schema.ForeignKey]bool{}
-	for _, fk := range deferred {
-		isDeferred[fk] = true
-	}
-	pl := &plan{}
-	// Updates write the keys of new parents: in the same statement when the
-	// parent's table comes first, else by a post-update.
+	return tables, models
+}
+
+// parentKeysOfUpdates makes updated rows write the keys of their new
+// parents: in the same statement when the parent's table comes first, by a
+// post-update (returned) when the foreign key closes a cycle of tables.
+func parentKeysOfUpdates(updates []*row, isDeferred map[*schema.ForeignKey]bool) []postUpdate {
+	var post []postUpdate
 	for _, r := range updates {
 		for _, pr := range r.parents {
 			fk, parent := pr.fk, pr.e
 			if isDeferred[fk] && parent.model != r.e.model {
-				if r.nullFKs == nil {
-					r.nullFKs = map[*schema.ForeignKey]bool{}
-				}
-				r.nullFKs[fk] = true
-				pl.post = append(pl.post, postUpdate{r, fk})
+				r.nullFK(fk)
+				post = append(post, postUpdate{r, fk})
 				continue
 			}
 			for _, f := range fk.Fields {
@@ -177,51 +310,63 @@ func (s *Session) buildPlan() (*plan, error) {
 			}
 		}
 	}
-	// Inserts: per table, layers of rows ordered parent-first.
-	insertsBy := map[*schema.Model][]*row{}
-	for _, r := range inserts {
-		insertsBy[r.e.model] = append(insertsBy[r.e.model], r)
+	return post
+}
+
+// nullFK marks a foreign key of r as written by a second statement.
+func (r *row) nullFK(fk *schema.ForeignKey) {
+	if r.nullFKs == nil {
+		r.nullFKs = map[*schema.ForeignKey]bool{}
 	}
-	for _, m := range ordered {
-		t := byModel[m]
-		pl.tables = append(pl.tables, t)
-		rows := insertsBy[m]
+	r.nullFKs[fk] = true
+}
+
+// layerInserts orders the rows to insert of each table in layers, parents
+// first. Rows whose parent is inserted later (a foreign key that closes a
+// cycle of tables) go in with NULL and get the key by a post-update.
+func (pl *plan) layerInserts(inserts []*row, isDeferred map[*schema.ForeignKey]bool) error {
+	by := map[*schema.Model][]*row{}
+	for _, r := range inserts {
+		by[r.e.model] = append(by[r.e.model], r)
+	}
+	for _, t := range pl.tables {
+		m := t.model
+		rows := by[m]
 		if len(rows) == 0 {
 			continue
 		}
-		// Rows whose parent is inserted later (a deferred foreign key) go
-		// in with NULL and get the key by a post-update.
 		for _, r := range rows {
 			for _, pr := range r.parents {
-				fk, parent := pr.fk, pr.e
-				if parent.state == StateNew && isDeferred[fk] && parent.model != m {
-					if r.nullFKs == nil {
-						r.nullFKs = map[*schema.ForeignKey]bool{}
-					}
-					r.nullFKs[fk] = true
-					pl.post = append(pl.post, postUpdate{r, fk})
+				if pr.e.state == StateNew && isDeferred[pr.fk] && pr.e.model != m {
+					r.nullFK(pr.fk)
+					pl.post = append(pl.post, postUpdate{r, pr.fk})
 				}
 			}
 		}
 		layers, post, err := layerRows(m, rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		t.inserts = layers
 		pl.post = append(pl.post, post...)
 	}
-	deletesBy := map[*schema.Model][]*row{}
+	return nil
+}
+
+// layerDeletes orders the rows to delete of each table in layers, children
+// first. A row referencing, through a key that may be NULL, a row of a
+// table deleted earlier (a cycle between tables) drops that reference
+// first, by an unlink.
+func (s *Session) layerDeletes(pl *plan, deletes []*row, isDeferred map[*schema.ForeignKey]bool) error {
+	by := map[*schema.Model][]*row{}
 	for _, r := range deletes {
-		deletesBy[r.e.model] = append(deletesBy[r.e.model], r)
+		by[r.e.model] = append(by[r.e.model], r)
 	}
 	for _, t := range pl.tables {
-		rows := deletesBy[t.model]
+		rows := by[t.model]
 		if len(rows) == 0 {
 			continue
 		}
-		// A row referencing, through a key that may be NULL, a row of a
-		// table deleted earlier (a cycle between tables) drops that
-		// reference first.
 		for _, fk := range t.model.ForeignKeys {
 			if !isDeferred[fk] || fk.RefModel == t.model {
 				continue
@@ -237,16 +382,18 @@ func (s *Session) buildPlan() (*plan, error) {
 		s.deleteParents(t.model, rows)
 		layers, unlink, err := layerRows(t.model, rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		pl.unlink = append(pl.unlink, unlink...)
-		// Children first: reverse the parent-first layers.
-		for i, j := 0, len(layers)-1; i < j; i, j = i+1, j-1 {
-			layers[i], layers[j] = layers[j], layers[i]
-		}
+		slices.Reverse(layers)
 		t.deletes = layers
 	}
-	// Drop tables without work (present only through DependencyOrder).
+	return nil
+}
+
+// dropIdleTables removes the tables without rows (present only through
+// the dependency order).
+func (pl *plan) dropIdleTables() {
 	out := pl.tables[:0]
 	for _, t := range pl.tables {
 		if len(t.inserts)+len(t.updates)+len(t.deletes) > 0 {
@@ -254,22 +401,4 @@ func (s *Session) buildPlan() (*plan, error) {
 		}
 	}
 	pl.tables = out
-	return pl, nil
-}
-
-// plan runs the delete cascade and builds the plan with the pending link
-// operations; it reports the collections whose operations it took.
-func (f *flusher) plan(ctx context.Context) (*plan, []schema.LinkOps, error) {
-	s := f.s
-	if err := f.cascade(ctx); err != nil {
-		return nil, nil, fmt.Errorf("orm: flush: %w", err)
-	}
-	pl, err := s.buildPlan()
-	if err != nil {
-		return nil, nil, fmt.Errorf("orm: flush: %w", err)
-	}
-	var colls []schema.LinkOps
-	pl.links, colls = s.pendingLinks()
-	pl.nullify = len(f.nullify) > 0
-	return pl, colls, nil
 }

@@ -83,7 +83,7 @@ func (f *flusher) syncRelations() error {
 					}
 				}
 				assigned[e] = true
-				f.moves = append(f.moves, relMove{child: e, rel: r, from: from})
+				f.pl.moves = append(f.pl.moves, relMove{child: e, rel: r, from: from})
 				continue
 			}
 			te := s.im.lookupPtr(cur)
@@ -105,7 +105,7 @@ func (f *flusher) syncRelations() error {
 					}
 				}
 				assigned[e] = true
-				f.moves = append(f.moves, relMove{child: e, rel: r, from: from, to: cur})
+				f.pl.moves = append(f.pl.moves, relMove{child: e, rel: r, from: from, to: cur})
 				continue
 			}
 			if refers, ok := fkRefers(r, p, cur); ok && !refers {
@@ -115,7 +115,7 @@ func (f *flusher) syncRelations() error {
 				}
 			}
 			assigned[e] = true
-			f.moves = append(f.moves, relMove{child: e, rel: r, from: from, to: cur})
+			f.pl.moves = append(f.pl.moves, relMove{child: e, rel: r, from: from, to: cur})
 		}
 	}
 	// One-to-many collections: additions first, so that a child moved from
@@ -163,7 +163,7 @@ func (f *flusher) syncRelations() error {
 						return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
 					}
 					if back := r.Back; back != nil {
-						f.moves = append(f.moves, relMove{child: ce, rel: back, from: from, to: p})
+						f.pl.moves = append(f.pl.moves, relMove{child: ce, rel: back, from: from, to: p})
 					}
 				}
 			}
@@ -199,7 +199,7 @@ func (f *flusher) syncRelations() error {
 			fk.SetZero(c)
 		}
 		if back := r.Back; back != nil {
-			f.moves = append(f.moves, relMove{child: ce, rel: back, from: pp})
+			f.pl.moves = append(f.pl.moves, relMove{child: ce, rel: back, from: pp})
 		}
 	}
 	return nil
@@ -210,11 +210,11 @@ func (f *flusher) syncRelations() error {
 // objects; back_populates sides of the relations the flush changed are
 // kept in step; a loaded many-to-one field whose foreign key now names
 // another row is unloaded; and every relation's base becomes what it holds.
-func (s *Session) afterFlushRelations(f *flusher, deleted []*entry) {
+func (s *Session) afterFlushRelations(pl *plan, deleted []*entry) {
 	if s.im.withRel == 0 && len(deleted) == 0 {
 		return
 	}
-	for _, mv := range f.moves {
+	for _, mv := range pl.moves {
 		cp := mv.child.ptr()
 		if cp == nil || !mv.child.tracked {
 			continue
