@@ -47,17 +47,21 @@ func layerRule(name, layer string, forbidden ...string) rule {
 	}
 }
 
-// Top to bottom: orm, orm/session, orm/query and orm/statement (side by
-// side), orm/relations, orm/dialect, orm/schema, internal/topo. orm/relations and orm/dialect sit side by side:
-// neither imports the other.
+// Top to bottom: orm, orm/session, then orm/engine (connections and
+// statement execution) and orm/statement (statement text) beside
+// orm/query, then orm/relations, orm/dialect, orm/schema, internal/topo.
+// Packages side by side do not import each other: orm/engine, orm/statement
+// and orm/query (engine and statement also stay clear of orm/relations),
+// and orm/relations and orm/dialect.
 var rules = []rule{
 	layerRule("orm_session", "orm/session", "orm"),
-	layerRule("orm_query", "orm/query", "orm/session", "orm"),
-	layerRule("orm_statement", "orm/statement", "orm/session", "orm/query", "orm/relations", "orm"),
-	layerRule("orm_relations", "orm/relations", "orm/dialect", "orm/session", "orm/query", "orm"),
-	layerRule("orm_dialect", "orm/dialect", "orm/relations", "orm/session", "orm/query", "orm"),
-	layerRule("orm_schema", "orm/schema", "orm/dialect", "orm/relations", "orm/session", "orm/query", "orm"),
-	layerRule("internal_topo", "internal/topo", "orm/schema", "orm/dialect", "orm/relations", "orm/session", "orm/query", "orm"),
+	layerRule("orm_engine", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm/relations", "orm"),
+	layerRule("orm_statement", "orm/statement", "orm/engine", "orm/session", "orm/query", "orm/relations", "orm"),
+	layerRule("orm_query", "orm/query", "orm/engine", "orm/statement", "orm/session", "orm"),
+	layerRule("orm_relations", "orm/relations", "orm/dialect", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
+	layerRule("orm_dialect", "orm/dialect", "orm/relations", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
+	layerRule("orm_schema", "orm/schema", "orm/dialect", "orm/relations", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
+	layerRule("internal_topo", "internal/topo", "orm/schema", "orm/dialect", "orm/relations", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
 	{
 		name:      "no_testkit_under_orm",
 		desc:      "nothing under orm/ may import internal/testkit (outside _test.go files)",

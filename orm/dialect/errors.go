@@ -26,6 +26,11 @@ var (
 	// ErrDBClosed reports a statement, transaction or ping on a pool that
 	// was closed (DB.Close). It is not retryable.
 	ErrDBClosed = errors.New("orm: database is closed")
+	// ErrInvalidArgument reports a nil, non-pointer or otherwise unusable
+	// argument. It lives here, below every package that reports it, so
+	// that the query builder, the engine and the session share one value
+	// (query.ErrInvalidArgument and orm.ErrInvalidArgument are this one).
+	ErrInvalidArgument = errors.New("orm: invalid argument")
 )
 
 // sqlDBClosed is the text of database/sql's (unexported) error for use of

@@ -25,9 +25,9 @@ var ErrMissingWhere = errors.New("orm: Update or Delete without a condition")
 
 // ErrInvalidArgument is matched (errors.Is) by errors about arguments that
 // cannot make a statement, such as a placeholder count that differs from
-// the argument count. It is the same value as the session's (and orm's)
-// ErrInvalidArgument.
-var ErrInvalidArgument = errors.New("orm: invalid argument")
+// the argument count. It is dialect.ErrInvalidArgument, the same value as
+// the engine's, the session's and orm's ErrInvalidArgument.
+var ErrInvalidArgument = dialect.ErrInvalidArgument
 
 // argError is an argument error that keeps its message as written and
 // matches ErrInvalidArgument.

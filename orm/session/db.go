@@ -3,19 +3,15 @@ package session
 import (
 	"context"
 	"database/sql"
-	"errors"
-	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -23,52 +19,42 @@ import (
 // registry and the query hooks. It is safe for concurrent use by many
 // goroutines and many sessions.
 type DB struct {
-	x        *sqlx.DB
-	dialect  dialect.Dialect
-	registry *schema.Registry
-	hooks    []QueryHook
-	logger   *slog.Logger
-	owned    bool // Close closes the pool
-	// loggerSet reports a logger given with WithLogger (else logger discards).
-	loggerSet bool
-	sql       *sqlCache
-	bindings  sync.Map     // sqlKey -> *binding of Raw result columns
-	scanners  sync.Map     // *schema.Model -> *sync.Pool of *rowScanner
-	incStep   atomic.Int64 // MySQL auto_increment_increment, 0 until read
-	// replicas serve reads outside transactions (nil without replicas);
-	// repCfg holds the replica options until Open or OpenDB applies them.
-	replicas *replicaSet
-	repCfg   *replicaConfig
-	// textTimes: the database stores times as text; bind them in UTC.
-	textTimes bool
-	// singleConn: the pool has one connection (a private SQLite in-memory
-	// database), which Iter must not hold while its loop runs.
-	singleConn bool
-	// anchor keeps a shared in-memory SQLite database alive until Close.
-	anchor *sql.Conn
+	// eng runs the statements: pool, hooks, replicas, DDL (orm/engine).
+	eng *engine.Engine
+	// The engine's settings, which do not change after Open, under the
+	// names the unit of work uses (see engine.go).
+	x          *sqlx.DB
+	dialect    dialect.Dialect
+	registry   *schema.Registry
+	logger     *slog.Logger
+	loggerSet  bool // logger was given with WithLogger
+	singleConn bool // see engine.Engine.SingleConn
+	// The unit of work's caches.
+	sql      *sqlCache
+	bindings sync.Map     // sqlKey -> *binding of Raw result columns
+	scanners sync.Map     // *schema.Model -> *sync.Pool of *rowScanner
+	incStep  atomic.Int64 // MySQL auto_increment_increment, 0 until read
+}
+
+// newDB wraps an engine, with empty caches.
+func newDB(e *engine.Engine) *DB {
+	return &DB{eng: e, x: e.SQLX(), dialect: e.Dialect(), registry: e.Registry(), logger: e.Logger(),
+		loggerSet: e.HasLogger(), singleConn: e.SingleConn(), sql: &sqlCache{}}
 }
 
 // Option configures a DB at Open.
-type Option func(*DB)
+type Option = engine.Option
 
 // WithRegistry makes the DB use r for model metadata, so that several DBs
 // (for example one per database of a multi-database app) share one registry.
-func WithRegistry(r *schema.Registry) Option { return func(db *DB) { db.registry = r } }
+func WithRegistry(r *schema.Registry) Option { return engine.WithRegistry(r) }
 
 // WithLogger logs statements through l: failures at warn level, every
 // statement with its arguments at debug level.
-func WithLogger(l *slog.Logger) Option {
-	return func(db *DB) {
-		db.logger = l
-		db.loggerSet = l != nil
-		if l != nil {
-			db.hooks = append(db.hooks, slogHook{l})
-		}
-	}
-}
+func WithLogger(l *slog.Logger) Option { return engine.WithLogger(l) }
 
 // WithQueryHook adds a hook that observes every statement.
-func WithQueryHook(h QueryHook) Option { return func(db *DB) { db.hooks = append(db.hooks, h) } }
+func WithQueryHook(h QueryHook) Option { return engine.WithQueryHook(h) }
 
 // Open opens a database with a database/sql driver name ("postgres", "pgx",
 // "mysql", "sqlite3") and a DSN. It adjusts DSNs where the ORM depends on a
@@ -82,91 +68,11 @@ func WithQueryHook(h QueryHook) Option { return func(db *DB) { db.hooks = append
 // the DB.
 // For MySQL, Open connects once to tell MySQL from MariaDB.
 func Open(driver, dsn string, opts ...Option) (*DB, error) {
-	d, err := dialect.ForDriver(driver)
+	e, err := engine.Open(driver, dsn, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
-	}
-	secrets := dsnSecrets(dsn)
-	dsn, memory, err := adjustDSN(d, dsn)
-	if err != nil {
-		return nil, redactErr(err, secrets)
-	}
-	poolDriver := driver
-	if d.Name() == "sqlite" && driver == "sqlite3" {
-		// The same driver, with the ORM's SQL functions on each
-		// connection (a Unicode-aware lower-case for ILike).
-		poolDriver, d = dialect.SQLiteDriverName, dialect.SQLiteWithFunctions()
-	}
-	sqlDB, err := openPool(poolDriver, dsn)
-	if err != nil {
-		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
-	}
-	var anchor *sql.Conn
-	switch memory {
-	case memPrivate:
-		sqlDB.SetMaxOpenConns(1)
-		sqlDB.SetConnMaxIdleTime(0)
-		sqlDB.SetConnMaxLifetime(0)
-	case memShared:
-		sqlDB.SetConnMaxIdleTime(0)
-		sqlDB.SetConnMaxLifetime(0)
-		// The database disappears with its last connection: hold one.
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		anchor, err = sqlDB.Conn(ctx)
-		cancel()
-		if err != nil {
-			sqlDB.Close()
-			return nil, fmt.Errorf("orm: open %s: %w", driver, err)
-		}
-	}
-	if d.Name() == "mysql" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if d, err = detectMySQLFlavor(ctx, sqlDB); err != nil {
-			sqlDB.Close()
-			return nil, err
-		}
-	}
-	db := newDB(sqlDB, driver, d, opts)
-	db.owned = true
-	db.singleConn = memory == memPrivate
-	db.anchor = anchor
-	if err := db.openReplicas(poolDriver); err != nil {
-		if anchor != nil {
-			anchor.Close()
-		}
-		sqlDB.Close()
 		return nil, err
 	}
-	return db, nil
-}
-
-// Kinds of SQLite in-memory databases (adjustDSN).
-const (
-	memNone    = iota
-	memPrivate // one database per connection: one connection
-	memShared  // cache=shared: one database for the pool
-)
-
-// adjustDSN adds the settings the ORM depends on to a DSN; it reports the
-// kind of an SQLite in-memory database.
-func adjustDSN(d dialect.Dialect, dsn string) (string, int, error) {
-	switch d.Name() {
-	case "mysql":
-		cfg, err := mysql.ParseDSN(dsn)
-		if err != nil {
-			return "", memNone, fmt.Errorf("orm: mysql DSN: %w", err)
-		}
-		cfg.ParseTime = true
-		// Rows affected must count matched rows, not changed ones, for the
-		// session to detect stale updates.
-		cfg.ClientFoundRows = true
-		return cfg.FormatDSN(), memNone, nil
-	case "sqlite":
-		dsn, memory := sqliteDSN(dsn)
-		return dsn, memory, nil
-	}
-	return dsn, memNone, nil
+	return newDB(e), nil
 }
 
 // OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
@@ -176,100 +82,17 @@ func adjustDSN(d dialect.Dialect, dsn string) (string, int, error) {
 // open the pool with dialect.SQLiteDriverName rather than "sqlite3" for a
 // Unicode-aware ILike (with "sqlite3", ILike folds ASCII letters only).
 func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
-	if sqlDB == nil {
-		return nil, invalid("OpenDB: nil *sql.DB")
-	}
-	d, err := dialect.ForDriver(dialectName)
+	e, err := engine.OpenDB(sqlDB, dialectName, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
-	}
-	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
-	replicaDriver := driverName
-	if d.Name() == "sqlite" && dialect.SQLiteFunctionsDriver(sqlDB.Driver()) {
-		// A pool of dialect.SQLiteDriverName: its connections have the
-		// ORM's SQL functions, and replicas opened by DSN get them too.
-		d, replicaDriver = dialect.SQLiteWithFunctions(), dialect.SQLiteDriverName
-	}
-	db := newDB(sqlDB, driverName, d, opts)
-	if err := db.openReplicas(replicaDriver); err != nil {
 		return nil, err
 	}
-	return db, nil
-}
-
-func newDB(sqlDB *sql.DB, driver string, d dialect.Dialect, opts []Option) *DB {
-	db := &DB{x: sqlx.NewDb(sqlDB, driver), dialect: d, sql: &sqlCache{}, textTimes: d.Features().Has(dialect.TextTimes)}
-	for _, o := range opts {
-		o(db)
-	}
-	if db.registry == nil {
-		db.registry = schema.NewRegistry()
-	}
-	if db.logger == nil {
-		db.logger = slog.New(discardHandler{})
-	}
-	return db
-}
-
-type discardHandler struct{}
-
-func (discardHandler) Enabled(context.Context, slog.Level) bool  { return false }
-func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
-func (h discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h discardHandler) WithGroup(string) slog.Handler           { return h }
-
-func detectMySQLFlavor(ctx context.Context, db *sql.DB) (dialect.Dialect, error) {
-	var version string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
-		return nil, fmt.Errorf("orm: connect to mysql: %w", err)
-	}
-	if strings.Contains(strings.ToLower(version), "mariadb") {
-		return dialect.MariaDB(), nil
-	}
-	return dialect.MySQL(), nil
-}
-
-// sqliteDSN adds the settings the ORM relies on unless the DSN sets them.
-func sqliteDSN(dsn string) (string, int) {
-	path, query, _ := strings.Cut(dsn, "?")
-	memory := memNone
-	if path == ":memory:" || path == "file::memory:" || strings.Contains(query, "mode=memory") {
-		memory = memPrivate
-		if strings.Contains(query, "cache=shared") {
-			memory = memShared
-		}
-	}
-	vals, err := url.ParseQuery(query)
-	if err != nil {
-		return dsn, memory
-	}
-	set := func(keys []string, v string) {
-		for _, k := range keys {
-			if vals.Has(k) {
-				return
-			}
-		}
-		vals.Set(keys[0], v)
-	}
-	set([]string{"_foreign_keys", "_fk"}, "1")
-	set([]string{"_busy_timeout", "_timeout"}, "5000")
-	set([]string{"_txlock"}, "immediate")
-	return path + "?" + vals.Encode(), memory
+	return newDB(e), nil
 }
 
 // Close closes the pool if Open created it. A DB made by OpenDB leaves the
 // caller's pool open. Replica pools opened from DSNs (WithReplicas) are
 // closed too; those given as pools (WithReplicaDBs) are left open.
-func (db *DB) Close() error {
-	err := db.replicas.close(db)
-	if db.owned {
-		if db.anchor != nil {
-			err = errors.Join(err, db.anchor.Close())
-		}
-		return errors.Join(db.x.Close(), err)
-	}
-	return err
-}
+func (db *DB) Close() error { return db.eng.Close() }
 
 // SQL returns the underlying pool.
 func (db *DB) SQL() *sql.DB { return db.x.DB }
@@ -289,10 +112,9 @@ func (db *DB) Logger() *slog.Logger { return db.logger }
 // WithQueryHook returns a copy of db that also runs h; db itself is not
 // changed. Both share the pool and the registry.
 func (db *DB) WithQueryHook(h QueryHook) *DB {
-	c := DB{x: db.x, dialect: db.dialect, registry: db.registry, logger: db.logger, loggerSet: db.loggerSet, sql: db.sql, replicas: db.replicas}
-	c.hooks = append(append([]QueryHook(nil), db.hooks...), h)
-	c.owned = false
-	return &c
+	c := newDB(db.eng.WithQueryHook(h))
+	c.sql = db.sql
+	return c
 }
 
 // Register registers models (struct values, pointers or reflect.Types) and
@@ -303,18 +125,84 @@ func (db *DB) Register(models ...any) error {
 }
 
 // Ping verifies a connection to the database.
-func (db *DB) Ping(ctx context.Context) error { return db.dialect.ClassifyError(db.x.PingContext(ctx)) }
+func (db *DB) Ping(ctx context.Context) error { return db.eng.Ping(ctx) }
 
-// autoIncrementStep returns MySQL's auto_increment_increment, read once.
-func (db *DB) autoIncrementStep(ctx context.Context, c conn) (int64, error) {
-	if v := db.incStep.Load(); v > 0 {
-		return v, nil
-	}
-	var step int64 = 1
-	_, err := db.query(ctx, c, true, "SELECT @@auto_increment_increment", nil, func(rs *sql.Rows) error { return rs.Scan(&step) })
-	if err != nil {
-		return 0, err
-	}
-	db.incStep.Store(step)
-	return step, nil
+// ExecContext runs a statement on the pool through the DB's hooks, with
+// driver errors classified (see dialect.Classify). Placeholders are the
+// dialect's own.
+func (db *DB) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return db.eng.Exec(ctx, db.x, false, query, args...)
 }
+
+// CreateAll creates the tables of the given models (struct values or
+// pointers), of every model they reference by foreign key, and the link
+// tables of their many-to-many relations, with their indexes, in foreign-key
+// order, skipping what already exists: running it twice is harmless. Where
+// foreign keys form a cycle through nullable columns, the cycle-closing
+// constraints are added once every table exists; a cycle of NOT NULL foreign
+// keys is an error matching schema.ErrCircularDependency, reported before any
+// SQL runs. On PostgreSQL and SQLite everything happens in one transaction.
+func (db *DB) CreateAll(ctx context.Context, models ...any) error {
+	return db.eng.CreateAll(ctx, models...)
+}
+
+// DropAll drops the tables of the given models and the link tables of their
+// many-to-many relations, if they exist, dependants first. Tables of other
+// models that still reference them make it fail with the database's error.
+func (db *DB) DropAll(ctx context.Context, models ...any) error {
+	return db.eng.DropAll(ctx, models...)
+}
+
+// QueryEvent describes one statement sent to the database. Hooks receive the
+// same *QueryEvent before and after the statement runs.
+type QueryEvent = engine.QueryEvent
+
+// QueryHook observes statements. BeforeQuery may return a derived context
+// (for tracing spans); AfterQuery runs with that context once the statement
+// has finished, including reading all rows of a query. Hooks run in the
+// order they were added before a statement and in reverse order after it.
+// A hook must be safe for concurrent use when its DB is shared.
+type QueryHook = engine.QueryHook
+
+// AfterQueryFunc adapts a function to a QueryHook that only observes
+// finished statements.
+type AfterQueryFunc = engine.AfterQueryFunc
+
+// NodePrimary is QueryEvent.Node for statements served by the primary
+// database (every statement of a DB without replicas).
+const NodePrimary = engine.NodePrimary
+
+// ReplicaStatus describes one replica's health as the router sees it.
+type ReplicaStatus = engine.ReplicaStatus
+
+// WithReplicas adds read replicas by DSN, opened with the primary's driver
+// and DSN adjustments. Reads outside transactions are spread over them
+// round-robin; see the package documentation on replica routing. Close
+// closes them. Their labels in QueryEvent.Node are "replica:0",
+// "replica:1", ... in the order given (DSNs before WithReplicaDBs pools).
+func WithReplicas(dsns ...string) Option { return engine.WithReplicas(dsns...) }
+
+// WithReplicaDBs adds read replicas as pools the caller opened (and
+// closes: Close leaves them open). See WithReplicas.
+func WithReplicaDBs(dbs ...*sql.DB) Option { return engine.WithReplicaDBs(dbs...) }
+
+// WithReplicaBackoff sets how long a replica that failed its health check
+// is skipped: base after the first failure, doubling with each further
+// failed check up to maxDelay (defaults 1 s and 30 s).
+func WithReplicaBackoff(base, maxDelay time.Duration) Option {
+	return engine.WithReplicaBackoff(base, maxDelay)
+}
+
+// Replicas reports the replicas' health, in label order; nil without
+// replicas.
+func (db *DB) Replicas() []ReplicaStatus { return db.eng.Replicas() }
+
+// ReadFromPrimary returns a context whose reads run on the primary even
+// where a replica could serve them (for a read that must see the latest
+// committed data of other sessions).
+func ReadFromPrimary(ctx context.Context) context.Context { return engine.ReadFromPrimary(ctx) }
+
+// ReadFromReplica returns a context in which Raw, which otherwise always
+// runs on the primary, may run on a replica when outside a transaction.
+// The SQL must only read. Exec always runs on the primary.
+func ReadFromReplica(ctx context.Context) context.Context { return engine.ReadFromReplica(ctx) }

@@ -1,8 +1,17 @@
-// Package session is the engine of the ORM: the DB handle, the Session
-// (unit of work with an identity map), its flush, transactions and
-// savepoints, typed queries, relationship loaders and RunInTx. The orm
-// package re-exports all of it under shorter names; import orm, not this
-// package, in applications.
+// Package session is the ORM's unit of work: the Session (with an
+// identity map), its flush, transactions and savepoints, typed queries,
+// relationship loaders, bulk operations and RunInTx, over the DB handle.
+// The orm package re-exports all of it under shorter names; import orm, not
+// this package, in applications.
+//
+// Connections and statement execution are not here but in orm/engine:
+// the pool, hooks, logging, replicas, DSN redaction and DDL. A DB (db.go)
+// wraps an *engine.Engine, forwards its public methods and options, and
+// holds the unit of work's caches (statement texts, Raw column bindings,
+// row scanners, MySQL's auto-increment step). engine.go adapts the engine
+// to the names the session code calls (db.exec, db.query, db.control,
+// db.readerFor, ...) and decides which reads of a session may go to a
+// replica.
 //
 // A Session tracks the objects added to it or loaded through it, one
 // instance per (type, primary key). At flush it compares each persistent
@@ -22,7 +31,7 @@
 // tracking them, for volumes an identity map should not hold. A DB opened
 // with read replicas (WithReplicas) sends reads made outside a transaction
 // to them, and writes, locking reads and every statement of a transaction
-// to the primary.
+// to the primary (routing and failover: orm/engine's replica.go).
 //
 // A DB is safe for concurrent use by many goroutines and sessions. A
 // Session, its Query values and its Savepoints are for one goroutine, like

@@ -548,9 +548,6 @@ func (q *Query[T]) Iter(ctx context.Context) iter.Seq2[*T, error] {
 	}
 }
 
-// errStop ends a query early when the consumer of Iter stops.
-var errStop = fmt.Errorf("orm: iteration stopped")
-
 // Scalars returns one column of the matching rows, converted to V.
 func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error) {
 	if q == nil {
@@ -800,7 +797,7 @@ func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []Raw
 	if err != nil {
 		return nil, err
 	}
-	if !inTx && sel.db.replicas != nil && routeOf(ctx) == routeReplica {
+	if !inTx && sel.db.rawOnReplica(ctx) {
 		// Hand-written SQL may write or lock: only the caller can say
 		// that a replica may serve it (ReadFromReplica).
 		c = sel.db.readerFor(ctx, sel.s, c)

@@ -1,4 +1,4 @@
-package session
+package engine
 
 import (
 	"context"
@@ -19,13 +19,14 @@ import (
 )
 
 // NodePrimary is QueryEvent.Node for statements served by the primary
-// database (every statement of a DB without replicas).
+// database (every statement of an engine without replicas).
 const NodePrimary = "primary"
 
 // Replica routing
 //
-// A DB opened with WithReplicas or WithReplicaDBs sends reads that run
-// outside a transaction to its replicas, round-robin: Get misses, queries
+// An engine opened with WithReplicas or WithReplicaDBs hands out its
+// replicas round-robin (Reader), and the session sends them the reads that
+// run outside a transaction: Get misses, queries
 // (All, First, One, Iter, Count, Exists, Scalars), relationship loads and
 // reloads of expired objects. Everything else runs on the primary: writes,
 // row-locking reads (FOR UPDATE), every statement of a transaction, hand-
@@ -40,12 +41,12 @@ const NodePrimary = "primary"
 // with each failed check (WithReplicaBackoff); after it, the next read
 // that would use it pings it first and only uses it when it answers.
 
-// replica is one read-only pool. It implements conn, so that statements
+// replica is one read-only pool. It implements Conn, so that statements
 // run on it like on the primary pool.
 type replica struct {
 	*sql.DB
 	label string
-	owned bool // opened from a DSN by the DB: closed with it
+	owned bool // opened from a DSN by the engine: closed with it
 
 	down    atomic.Bool
 	mu      sync.Mutex
@@ -56,9 +57,9 @@ type replica struct {
 	set     *replicaSet
 }
 
-// replicaSet is the replicas of a DB and their routing state.
+// replicaSet is the replicas of an engine and their routing state.
 type replicaSet struct {
-	owner        *DB
+	owner        *Engine
 	nodes        []*replica
 	next         atomic.Uint64
 	base, max    time.Duration
@@ -74,11 +75,11 @@ type replicaConfig struct {
 	backoff   bool
 }
 
-func (db *DB) replicaConfig() *replicaConfig {
-	if db.repCfg == nil {
-		db.repCfg = &replicaConfig{}
+func (e *Engine) replicaConfig() *replicaConfig {
+	if e.repCfg == nil {
+		e.repCfg = &replicaConfig{}
 	}
-	return db.repCfg
+	return e.repCfg
 }
 
 // WithReplicas adds read replicas by DSN, opened with the primary's driver
@@ -87,8 +88,8 @@ func (db *DB) replicaConfig() *replicaConfig {
 // closes them. Their labels in QueryEvent.Node are "replica:0",
 // "replica:1", ... in the order given (DSNs before WithReplicaDBs pools).
 func WithReplicas(dsns ...string) Option {
-	return func(db *DB) {
-		c := db.replicaConfig()
+	return func(e *Engine) {
+		c := e.replicaConfig()
 		c.dsns = append(c.dsns, dsns...)
 	}
 }
@@ -96,8 +97,8 @@ func WithReplicas(dsns ...string) Option {
 // WithReplicaDBs adds read replicas as pools the caller opened (and
 // closes: Close leaves them open). See WithReplicas.
 func WithReplicaDBs(dbs ...*sql.DB) Option {
-	return func(db *DB) {
-		c := db.replicaConfig()
+	return func(e *Engine) {
+		c := e.replicaConfig()
 		c.dbs = append(c.dbs, dbs...)
 	}
 }
@@ -106,21 +107,21 @@ func WithReplicaDBs(dbs ...*sql.DB) Option {
 // is skipped: base after the first failure, doubling with each further
 // failed check up to maxDelay (defaults 1 s and 30 s).
 func WithReplicaBackoff(base, maxDelay time.Duration) Option {
-	return func(db *DB) {
-		c := db.replicaConfig()
+	return func(e *Engine) {
+		c := e.replicaConfig()
 		c.base, c.max, c.backoff = base, maxDelay, true
 	}
 }
 
 // openReplicas applies the replica options (called once by Open and
 // OpenDB after the other options).
-func (db *DB) openReplicas(driverName string) error {
-	c := db.repCfg
-	db.repCfg = nil
+func (e *Engine) openReplicas(driverName string) error {
+	c := e.repCfg
+	e.repCfg = nil
 	if c == nil {
 		return nil
 	}
-	set := &replicaSet{owner: db, base: time.Second, max: 30 * time.Second, probeTimeout: 2 * time.Second}
+	set := &replicaSet{owner: e, base: time.Second, max: 30 * time.Second, probeTimeout: 2 * time.Second}
 	if c.backoff {
 		if c.base <= 0 || c.max < c.base {
 			return invalid("WithReplicaBackoff(%v, %v): base must be positive and not above the maximum", c.base, c.max)
@@ -128,16 +129,16 @@ func (db *DB) openReplicas(driverName string) error {
 		set.base, set.max = c.base, c.max
 	}
 	fail := func(err error) error {
-		_ = set.close(db)
+		_ = set.close(e)
 		return err
 	}
 	for i, dsn := range c.dsns {
 		if dsn == "" {
 			return fail(invalid("WithReplicas: DSN %d is empty", i))
 		}
-		adj, memory, err := adjustDSN(db.dialect, dsn)
+		adj, memory, err := adjustDSN(e.dialect, dsn)
 		if err != nil {
-			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", ErrInvalidArgument, i, redactErr(err, dsnSecrets(dsn))))
+			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", dialect.ErrInvalidArgument, i, redactErr(err, dsnSecrets(dsn))))
 		}
 		if memory != memNone {
 			return fail(invalid("WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
@@ -152,7 +153,7 @@ func (db *DB) openReplicas(driverName string) error {
 		if p == nil {
 			return fail(invalid("WithReplicaDBs: pool %d is nil", i))
 		}
-		if p == db.x.DB {
+		if p == e.x.DB {
 			return fail(invalid("WithReplicaDBs: pool %d is the primary's own pool", i))
 		}
 		set.nodes = append(set.nodes, &replica{DB: p})
@@ -164,13 +165,13 @@ func (db *DB) openReplicas(driverName string) error {
 		r.label = "replica:" + strconv.Itoa(i)
 		r.set = set
 	}
-	db.replicas = set
+	e.replicas = set
 	return nil
 }
 
-// close closes the replica pools opened from DSNs when owner is the DB
-// that opened them (copies made by WithQueryHook share, never close them).
-func (s *replicaSet) close(owner *DB) error {
+// close closes the replica pools opened from DSNs when owner is the
+// engine that opened them (copies made by WithQueryHook share, never close them).
+func (s *replicaSet) close(owner *Engine) error {
 	if s == nil || s.owner != owner {
 		return nil
 	}
@@ -199,12 +200,12 @@ type ReplicaStatus struct {
 
 // Replicas reports the replicas' health, in label order; nil without
 // replicas.
-func (db *DB) Replicas() []ReplicaStatus {
-	if db.replicas == nil {
+func (e *Engine) Replicas() []ReplicaStatus {
+	if e.replicas == nil {
 		return nil
 	}
-	out := make([]ReplicaStatus, len(db.replicas.nodes))
-	for i, r := range db.replicas.nodes {
+	out := make([]ReplicaStatus, len(e.replicas.nodes))
+	for i, r := range e.replicas.nodes {
 		r.mu.Lock()
 		out[i] = ReplicaStatus{Node: r.label, Up: !r.down.Load(), Failures: r.fails, RetryAt: r.retryAt, LastError: r.lastErr}
 		r.mu.Unlock()
@@ -236,49 +237,41 @@ func ReadFromReplica(ctx context.Context) context.Context {
 	return context.WithValue(ctx, routeKey{}, routeReplica)
 }
 
+// ReplicaAllowed reports whether ctx was made by ReadFromReplica: a read
+// that would otherwise run on the primary (hand-written SQL) may run on a
+// replica.
+func ReplicaAllowed(ctx context.Context) bool { return routeOf(ctx) == routeReplica }
+
 func routeOf(ctx context.Context) route {
 	r, _ := ctx.Value(routeKey{}).(route)
 	return r
 }
 
 // nodeOf names the node c runs on, for QueryEvent.Node.
-func nodeOf(c conn) string {
+func nodeOf(c Conn) string {
 	if r, ok := c.(*replica); ok {
 		return r.label
 	}
 	return NodePrimary
 }
 
-// readerFor returns where a read outside a transaction runs: a healthy
+// Reader returns where a read outside a transaction runs: a healthy
 // replica, or primary (the connection the caller would use otherwise) when
-// there is none, when ctx asks for the primary, or when s has written and
-// reads its writes.
-func (db *DB) readerFor(ctx context.Context, s *Session, primary conn) conn {
-	if db.replicas == nil {
+// there is none or when ctx asks for the primary (ReadFromPrimary). A
+// replica is a Conn for Exec and QueryEach, which moves a read it fails to
+// another replica or the primary.
+func (e *Engine) Reader(ctx context.Context, primary Conn) Conn {
+	if e.replicas == nil || routeOf(ctx) == routePrimary {
 		return primary
 	}
-	if s != nil && (s.forWrite > 0 || s.wrote && s.cfg.ReadYourWrites) {
-		// A write depends on this read (flush cascade, refresh of a
-		// changed object, merge), or the session has written.
-		return primary
-	}
-	if routeOf(ctx) == routePrimary {
-		return primary
-	}
-	if r := db.replicas.pick(ctx); r != nil {
+	if r := e.replicas.pick(ctx); r != nil {
 		return r
 	}
 	return primary
 }
 
-// readConn is conn for reads: the session's transaction when one is open,
-// else a replica or the primary pool (readerFor).
-func (s *Session) readConn(ctx context.Context) (conn, bool) {
-	if s.tx != nil {
-		return s.conn()
-	}
-	return s.db.readerFor(ctx, s, s.db.x), false
-}
+// HasReplicas reports whether the engine was opened with read replicas.
+func (e *Engine) HasReplicas() bool { return e.replicas != nil }
 
 // pick returns the next healthy replica round-robin, or nil.
 func (s *replicaSet) pick(ctx context.Context) *replica {
@@ -380,9 +373,9 @@ func connError(err error) bool {
 // row (so that each has not run) and r's health check fails, r is marked
 // down and the read runs on the next healthy replica, and at last on the
 // primary. The hooks see every attempt with its node.
-func (db *DB) queryReplica(ctx context.Context, r *replica, query string, args []any, each func(*sql.Rows) error) (int64, error) {
-	for range len(db.replicas.nodes) + 1 {
-		n, err := db.queryOn(ctx, r, false, query, args, each)
+func (e *Engine) queryReplica(ctx context.Context, r *replica, query string, args []any, each func(*sql.Rows) error) (int64, error) {
+	for range len(e.replicas.nodes) + 1 {
+		n, err := e.queryOn(ctx, r, false, query, args, each)
 		if err == nil || n > 0 || ctx.Err() != nil ||
 			errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			return n, err
@@ -391,11 +384,11 @@ func (db *DB) queryReplica(ctx context.Context, r *replica, query string, args [
 		case keepError:
 			return n, err
 		case tryPrimary:
-			return db.queryOn(ctx, db.x, false, query, args, each)
+			return e.queryOn(ctx, e.x, false, query, args, each)
 		}
-		if r = db.replicas.pick(ctx); r == nil {
+		if r = e.replicas.pick(ctx); r == nil {
 			break
 		}
 	}
-	return db.queryOn(ctx, db.x, false, query, args, each)
+	return e.queryOn(ctx, e.x, false, query, args, each)
 }

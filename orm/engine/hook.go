@@ -1,4 +1,4 @@
-package session
+package engine
 
 import (
 	"context"
@@ -93,7 +93,7 @@ func errorSummary(err error) string {
 	if errors.As(err, &re) {
 		return fmt.Sprintf("%v (code %s)", re.Kind, re.Code)
 	}
-	for _, known := range []error{context.Canceled, context.DeadlineExceeded, ErrDBClosed, sql.ErrTxDone, sql.ErrConnDone, driver.ErrBadConn} {
+	for _, known := range []error{context.Canceled, context.DeadlineExceeded, dialect.ErrDBClosed, sql.ErrTxDone, sql.ErrConnDone, driver.ErrBadConn} {
 		if errors.Is(err, known) {
 			return known.Error()
 		}

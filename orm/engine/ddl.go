@@ -1,4 +1,4 @@
-package session
+package engine
 
 import (
 	"context"
@@ -17,12 +17,12 @@ import (
 // constraints are added once every table exists; a cycle of NOT NULL foreign
 // keys is an error matching schema.ErrCircularDependency, reported before any
 // SQL runs. On PostgreSQL and SQLite everything happens in one transaction.
-func (db *DB) CreateAll(ctx context.Context, models ...any) error {
-	ordered, deferred, err := db.plan(models)
+func (e *Engine) CreateAll(ctx context.Context, models ...any) error {
+	ordered, deferred, err := e.plan(models)
 	if err != nil {
 		return err
 	}
-	d := db.dialect
+	d := e.dialect
 	alter := d.Features().Has(dialect.AlterForeignKeys)
 	omit := map[*schema.ForeignKey]bool{}
 	if alter {
@@ -38,9 +38,9 @@ func (db *DB) CreateAll(ctx context.Context, models ...any) error {
 		}
 		stmts = append(stmts, s...)
 	}
-	return db.ddl(ctx, func(c conn, inTx bool) error {
+	return e.ddl(ctx, func(c Conn, inTx bool) error {
 		for _, s := range stmts {
-			if _, err := db.exec(ctx, c, inTx, s); err != nil {
+			if _, err := e.Exec(ctx, c, inTx, s); err != nil {
 				return fmt.Errorf("orm: CreateAll: %w", err)
 			}
 		}
@@ -49,12 +49,12 @@ func (db *DB) CreateAll(ctx context.Context, models ...any) error {
 		}
 		for _, fk := range deferred {
 			owner := ownerOf(ordered, fk)
-			exists, err := db.exists(ctx, c, inTx, owner, fk)
+			exists, err := e.exists(ctx, c, inTx, owner, fk)
 			if err != nil {
 				return fmt.Errorf("orm: CreateAll: %w", err)
 			}
 			if !exists {
-				if _, err := db.exec(ctx, c, inTx, d.AddForeignKey(owner, fk)); err != nil {
+				if _, err := e.Exec(ctx, c, inTx, d.AddForeignKey(owner, fk)); err != nil {
 					return fmt.Errorf("orm: CreateAll: %w", err)
 				}
 			}
@@ -66,8 +66,8 @@ func (db *DB) CreateAll(ctx context.Context, models ...any) error {
 // DropAll drops the tables of the given models and the link tables of their
 // many-to-many relations, if they exist, dependants first. Tables of other
 // models that still reference them make it fail with the database's error.
-func (db *DB) DropAll(ctx context.Context, models ...any) error {
-	ms, err := db.registry.Register(models...)
+func (e *Engine) DropAll(ctx context.Context, models ...any) error {
+	ms, err := e.registry.Register(models...)
 	if err != nil {
 		return err
 	}
@@ -91,34 +91,34 @@ func (db *DB) DropAll(ctx context.Context, models ...any) error {
 	if err != nil {
 		return err
 	}
-	d := db.dialect
-	return db.ddl(ctx, func(c conn, inTx bool) error {
+	d := e.dialect
+	return e.ddl(ctx, func(c Conn, inTx bool) error {
 		if !d.Features().Has(dialect.AlterForeignKeys) && d.Name() == "sqlite" && inTx && len(deferred) > 0 {
 			// SQLite cannot drop the keys that close a cycle, and the
 			// implicit DELETE of DROP TABLE would violate them when the
 			// tables hold rows: check them at COMMIT instead, when every
 			// table of the cycle is gone (the pragma ends with the
 			// transaction).
-			if _, err := db.exec(ctx, c, inTx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			if _, err := e.Exec(ctx, c, inTx, "PRAGMA defer_foreign_keys = ON"); err != nil {
 				return fmt.Errorf("orm: DropAll: %w", err)
 			}
 		}
 		if d.Features().Has(dialect.AlterForeignKeys) {
 			for _, fk := range deferred {
 				owner := ownerOf(ordered, fk)
-				exists, err := db.exists(ctx, c, inTx, owner, fk)
+				exists, err := e.exists(ctx, c, inTx, owner, fk)
 				if err != nil {
 					return fmt.Errorf("orm: DropAll: %w", err)
 				}
 				if exists {
-					if _, err := db.exec(ctx, c, inTx, d.DropForeignKey(owner, fk)); err != nil {
+					if _, err := e.Exec(ctx, c, inTx, d.DropForeignKey(owner, fk)); err != nil {
 						return fmt.Errorf("orm: DropAll: %w", err)
 					}
 				}
 			}
 		}
 		for i := len(ordered) - 1; i >= 0; i-- {
-			if _, err := db.exec(ctx, c, inTx, d.DropTable(ordered[i])); err != nil {
+			if _, err := e.Exec(ctx, c, inTx, d.DropTable(ordered[i])); err != nil {
 				return fmt.Errorf("orm: DropAll: %w", err)
 			}
 		}
@@ -127,8 +127,8 @@ func (db *DB) DropAll(ctx context.Context, models ...any) error {
 }
 
 // plan registers models and orders their closure for CreateAll.
-func (db *DB) plan(models []any) ([]*schema.Model, []*schema.ForeignKey, error) {
-	ms, err := db.registry.Register(models...)
+func (e *Engine) plan(models []any) ([]*schema.Model, []*schema.ForeignKey, error) {
+	ms, err := e.registry.Register(models...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -146,20 +146,20 @@ func ownerOf(models []*schema.Model, fk *schema.ForeignKey) *schema.Model {
 	return nil
 }
 
-func (db *DB) exists(ctx context.Context, c conn, inTx bool, m *schema.Model, fk *schema.ForeignKey) (bool, error) {
-	q, args := db.dialect.ForeignKeyExists(m, fk)
-	n, err := db.query(ctx, c, inTx, q, args, func(*sql.Rows) error { return nil })
+func (e *Engine) exists(ctx context.Context, c Conn, inTx bool, m *schema.Model, fk *schema.ForeignKey) (bool, error) {
+	q, args := e.dialect.ForeignKeyExists(m, fk)
+	n, err := e.QueryEach(ctx, c, inTx, q, args, func(*sql.Rows) error { return nil })
 	return n > 0, err
 }
 
 // ddl runs fn in a transaction where DDL is transactional, else on the pool.
-func (db *DB) ddl(ctx context.Context, fn func(c conn, inTx bool) error) error {
-	if !db.dialect.Features().Has(dialect.TransactionalDDL) {
-		return fn(db.x, false)
+func (e *Engine) ddl(ctx context.Context, fn func(c Conn, inTx bool) error) error {
+	if !e.dialect.Features().Has(dialect.TransactionalDDL) {
+		return fn(e.x, false)
 	}
-	tx, err := db.x.BeginTx(ctx, nil)
+	tx, err := e.x.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("orm: begin: %w", db.dialect.ClassifyError(err))
+		return fmt.Errorf("orm: begin: %w", e.dialect.ClassifyError(err))
 	}
 	if err := fn(tx, true); err != nil {
 		_ = tx.Rollback()
