@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
@@ -91,12 +88,9 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, redactErr(err, secrets)
 	}
-	poolDriver := driver
-	if d.Name() == "sqlite" && driver == "sqlite3" {
-		// The same driver, with the ORM's SQL functions on each
-		// connection (a Unicode-aware lower-case for ILike).
-		poolDriver, d = dialect.SQLiteDriverName, dialect.SQLiteWithFunctions()
-	}
+	// SQLite: the same driver, with the ORM's SQL functions on each
+	// connection (a Unicode-aware lower-case for ILike).
+	poolDriver, d := d.OpenDriver(driver)
 	sqlDB, err := openPool(poolDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
@@ -119,13 +113,9 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 			return nil, fmt.Errorf("orm: open %s: %w", driver, err)
 		}
 	}
-	if d.Name() == "mysql" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if d, err = detectMySQLFlavor(ctx, sqlDB); err != nil {
-			sqlDB.Close()
-			return nil, err
-		}
+	if d, err = detectFlavor(d, sqlDB); err != nil {
+		sqlDB.Close()
+		return nil, err
 	}
 	db := newDB(sqlDB, driver, d, opts)
 	db.owned = true
@@ -143,30 +133,15 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 
 // Kinds of SQLite in-memory databases (adjustDSN).
 const (
-	memNone    = iota
-	memPrivate // one database per connection: one connection
-	memShared  // cache=shared: one database for the pool
+	memNone    = dialect.NotInMemory
+	memPrivate = dialect.PrivateMemory // one database per connection: one connection
+	memShared  = dialect.SharedMemory  // cache=shared: one database for the pool
 )
 
 // adjustDSN adds the settings the ORM depends on to a DSN; it reports the
 // kind of an SQLite in-memory database.
-func adjustDSN(d dialect.Dialect, dsn string) (string, int, error) {
-	switch d.Name() {
-	case "mysql":
-		cfg, err := mysql.ParseDSN(dsn)
-		if err != nil {
-			return "", memNone, fmt.Errorf("orm: mysql DSN: %w", err)
-		}
-		cfg.ParseTime = true
-		// Rows affected must count matched rows, not changed ones, for the
-		// session to detect stale updates.
-		cfg.ClientFoundRows = true
-		return cfg.FormatDSN(), memNone, nil
-	case "sqlite":
-		dsn, memory := sqliteDSN(dsn)
-		return dsn, memory, nil
-	}
-	return dsn, memNone, nil
+func adjustDSN(d dialect.Dialect, dsn string) (string, dialect.InMemory, error) {
+	return d.AdjustDSN(dsn)
 }
 
 // OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
@@ -183,13 +158,10 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidArgument, err)
 	}
-	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
-	replicaDriver := driverName
-	if d.Name() == "sqlite" && dialect.SQLiteFunctionsDriver(sqlDB.Driver()) {
-		// A pool of dialect.SQLiteDriverName: its connections have the
-		// ORM's SQL functions, and replicas opened by DSN get them too.
-		d, replicaDriver = dialect.SQLiteWithFunctions(), dialect.SQLiteDriverName
-	}
+	driverName := d.DriverName()
+	// A pool of dialect.SQLiteDriverName: its connections have the
+	// ORM's SQL functions, and replicas opened by DSN get them too.
+	d, replicaDriver := d.ForPool(sqlDB.Driver())
 	db := newDB(sqlDB, driverName, d, opts)
 	if err := db.openReplicas(replicaDriver); err != nil {
 		return nil, err
@@ -218,43 +190,12 @@ func (discardHandler) Handle(context.Context, slog.Record) error { return nil }
 func (h discardHandler) WithAttrs([]slog.Attr) slog.Handler      { return h }
 func (h discardHandler) WithGroup(string) slog.Handler           { return h }
 
-func detectMySQLFlavor(ctx context.Context, db *sql.DB) (dialect.Dialect, error) {
-	var version string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
-		return nil, fmt.Errorf("orm: connect to mysql: %w", err)
-	}
-	if strings.Contains(strings.ToLower(version), "mariadb") {
-		return dialect.MariaDB(), nil
-	}
-	return dialect.MySQL(), nil
-}
-
-// sqliteDSN adds the settings the ORM relies on unless the DSN sets them.
-func sqliteDSN(dsn string) (string, int) {
-	path, query, _ := strings.Cut(dsn, "?")
-	memory := memNone
-	if path == ":memory:" || path == "file::memory:" || strings.Contains(query, "mode=memory") {
-		memory = memPrivate
-		if strings.Contains(query, "cache=shared") {
-			memory = memShared
-		}
-	}
-	vals, err := url.ParseQuery(query)
-	if err != nil {
-		return dsn, memory
-	}
-	set := func(keys []string, v string) {
-		for _, k := range keys {
-			if vals.Has(k) {
-				return
-			}
-		}
-		vals.Set(keys[0], v)
-	}
-	set([]string{"_foreign_keys", "_fk"}, "1")
-	set([]string{"_busy_timeout", "_timeout"}, "5000")
-	set([]string{"_txlock"}, "immediate")
-	return path + "?" + vals.Encode(), memory
+// detectFlavor asks the server which flavor of d it runs (MySQL or
+// MariaDB; the other dialects answer without a query).
+func detectFlavor(d dialect.Dialect, db *sql.DB) (dialect.Dialect, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return d.DetectFlavor(ctx, db)
 }
 
 // Close closes the pool if Open created it. A DB made by OpenDB leaves the

@@ -93,13 +93,13 @@ func (db *DB) DropAll(ctx context.Context, models ...any) error {
 	}
 	d := db.dialect
 	return db.ddl(ctx, func(c conn, inTx bool) error {
-		if !d.Features().Has(dialect.AlterForeignKeys) && d.Name() == "sqlite" && inTx && len(deferred) > 0 {
+		if !d.Features().Has(dialect.AlterForeignKeys) && d.DeferForeignKeys() != "" && inTx && len(deferred) > 0 {
 			// SQLite cannot drop the keys that close a cycle, and the
 			// implicit DELETE of DROP TABLE would violate them when the
 			// tables hold rows: check them at COMMIT instead, when every
 			// table of the cycle is gone (the pragma ends with the
 			// transaction).
-			if _, err := db.exec(ctx, c, inTx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			if _, err := db.exec(ctx, c, inTx, d.DeferForeignKeys()); err != nil {
 				return fmt.Errorf("orm: DropAll: %w", err)
 			}
 		}

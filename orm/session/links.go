@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -306,14 +307,11 @@ func (f *flusher) insertLinks(ctx context.Context, m *schema.Model, rows []linkR
 			args = append(args, r.insVals...)
 		}
 		// A pair already linked in the database is not an error.
-		if f.d.Name() == "mysql" {
-			w.raw(" ON DUPLICATE KEY UPDATE ")
-			w.ident(cols[0].Column)
-			w.raw(" = ")
-			w.ident(cols[0].Column)
-		} else {
-			w.raw(" ON CONFLICT DO NOTHING")
+		clause, err := dialect.OnConflict(f.d, m.Table, dialect.Conflict{DoNothing: true, Keep: cols[0].Column})
+		if err != nil {
+			return &FlushError{Op: "insert", Table: m.Table, Err: err}
 		}
+		w.raw(clause)
 		if _, err := f.exec(ctx, w.b.String(), args...); err != nil {
 			return &FlushError{Op: "insert", Table: m.Table, Err: err}
 		}

@@ -661,21 +661,19 @@ func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) erro
 // this transaction sees would hand out again keys that other transactions
 // hold. Other databases move their counters themselves.
 func (db *DB) bumpSequence(ctx context.Context, c conn, inTx bool, m *schema.Model) error {
-	if db.dialect.Name() != "postgres" || m.AutoIncrement == nil {
+	q, args := db.dialect.SequenceReset(m)
+	if q == "" {
 		return nil
 	}
-	w := &sqlWriter{d: db.dialect}
-	w.raw("SELECT setval(q.seq, q.top) FROM (SELECT pg_get_serial_sequence(")
-	w.param()
-	w.raw(", ")
-	w.param()
-	w.raw(")::regclass AS seq, (SELECT MAX(")
-	w.ident(m.AutoIncrement.Column)
-	w.raw(") FROM ")
-	w.ident(m.Table)
-	w.raw(") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)")
-	_, err := db.query(ctx, c, inTx, w.b.String(), []any{db.dialect.Quote(m.Table), m.AutoIncrement.Column}, func(*sql.Rows) error { return nil })
+	_, err := db.query(ctx, c, inTx, q, args, func(*sql.Rows) error { return nil })
 	return err
+}
+
+// resetsSequence reports whether inserting explicit keys into m's
+// autoincrement column is followed by bumpSequence's statement.
+func resetsSequence(d dialect.Dialect, m *schema.Model) bool {
+	q, _ := d.SequenceReset(m)
+	return q != ""
 }
 
 // reorderGenerated makes generated keys grow in VALUES order when the

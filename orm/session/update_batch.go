@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -82,7 +83,7 @@ func (f *flusher) batchRows(m *schema.Model, set []*schema.Field) int {
 			continue
 		}
 		cols++
-		if f.d.Name() == "postgres" {
+		if f.d.Features().Has(dialect.TypedCaseParams) {
 			if _, err := f.d.ColumnType(fl); err != nil {
 				return 1
 			}
@@ -117,7 +118,7 @@ func (f *flusher) updateBatch(ctx context.Context, m *schema.Model, ops []update
 			w.ident(fl.Column)
 			w.raw(" = CASE")
 			cast := ""
-			if f.d.Name() == "postgres" {
+			if f.d.Features().Has(dialect.TypedCaseParams) {
 				// Parameters in CASE branches have no type PostgreSQL
 				// can infer: name the column's.
 				cast, _ = f.d.ColumnType(fl)
