@@ -13,4 +13,9 @@
 // packages, and nothing under orm/ may import internal/testkit outside of
 // _test.go files. The test reads the import graph with
 // `go list -deps`; packages that do not exist yet are skipped.
+//
+// A second test keeps the differences between databases in orm/dialect:
+// outside it, no code compares a dialect's Name() or Flavor() with the name
+// of a database (dialectnames_test.go); a difference is a Features flag or
+// a Dialect method instead.
 package layering

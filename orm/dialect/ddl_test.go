@@ -485,6 +485,7 @@ func TestFeatures(t *testing.T) {
 	all := []dialect.Feature{
 		dialect.InsertReturning, dialect.LastInsertID, dialect.RowLocking, dialect.SkipLocked, dialect.NoWait,
 		dialect.Savepoints, dialect.AlterForeignKeys, dialect.TransactionalDDL, dialect.ILike, dialect.TextTimes, dialect.Cursors, dialect.InterleavedResults,
+		dialect.TypedCaseParams, dialect.CopyFrom,
 	}
 	cases := []struct {
 		d    dialect.Dialect
@@ -492,7 +493,8 @@ func TestFeatures(t *testing.T) {
 		has  dialect.Feature
 	}{
 		{dialect.Postgres(), "postgres", dialect.InsertReturning | dialect.RowLocking | dialect.SkipLocked | dialect.NoWait |
-			dialect.Savepoints | dialect.AlterForeignKeys | dialect.TransactionalDDL | dialect.ILike | dialect.Cursors},
+			dialect.Savepoints | dialect.AlterForeignKeys | dialect.TransactionalDDL | dialect.ILike | dialect.Cursors |
+			dialect.TypedCaseParams | dialect.CopyFrom},
 		{dialect.MySQL(), "mysql", dialect.LastInsertID | dialect.RowLocking | dialect.SkipLocked | dialect.NoWait |
 			dialect.Savepoints | dialect.AlterForeignKeys},
 		{dialect.MariaDB(), "mariadb", dialect.InsertReturning | dialect.LastInsertID | dialect.RowLocking | dialect.SkipLocked |

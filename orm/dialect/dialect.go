@@ -1,6 +1,9 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -50,7 +53,85 @@ type Dialect interface {
 	// ClassifyError maps a driver error to the sentinels of this package;
 	// see Classify.
 	ClassifyError(err error) error
+
+	// The methods below hold the differences between databases that are
+	// more than a yes or no (those are Features): each returns the SQL
+	// text or setting of its database, and "" (or its input unchanged)
+	// where the database needs nothing. Code outside this package asks
+	// them instead of comparing Name or Flavor.
+
+	// LimitOffset returns the LIMIT/OFFSET clause of a SELECT, starting
+	// with a space, or "" when there is neither. A negative limit is no
+	// limit; an offset of 0 or less is no offset. MySQL and SQLite need a
+	// LIMIT before an OFFSET: an offset without a limit gets the largest
+	// one (MySQL 18446744073709551615, SQLite -1); PostgreSQL writes the
+	// OFFSET alone.
+	LimitOffset(limit, offset int64) string
+	// LikeEscape is the backslash as a string literal of the database,
+	// for LIKE ... ESCAPE, whatever the session's settings: MySQL
+	// CHAR(92) (its '\\' depends on NO_BACKSLASH_ESCAPES), PostgreSQL
+	// E'\\' (independent of standard_conforming_strings), SQLite '\'.
+	LikeEscape() string
+	// CaseFoldFunc is the SQL function a case-insensitive comparison
+	// lower-cases both sides with where the database has no ILIKE (see
+	// Features ILike): LOWER, or sqlm_lower on SQLite connections that
+	// have the ORM's functions (SQLiteWithFunctions).
+	CaseFoldFunc() string
+	// SequenceReset returns the statement that moves the counter of m's
+	// autoincrement column past the largest key in the table, after rows
+	// were inserted with explicit keys, with its arguments; "" where the
+	// database moves its counter itself (MySQL, SQLite) or m has no
+	// autoincrement column. PostgreSQL's moves the identity sequence with
+	// setval, only ever forward: sequences are not transactional, and
+	// moving one back would hand out again keys other transactions hold.
+	SequenceReset(m *schema.Model) (query string, args []any)
+	// DeferForeignKeys returns the statement that postpones the checks of
+	// foreign keys to the COMMIT of the current transaction, for DropAll
+	// to drop the tables of a cycle whose keys it cannot drop first
+	// (SQLite: PRAGMA defer_foreign_keys); "" where the database drops
+	// the keys instead (see Features AlterForeignKeys).
+	DeferForeignKeys() string
+	// AdjustDSN adds to dsn the settings the ORM depends on, unless the
+	// DSN sets them (MySQL: parseTime and clientFoundRows; SQLite:
+	// foreign keys, a busy timeout and immediate write transactions;
+	// PostgreSQL: nothing), and reports whether it names an in-memory
+	// database.
+	AdjustDSN(dsn string) (string, InMemory, error)
+	// OpenDriver returns the database/sql driver name to open a pool of
+	// driver with, and the dialect of such a pool: SQLite's "sqlite3"
+	// becomes SQLiteDriverName, whose connections have the ORM's SQL
+	// functions, with SQLiteWithFunctions; other drivers stay, with d.
+	OpenDriver(driver string) (string, Dialect)
+	// ForPool returns the dialect of an existing pool whose driver is drv,
+	// and the driver name that opens more pools like it (replicas): d and
+	// DriverName, except for a pool of SQLiteDriverName, whose
+	// connections have the ORM's SQL functions.
+	ForPool(drv driver.Driver) (Dialect, string)
+	// DriverName is the database/sql driver name that stands for the
+	// dialect when only the dialect is known: "postgres", "mysql" or
+	// "sqlite3".
+	DriverName() string
+	// DetectFlavor returns the dialect of the server behind db: MySQL asks
+	// the server's version to tell MariaDB apart; the others return d
+	// without a query.
+	DetectFlavor(ctx context.Context, db *sql.DB) (Dialect, error)
 }
+
+// InMemory tells whether a DSN names an in-memory database (AdjustDSN).
+type InMemory uint8
+
+// Kinds of in-memory databases.
+const (
+	// NotInMemory: a database on disk or a server.
+	NotInMemory InMemory = iota
+	// PrivateMemory: one database per connection (SQLite ":memory:"), so
+	// a pool must hold one connection.
+	PrivateMemory
+	// SharedMemory: one database for every connection of the process
+	// (SQLite "mode=memory&cache=shared"), which lives as long as one of
+	// them is open.
+	SharedMemory
+)
 
 // Feature is a set of capabilities of a database.
 type Feature uint32
@@ -75,7 +156,8 @@ const (
 	AlterForeignKeys
 	// TransactionalDDL: CREATE and DROP take part in transactions.
 	TransactionalDDL
-	// ILike: the ILIKE operator.
+	// ILike: the ILIKE operator. Without it a case-insensitive LIKE
+	// compares both sides through CaseFoldFunc.
 	ILike
 	// TextTimes: times are stored as text, so that they compare and sort
 	// as instants only when written in one zone: the session binds every
@@ -88,9 +170,17 @@ const (
 	// InterleavedResults: a connection runs other statements while a
 	// result set is open on it.
 	InterleavedResults
+	// TypedCaseParams: a bind parameter in a CASE branch has no type the
+	// database can infer, so batched UPDATEs write CAST(param AS type)
+	// with the column's ColumnType, and update columns whose type cannot
+	// be named one row at a time.
+	TypedCaseParams
+	// CopyFrom: COPY ... FROM STDIN loads rows in bulk (BulkCopy), with a
+	// driver that speaks it (pgx or lib/pq).
+	CopyFrom
 )
 
-var featureNames = []string{"InsertReturning", "LastInsertID", "RowLocking", "SkipLocked", "NoWait", "Savepoints", "AlterForeignKeys", "TransactionalDDL", "ILike", "TextTimes", "Cursors", "InterleavedResults"}
+var featureNames = []string{"InsertReturning", "LastInsertID", "RowLocking", "SkipLocked", "NoWait", "Savepoints", "AlterForeignKeys", "TransactionalDDL", "ILike", "TextTimes", "Cursors", "InterleavedResults", "TypedCaseParams", "CopyFrom"}
 
 // Has reports whether every feature of x is in f.
 func (f Feature) Has(x Feature) bool { return f&x == x }

@@ -8,11 +8,24 @@
 // flavor, identifier quoting (every identifier that reaches SQL goes through
 // Quote), bind placeholders and the bind-parameter limit, the SQL type of
 // each column, CREATE/DROP TABLE and foreign-key DDL, row-locking clauses,
-// and the classification of driver errors. What a database can or cannot do
-// is stated as Feature flags (InsertReturning, LastInsertID, RowLocking,
-// SkipLocked, NoWait, Savepoints, AlterForeignKeys, TransactionalDDL, ILike)
-// that the session tests with Features().Has instead of comparing names.
-// OnConflict renders the upsert clause of each database.
+// and the classification of driver errors.
+//
+// Every other difference between databases is a capability, never a name:
+// code outside this package does not compare Name or Flavor (a test in
+// internal/layering enforces it). A yes-or-no difference is a Feature flag
+// (InsertReturning, LastInsertID, RowLocking, SkipLocked, NoWait,
+// Savepoints, AlterForeignKeys, TransactionalDDL, ILike, TextTimes,
+// Cursors, InterleavedResults, TypedCaseParams, CopyFrom), tested with
+// Features().Has. A difference in SQL text or settings is a method that
+// returns the database's variant, "" where it needs none: LimitOffset,
+// LikeEscape, CaseFoldFunc, SequenceReset, DeferForeignKeys, and for
+// opening a database AdjustDSN, OpenDriver, ForPool, DriverName and
+// DetectFlavor. OnConflict renders the upsert clause of each database, also
+// the one of link rows that ignores a pair already linked (Conflict.Keep).
+// To add a difference: add a Feature constant (and its name in
+// featureNames) or a method on Dialect, implement it in postgres.go,
+// mysql.go (both flavors) and sqlite.go, with code they share in caps.go,
+// pin its values in caps_test.go, and call it where the difference is.
 //
 // Driver errors are classified always, not behind a flag: Classify maps
 // them to the sentinels of this package (ErrUniqueViolation,

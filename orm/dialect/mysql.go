@@ -1,6 +1,9 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -149,3 +152,21 @@ func (mysqlDialect) LockClause(skipLocked, noWait bool) (string, error) {
 }
 
 func (mysqlDialect) ClassifyError(err error) error { return Classify(err) }
+
+func (mysqlDialect) LimitOffset(limit, offset int64) string {
+	return limitOffset(limit, offset, "18446744073709551615")
+}
+func (mysqlDialect) LikeEscape() string       { return "CHAR(92)" }
+func (mysqlDialect) CaseFoldFunc() string     { return "LOWER" }
+func (mysqlDialect) DeferForeignKeys() string { return "" }
+
+func (mysqlDialect) SequenceReset(*schema.Model) (string, []any) { return "", nil }
+
+func (mysqlDialect) AdjustDSN(dsn string) (string, InMemory, error) { return mysqlDSN(dsn) }
+func (d mysqlDialect) OpenDriver(driver string) (string, Dialect)   { return driver, d }
+func (d mysqlDialect) ForPool(driver.Driver) (Dialect, string)      { return d, d.DriverName() }
+func (mysqlDialect) DriverName() string                             { return "mysql" }
+
+func (mysqlDialect) DetectFlavor(ctx context.Context, db *sql.DB) (Dialect, error) {
+	return detectMySQLFlavor(ctx, db)
+}

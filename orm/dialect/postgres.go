@@ -1,6 +1,9 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"strconv"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -28,7 +31,8 @@ var postgresStyle = ddlStyle{
 func (postgres) Name() string   { return "postgres" }
 func (postgres) Flavor() string { return "postgres" }
 func (postgres) Features() Feature {
-	return InsertReturning | RowLocking | SkipLocked | NoWait | Savepoints | AlterForeignKeys | TransactionalDDL | ILike | Cursors
+	return InsertReturning | RowLocking | SkipLocked | NoWait | Savepoints | AlterForeignKeys | TransactionalDDL | ILike | Cursors |
+		TypedCaseParams | CopyFrom
 }
 func (postgres) Quote(ident string) string { return quoteWith(ident, '"') }
 func (postgres) Placeholder(n int) string  { return "$" + strconv.Itoa(n) }
@@ -110,3 +114,25 @@ func lockClause(skipLocked, noWait bool) string {
 	}
 	return "FOR UPDATE"
 }
+
+func (postgres) LimitOffset(limit, offset int64) string { return limitOffset(limit, offset, "") }
+func (postgres) LikeEscape() string                     { return `E'\\'` }
+func (postgres) CaseFoldFunc() string                   { return "LOWER" }
+func (postgres) DeferForeignKeys() string               { return "" }
+
+func (d postgres) SequenceReset(m *schema.Model) (string, []any) {
+	if m.AutoIncrement == nil {
+		return "", nil
+	}
+	q := "SELECT setval(q.seq, q.top) FROM (SELECT pg_get_serial_sequence(" + d.Placeholder(1) + ", " + d.Placeholder(2) +
+		")::regclass AS seq, (SELECT MAX(" + d.Quote(m.AutoIncrement.Column) + ") FROM " + d.Quote(m.Table) +
+		") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)"
+	return q, []any{d.Quote(m.Table), m.AutoIncrement.Column}
+}
+
+func (postgres) AdjustDSN(dsn string) (string, InMemory, error) { return dsn, NotInMemory, nil }
+func (d postgres) OpenDriver(driver string) (string, Dialect)   { return driver, d }
+func (d postgres) ForPool(driver.Driver) (Dialect, string)      { return d, d.DriverName() }
+func (postgres) DriverName() string                             { return "postgres" }
+
+func (d postgres) DetectFlavor(context.Context, *sql.DB) (Dialect, error) { return d, nil }

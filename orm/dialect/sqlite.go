@@ -1,6 +1,9 @@
 package dialect
 
 import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
 	"fmt"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -76,3 +79,32 @@ func (sqlite) LockClause(bool, bool) (string, error) {
 }
 
 func (sqlite) ClassifyError(err error) error { return Classify(err) }
+
+func (sqlite) LimitOffset(limit, offset int64) string { return limitOffset(limit, offset, "-1") }
+func (sqlite) LikeEscape() string                     { return `'\'` }
+func (sqlite) DeferForeignKeys() string               { return "PRAGMA defer_foreign_keys = ON" }
+
+func (sqlite) SequenceReset(*schema.Model) (string, []any) { return "", nil }
+
+func (sqlite) AdjustDSN(dsn string) (string, InMemory, error) {
+	dsn, memory := sqliteDSN(dsn)
+	return dsn, memory, nil
+}
+
+func (d sqlite) OpenDriver(driver string) (string, Dialect) {
+	if driver == "sqlite3" {
+		return SQLiteDriverName, SQLiteWithFunctions()
+	}
+	return driver, d
+}
+
+func (d sqlite) ForPool(drv driver.Driver) (Dialect, string) {
+	if SQLiteFunctionsDriver(drv) {
+		return SQLiteWithFunctions(), SQLiteDriverName
+	}
+	return d, d.DriverName()
+}
+
+func (sqlite) DriverName() string { return "sqlite3" }
+
+func (d sqlite) DetectFlavor(context.Context, *sql.DB) (Dialect, error) { return d, nil }

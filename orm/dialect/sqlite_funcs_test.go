@@ -66,3 +66,25 @@ func TestSQLiteFunctions(t *testing.T) {
 		t.Errorf("SQLiteWithFunctions().CaseFoldFunc() = %q, want sqlm_lower", f)
 	}
 }
+
+// TestSQLiteForPool: a pool of the ORM's SQLite driver gets the dialect
+// that folds case with sqlm_lower and opens replicas with the same driver;
+// a plain "sqlite3" pool keeps LOWER and "sqlite3".
+func TestSQLiteForPool(t *testing.T) {
+	for _, c := range []struct {
+		driver, fold, replica string
+	}{
+		{dialect.SQLiteDriverName, "sqlm_lower", dialect.SQLiteDriverName},
+		{"sqlite3", "LOWER", "sqlite3"},
+	} {
+		db, err := sql.Open(c.driver, ":memory:")
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, replica := dialect.SQLite().ForPool(db.Driver())
+		db.Close()
+		if d.CaseFoldFunc() != c.fold || replica != c.replica {
+			t.Errorf("ForPool(%s pool) = fold %s, replicas %q; want fold %s, replicas %q", c.driver, d.CaseFoldFunc(), replica, c.fold, c.replica)
+		}
+	}
+}

@@ -19,6 +19,11 @@ type Conflict struct {
 	Update []string
 	// Increment names a version column raised by one on update, or "".
 	Increment string
+	// Keep names the column MySQL and MariaDB assign to itself for
+	// DoNothing when Target is empty, so that a conflict on any unique
+	// key is ignored on every database (PostgreSQL and SQLite write
+	// ON CONFLICT DO NOTHING without a target, and ignore Keep).
+	Keep string
 }
 
 // OnConflict returns the clause that follows the VALUES of an INSERT into
@@ -65,13 +70,17 @@ func OnConflict(d Dialect, table string, c Conflict) (string, error) {
 	case "mysql":
 		b.WriteString(" ON DUPLICATE KEY UPDATE ")
 		if c.DoNothing {
-			if len(c.Target) == 0 {
+			keep := c.Keep
+			if len(c.Target) > 0 {
+				keep = c.Target[0]
+			}
+			if keep == "" {
 				return "", fmt.Errorf("orm/dialect: ON DUPLICATE KEY UPDATE needs a key column to keep")
 			}
 			// Assigning a column to itself changes nothing; unlike
 			// INSERT IGNORE it does not turn other errors (foreign
 			// keys, NOT NULL, truncation) into warnings.
-			q := d.Quote(c.Target[0])
+			q := d.Quote(keep)
 			b.WriteString(q + " = " + q)
 			return b.String(), nil
 		}

@@ -93,13 +93,13 @@ func (e *Engine) DropAll(ctx context.Context, models ...any) error {
 	}
 	d := e.dialect
 	return e.ddl(ctx, func(c Conn, inTx bool) error {
-		if !d.Features().Has(dialect.AlterForeignKeys) && d.Name() == "sqlite" && inTx && len(deferred) > 0 {
+		if !d.Features().Has(dialect.AlterForeignKeys) && d.DeferForeignKeys() != "" && inTx && len(deferred) > 0 {
 			// SQLite cannot drop the keys that close a cycle, and the
 			// implicit DELETE of DROP TABLE would violate them when the
 			// tables hold rows: check them at COMMIT instead, when every
 			// table of the cycle is gone (the pragma ends with the
 			// transaction).
-			if _, err := e.Exec(ctx, c, inTx, "PRAGMA defer_foreign_keys = ON"); err != nil {
+			if _, err := e.Exec(ctx, c, inTx, d.DeferForeignKeys()); err != nil {
 				return fmt.Errorf("orm: DropAll: %w", err)
 			}
 		}

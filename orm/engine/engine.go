@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"strings"
-
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -79,12 +77,9 @@ func Open(driver, dsn string, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, redactErr(err, secrets)
 	}
-	poolDriver := driver
-	if d.Name() == "sqlite" && driver == "sqlite3" {
-		// The same driver, with the ORM's SQL functions on each
-		// connection (a Unicode-aware lower-case for ILike).
-		poolDriver, d = dialect.SQLiteDriverName, dialect.SQLiteWithFunctions()
-	}
+	// SQLite: the same driver, with the ORM's SQL functions on each
+	// connection (a Unicode-aware lower-case for ILike).
+	poolDriver, d := d.OpenDriver(driver)
 	sqlDB, err := openPool(poolDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
@@ -94,13 +89,9 @@ func Open(driver, dsn string, opts ...Option) (*Engine, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
 	}
-	if d.Name() == "mysql" {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if d, err = detectMySQLFlavor(ctx, sqlDB); err != nil {
-			sqlDB.Close()
-			return nil, err
-		}
+	if d, err = detectFlavor(d, sqlDB); err != nil {
+		sqlDB.Close()
+		return nil, err
 	}
 	e := newEngine(sqlDB, driver, d, opts)
 	e.owned = true
@@ -119,7 +110,7 @@ func Open(driver, dsn string, opts ...Option) (*Engine, error) {
 // setUpMemory sizes the pool of an SQLite in-memory database: one
 // connection for a private one, and for a shared one a connection held
 // open (returned) so that the database lives until Close.
-func setUpMemory(sqlDB *sql.DB, memory int) (*sql.Conn, error) {
+func setUpMemory(sqlDB *sql.DB, memory dialect.InMemory) (*sql.Conn, error) {
 	switch memory {
 	case memPrivate:
 		sqlDB.SetMaxOpenConns(1)
@@ -147,13 +138,10 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*Engine, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", dialect.ErrInvalidArgument, err)
 	}
-	driverName := map[string]string{"postgres": "postgres", "mysql": "mysql", "sqlite": "sqlite3"}[d.Name()]
-	replicaDriver := driverName
-	if d.Name() == "sqlite" && dialect.SQLiteFunctionsDriver(sqlDB.Driver()) {
-		// A pool of dialect.SQLiteDriverName: its connections have the
-		// ORM's SQL functions, and replicas opened by DSN get them too.
-		d, replicaDriver = dialect.SQLiteWithFunctions(), dialect.SQLiteDriverName
-	}
+	driverName := d.DriverName()
+	// A pool of dialect.SQLiteDriverName: its connections have the
+	// ORM's SQL functions, and replicas opened by DSN get them too.
+	d, replicaDriver := d.ForPool(sqlDB.Driver())
 	e := newEngine(sqlDB, driverName, d, opts)
 	if err := e.openReplicas(replicaDriver); err != nil {
 		return nil, err
@@ -180,15 +168,12 @@ func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{dialect.ErrInvalidArgument}, args...)...)
 }
 
-func detectMySQLFlavor(ctx context.Context, db *sql.DB) (dialect.Dialect, error) {
-	var version string
-	if err := db.QueryRowContext(ctx, "SELECT VERSION()").Scan(&version); err != nil {
-		return nil, fmt.Errorf("orm: connect to mysql: %w", err)
-	}
-	if strings.Contains(strings.ToLower(version), "mariadb") {
-		return dialect.MariaDB(), nil
-	}
-	return dialect.MySQL(), nil
+// detectFlavor asks the server which flavor of d it runs (MySQL or
+// MariaDB; the other dialects answer without a query).
+func detectFlavor(d dialect.Dialect, db *sql.DB) (dialect.Dialect, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return d.DetectFlavor(ctx, db)
 }
 
 // Close closes the pool if Open created it; a pool given to OpenDB stays

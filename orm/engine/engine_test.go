@@ -36,32 +36,6 @@ func TestDSNSecrets(t *testing.T) {
 	}
 }
 
-func TestSQLiteDSN(t *testing.T) {
-	for _, c := range []struct {
-		dsn    string
-		memory int
-		has    []string
-	}{
-		{"x.db", memNone, []string{"_foreign_keys=1", "_busy_timeout=5000", "_txlock=immediate"}},
-		{":memory:", memPrivate, []string{"_foreign_keys=1"}},
-		{"file:m?mode=memory&cache=shared", memShared, []string{"cache=shared"}},
-		{"x.db?_fk=0", memNone, []string{"_fk=0"}},
-	} {
-		got, memory := sqliteDSN(c.dsn)
-		if memory != c.memory {
-			t.Errorf("sqliteDSN(%q) memory = %d, want %d", c.dsn, memory, c.memory)
-		}
-		for _, h := range c.has {
-			if !strings.Contains(got, h) {
-				t.Errorf("sqliteDSN(%q) = %q, want %q in it", c.dsn, got, h)
-			}
-		}
-		if strings.Contains(c.dsn, "_fk=") && strings.Contains(got, "_foreign_keys") {
-			t.Errorf("sqliteDSN(%q) = %q overrides the caller's setting", c.dsn, got)
-		}
-	}
-}
-
 type recorder struct{ events []QueryEvent }
 
 func (r *recorder) BeforeQuery(ctx context.Context, _ *QueryEvent) context.Context { return ctx }

@@ -119,7 +119,7 @@ type like struct {
 
 func (e like) build(b *Builder) error {
 	switch {
-	case !e.fold || b.d.Name() == "postgres":
+	case !e.fold || b.d.Features().Has(dialect.ILike):
 		if err := b.column(e.col.name); err != nil {
 			return err
 		}
@@ -130,10 +130,7 @@ func (e like) build(b *Builder) error {
 		}
 		b.arg(e.pattern)
 	default:
-		lower := "LOWER"
-		if f, ok := b.d.(interface{ CaseFoldFunc() string }); ok {
-			lower = f.CaseFoldFunc()
-		}
+		lower := b.d.CaseFoldFunc()
 		b.raw(lower + "(")
 		if err := b.column(e.col.name); err != nil {
 			return err
@@ -142,22 +139,8 @@ func (e like) build(b *Builder) error {
 		b.arg(e.pattern)
 		b.raw(")")
 	}
-	b.raw(" ESCAPE " + likeEscape(b.d))
+	b.raw(" ESCAPE " + b.d.LikeEscape())
 	return nil
-}
-
-// likeEscape is the backslash as a string literal of d, whatever the
-// session's settings: MySQL reads '\\' as one backslash unless
-// NO_BACKSLASH_ESCAPES is set, CHAR(92) is one either way; PostgreSQL's
-// escape string E'\\' does not depend on standard_conforming_strings.
-func likeEscape(d dialect.Dialect) string {
-	switch d.Name() {
-	case "mysql":
-		return "CHAR(92)"
-	case "postgres":
-		return `E'\\'`
-	}
-	return `'\'`
 }
 
 // IsNull is "col IS NULL".

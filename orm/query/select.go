@@ -3,7 +3,6 @@ package query
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
@@ -265,17 +264,7 @@ func (q *Select) tail(b *Builder) error {
 			b.raw(" ASC")
 		}
 	}
-	switch {
-	case q.limit >= 0:
-		b.raw(" LIMIT " + strconv.FormatInt(q.limit, 10))
-	case q.offset > 0 && d.Name() == "mysql":
-		b.raw(" LIMIT 18446744073709551615")
-	case q.offset > 0 && d.Name() == "sqlite":
-		b.raw(" LIMIT -1")
-	}
-	if q.offset > 0 {
-		b.raw(" OFFSET " + strconv.FormatInt(q.offset, 10))
-	}
+	b.raw(d.LimitOffset(q.limit, q.offset))
 	if q.lock != nil {
 		clause, err := d.LockClause(*q.lock == SkipLocked, *q.lock == NoWait)
 		if err != nil {

@@ -26,7 +26,7 @@ const (
 
 // copyDriver tells which COPY protocol the DB's driver speaks.
 func (db *DB) copyDriver() copyKind {
-	if db.dialect.Name() != "postgres" {
+	if !db.dialect.Features().Has(dialect.CopyFrom) {
 		return copyNone
 	}
 	switch db.x.DB.Driver().(type) {

@@ -255,7 +255,7 @@ func (f *flusher) singleStatement(pl *plan) bool {
 		if len(rows) > max(1, min(1000, f.d.MaxBindParams()/max(1, len(write)))) {
 			return false
 		}
-		if m.AutoIncrement != nil && indexOf(write, m.AutoIncrement) >= 0 && f.d.Name() == "postgres" {
+		if m.AutoIncrement != nil && indexOf(write, m.AutoIncrement) >= 0 && resetsSequence(f.d, m) {
 			return false // the sequence is moved by a second statement
 		}
 		if !f.d.Features().Has(dialect.InsertReturning) {

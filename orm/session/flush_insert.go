@@ -357,10 +357,17 @@ func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []*row) error {
 // this transaction sees would hand out again keys that other transactions
 // hold. Other databases move their counters themselves.
 func (db *DB) bumpSequence(ctx context.Context, c conn, inTx bool, m *schema.Model) error {
-	q, args := statement.SequenceBump(db.dialect, m)
+	q, args := db.dialect.SequenceReset(m)
 	if q == "" {
 		return nil
 	}
 	_, err := db.query(ctx, c, inTx, q, args, func(*sql.Rows) error { return nil })
 	return err
+}
+
+// resetsSequence reports whether inserting explicit keys into m's
+// autoincrement column is followed by bumpSequence's statement.
+func resetsSequence(d dialect.Dialect, m *schema.Model) bool {
+	q, _ := d.SequenceReset(m)
+	return q != ""
 }

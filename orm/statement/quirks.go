@@ -6,25 +6,20 @@ import (
 )
 
 // ignoreDuplicates is the clause after VALUES that makes a duplicate row a
-// no-op.
+// no-op (keep is the column MySQL assigns to itself).
 func ignoreDuplicates(d dialect.Dialect, keep string) string {
-	if d.Name() == "mysql" {
-		q := d.Quote(keep)
-		return " ON DUPLICATE KEY UPDATE " + q + " = " + q
-	}
-	return " ON CONFLICT DO NOTHING"
+	// OnConflict refuses DoNothing only without Keep or a target; a plain
+	// INSERT would then fail loudly on a duplicate, never skip one.
+	clause, _ := dialect.OnConflict(d, "", dialect.Conflict{DoNothing: true, Keep: keep})
+	return clause
 }
 
 // caseParam is the type a CASE parameter for f is cast to, "" for none;
-// typed reports whether the dialect needs the cast.
+// typed reports whether the dialect needs the cast (dialect.TypedCaseParams).
 func caseParam(d dialect.Dialect, f *schema.Field) (typ string, typed bool) {
-	if d.Name() != "postgres" {
+	if !d.Features().Has(dialect.TypedCaseParams) {
 		return "", false
 	}
 	t, _ := d.ColumnType(f)
 	return t, true
 }
-
-// sequenceBehindExplicitKeys reports whether explicit keys leave the
-// key sequence behind.
-func sequenceBehindExplicitKeys(d dialect.Dialect) bool { return d.Name() == "postgres" }

@@ -107,11 +107,6 @@ func TestGolden(t *testing.T) {
 			add("select by key", statement.SelectByKey(d, hero.Table, hero.Fields, hero.PrimaryKey, ""))
 			add("select in, ordered", statement.SelectIn(d, hero.Table, hero.Fields, []*schema.Field{teamID}, 2, heroes))
 			add("select linked", statement.SelectLinked(d, powers, 2))
-			q, args := statement.SequenceBump(d, team)
-			add("sequence bump", q)
-			if (q == "") != (len(args) == 0) {
-				t.Errorf("SequenceBump: text %q with %d args", q, len(args))
-			}
 			golden(t, filepath.Join("testdata", d.Flavor()+".sql"), b.String())
 		})
 	}

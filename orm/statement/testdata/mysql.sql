@@ -24,5 +24,3 @@ SELECT `id`, `name`, `team_id`, `version` FROM `st_hero` WHERE `id` = ?
 SELECT `id`, `name`, `team_id`, `version` FROM `st_hero` WHERE `team_id` IN (?, ?) ORDER BY `name`
 -- select linked
 SELECT `st_power`.`id`, `st_power`.`name`, `st_hero_power`.`st_hero_id` FROM `st_power` JOIN `st_hero_power` ON `st_hero_power`.`st_power_id` = `st_power`.`id` WHERE `st_hero_power`.`st_hero_id` IN (?, ?) ORDER BY `st_power`.`name`
--- sequence bump
-

@@ -24,5 +24,3 @@ SELECT "id", "name", "team_id", "version" FROM "st_hero" WHERE "id" = $1
 SELECT "id", "name", "team_id", "version" FROM "st_hero" WHERE "team_id" IN ($1, $2) ORDER BY "name"
 -- select linked
 SELECT "st_power"."id", "st_power"."name", "st_hero_power"."st_hero_id" FROM "st_power" JOIN "st_hero_power" ON "st_hero_power"."st_power_id" = "st_power"."id" WHERE "st_hero_power"."st_hero_id" IN ($1, $2) ORDER BY "st_power"."name"
--- sequence bump
-SELECT setval(q.seq, q.top) FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq, (SELECT MAX("id") FROM "st_team") AS top) q WHERE q.top > COALESCE(pg_sequence_last_value(q.seq), 0)
