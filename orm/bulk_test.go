@@ -259,6 +259,28 @@ func TestBulkInsertReturnKeysAndExplicitKeys(t *testing.T) {
 	})
 }
 
+// TestBulkInsertExplicitThenGeneratedInOneCall: objects with explicit keys
+// followed, in the same call, by objects whose keys the database generates.
+// The key sequence must move past the explicit keys before the generated
+// ones are drawn (it used to move only at the end of the call, so on
+// PostgreSQL the generated row took key 1 again).
+func TestBulkInsertExplicitThenGeneratedInOneCall(t *testing.T) {
+	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
+		ctx := bkSetup(t, db)
+		rows := []*bkRow{{ID: 1, Name: "one"}, {ID: 2, Name: "two"}, {Name: "gen-a"}, {Name: "gen-b"}}
+		n, err := orm.BulkInsert(ctx, db, rows, orm.BulkReturnKeys())
+		if err != nil || n != 4 {
+			t.Fatalf("BulkInsert = %d, %v", n, err)
+		}
+		if rows[2].ID <= 2 || rows[3].ID <= rows[2].ID {
+			t.Fatalf("generated keys %d, %d: want past the explicit 1 and 2, increasing", rows[2].ID, rows[3].ID)
+		}
+		if got := bkAll(t, ctx, db); len(got) != 4 {
+			t.Fatalf("%d rows in the table, want 4", len(got))
+		}
+	})
+}
+
 func TestBulkInsertUpsert(t *testing.T) {
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
 		ctx := bkSetup(t, db)

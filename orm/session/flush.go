@@ -112,7 +112,7 @@ func (f *flusher) execute(ctx context.Context, pl *plan) error {
 	if s.tx == nil && (s.committing || !s.cfg.AutoBegin) && len(s.ev.afterFlush) == 0 && f.singleStatement(pl) {
 		// One statement that commits right away is atomic by itself:
 		// no BEGIN and COMMIT round trips around it.
-		f.auto, f.c = true, s.db.x
+		f.runner = runner{db: s.db, c: s.db.x}
 		defer f.close()
 		if err := ctx.Err(); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (f *flusher) execute(ctx context.Context, pl *plan) error {
 		return f.run(ctx, pl)
 	}
 	return s.inFlushTx(ctx, func(c conn) error {
-		f.c = c
+		f.runner = runner{db: s.db, c: c, inTx: true}
 		defer f.close()
 		return f.run(ctx, pl)
 	}, f.undoAll)

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"database/sql"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
@@ -13,67 +12,17 @@ import (
 // objects if the flush fails.
 type flusher struct {
 	s   *Session
-	c   conn
 	d   dialect.Dialect
 	pre map[*entry]unsafe.Pointer // copies of objects the flush changes, taken before it changes them
 	// generated lists, per inserted entry, the columns the database filled.
 	generated map[*entry][]*schema.Field
-	// uses counts executions per statement text; a text run a second time
-	// is prepared on the transaction and reused for the rest of the flush
-	// (one parse for a thousand UPDATEs, where drivers would otherwise
-	// prepare every time).
-	uses  map[string]int
-	stmts map[string]*sql.Stmt
+	// runner sends the statements, on the flush's transaction (or the pool
+	// for a single statement: see singleStatement).
+	runner
 	// pl is the plan being built; the cascade and syncRelations add to it.
 	pl *plan
 	// cascaded are the states the delete cascade changed, undone on failure.
 	cascaded []cascaded
-	// auto reports a flush of one statement run on the pool without a
-	// transaction (see singleStatement).
-	auto bool
-}
-
-// stmtConn runs a prepared statement through the conn interface, so that
-// it still passes through the query hooks and error classification.
-type stmtConn struct{ st *sql.Stmt }
-
-func (c stmtConn) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
-	return c.st.ExecContext(ctx, args...)
-}
-
-func (c stmtConn) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
-	return c.st.QueryContext(ctx, args...)
-}
-
-// exec runs a data statement of the flush, prepared once it repeats.
-func (f *flusher) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if f.uses == nil {
-		f.uses, f.stmts = map[string]int{}, map[string]*sql.Stmt{}
-	}
-	f.uses[q]++
-	st := f.stmts[q]
-	if st == nil && f.uses[q] == 2 {
-		if p, ok := f.c.(interface {
-			PrepareContext(context.Context, string) (*sql.Stmt, error)
-		}); ok {
-			if prepared, err := p.PrepareContext(ctx, q); err == nil {
-				st = prepared
-				f.stmts[q] = st
-			}
-		}
-	}
-	if st != nil {
-		return f.s.db.exec(ctx, stmtConn{st}, !f.auto, q, args...)
-	}
-	return f.s.db.exec(ctx, f.c, !f.auto, q, args...)
-}
-
-// close releases the statements the flush prepared.
-func (f *flusher) close() {
-	for _, st := range f.stmts {
-		_ = st.Close()
-	}
-	f.stmts = nil
 }
 
 // touch records an object's pre-flush values before the flush writes into it.
@@ -252,7 +201,7 @@ func (f *flusher) singleStatement(pl *plan) bool {
 			}
 		}
 		write, gen := insertColumns(m, rows[0].p)
-		if len(rows) > max(1, min(1000, f.d.MaxBindParams()/max(1, len(write)))) {
+		if len(rows) > rowsPerStatement(f.d, len(write), DefaultBulkBatchSize) {
 			return false
 		}
 		if m.AutoIncrement != nil && indexOf(write, m.AutoIncrement) >= 0 && resetsSequence(f.d, m) {

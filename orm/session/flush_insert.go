@@ -84,18 +84,14 @@ func insertMask(m *schema.Model, p unsafe.Pointer) (mask uint64, ok bool) {
 	return mask, true
 }
 
-type insertGroup struct {
-	write, generate []*schema.Field
-	rows            []*row
-}
-
+// insert writes the rows of one layer of m: their parents' keys and
+// initial versions first, then multi-row INSERTs of the rows that write the
+// same columns, with the generated columns read back; a group of explicit
+// keys moves the key sequence, where the database does not, before the
+// next group (see bumpSequence).
 func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) error {
-	// Consecutive rows with the same column set share statements; a change
-	// of column set starts a new group, so that rows keep add order (and
-	// generated keys grow in it).
-	var groups []*insertGroup
-	var lastMask uint64
-	for _, r := range rows {
+	ptrs := make([]unsafe.Pointer, len(rows))
+	for i, r := range rows {
 		f.touch(r)
 		if err := f.syncForeignKeys(r); err != nil {
 			return &FlushError{Op: "insert", Table: m.Table, Err: err}
@@ -106,132 +102,218 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 			}
 			f.generated[r.e] = append(f.generated[r.e], v)
 		}
+		ptrs[i] = r.p
+	}
+	for _, g := range groupInserts(m, ptrs) {
+		per := rowsPerStatement(f.d, len(g.write), DefaultBulkBatchSize)
+		for start := 0; start < len(g.idx); start += per {
+			part := g.idx[start:min(len(g.idx), start+per)]
+			for _, j := range part {
+				e := rows[j].e
+				f.generated[e] = append(f.generated[e], g.generate...)
+			}
+			b := insertBatch{m: m, write: g.write, rows: pick(ptrs, part), back: g.generate}
+			if _, err := f.insertRows(ctx, b); err != nil {
+				return err
+			}
+		}
+		// Before the next group, which may generate keys.
+		if g.explicitKeys(m) {
+			if err := f.s.db.bumpSequence(ctx, f.c, true, m); err != nil {
+				return &FlushError{Op: "insert", Table: m.Table, Err: err}
+			}
+		}
+	}
+	return nil
+}
+
+// insertGroup is consecutive objects of one model that write the same
+// columns: they share statements.
+type insertGroup struct {
+	write, generate []*schema.Field
+	idx             []int // positions of the group's objects in the input
+}
+
+// groupInserts splits ptrs, objects of m, into groups of consecutive
+// objects with the same column set; a change of column set starts a new
+// group, so that rows keep their order (and generated keys grow in it).
+func groupInserts(m *schema.Model, ptrs []unsafe.Pointer) []*insertGroup {
+	var groups []*insertGroup
+	var lastMask uint64
+	for i, p := range ptrs {
 		// The column set as a bit mask: rows like the one before cost no
 		// allocation. Models of more than 64 columns compare field lists.
-		mask, ok := insertMask(m, r.p)
+		mask, ok := insertMask(m, p)
 		if len(groups) == 0 || !ok || mask != lastMask {
-			write, gen := insertColumns(m, r.p)
+			write, gen := insertColumns(m, p)
 			if len(groups) == 0 || ok || !sameFieldList(write, groups[len(groups)-1].write) {
 				groups = append(groups, &insertGroup{write: write, generate: gen})
 			}
 			lastMask = mask
 		}
 		g := groups[len(groups)-1]
-		g.rows = append(g.rows, r)
+		g.idx = append(g.idx, i)
 	}
-	for _, g := range groups {
-		per := max(1, min(1000, f.d.MaxBindParams()/max(1, len(g.write))))
-		for start := 0; start < len(g.rows); start += per {
-			chunk := g.rows[start:min(len(g.rows), start+per)]
-			if err := f.insertChunk(ctx, m, g, chunk); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return groups
 }
 
-func (f *flusher) insertChunk(ctx context.Context, m *schema.Model, g *insertGroup, rows []*row) error {
-	returning := f.d.Features().Has(dialect.InsertReturning) && len(g.generate) > 0
-	// The written columns determine the generated ones (the rest).
-	kind := byte('i')
-	if returning {
-		kind = 'I'
+// explicitKeys reports whether the group writes m's auto-increment key.
+func (g *insertGroup) explicitKeys(m *schema.Model) bool {
+	return m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0
+}
+
+// pick returns the objects of ptrs at the positions idx.
+func pick(ptrs []unsafe.Pointer, idx []int) []unsafe.Pointer {
+	out := make([]unsafe.Pointer, len(idx))
+	for i, j := range idx {
+		out[i] = ptrs[j]
 	}
-	q := f.s.db.sql.get(sqlKey{model: m, kind: kind, mask: colMask(m, g.write), sig: wideSig(m, g.write), n: len(rows)}, func() string {
-		var ret []*schema.Field
-		if returning {
-			ret = g.generate
-		}
-		return statement.Insert(f.d, m.Table, g.write, len(rows), "", ret)
+	return out
+}
+
+// rowsPerStatement is the one batch-size rule of multi-row statements: at
+// most limit rows, fewer when their parameters would pass the dialect's
+// bind limit, at least one.
+func rowsPerStatement(d dialect.Dialect, paramsPerRow, limit int) int {
+	return max(1, min(limit, d.MaxBindParams()/max(1, paramsPerRow)))
+}
+
+// insertBatch is one multi-row INSERT of objects of one model that write
+// the same columns. It is the one INSERT path: the flush and BulkInsert
+// both send their rows as insertBatches.
+type insertBatch struct {
+	m        *schema.Model
+	write    []*schema.Field
+	rows     []unsafe.Pointer
+	conflict string          // upsert clause (dialect.OnConflict), or ""
+	back     []*schema.Field // generated columns read back into the objects
+}
+
+// insertSQL is the batch's statement text, cached per shape.
+func (db *DB) insertSQL(b insertBatch, returning bool) string {
+	m := b.m
+	key := sqlKey{model: m, kind: 'i', mask: colMask(m, b.write), sig: b.conflict, n: len(b.rows)}
+	var ret []*schema.Field
+	if returning {
+		ret = b.back
+		key.kind, key.ret = 'I', colMask(m, ret)
+	}
+	if len(m.Fields) > 64 {
+		key.sig = wideSig(m, b.write) + "|" + wideSig(m, ret) + "|" + b.conflict
+	}
+	return db.sql.get(key, func() string {
+		return statement.Insert(db.dialect, m.Table, b.write, len(b.rows), b.conflict, ret)
 	})
-	k := len(g.write)
-	args := make([]any, len(rows)*k)
-	for i, r := range rows {
-		if err := fieldValues(g.write, r.p, args[i*k:(i+1)*k]); err != nil {
-			return &FlushError{Op: "insert", Table: m.Table, Key: keyString(m, r.p), Err: err}
+}
+
+// insertRows sends b and reads the columns b.back into the objects: by
+// RETURNING where the database has it, else by LastInsertId (the
+// auto-increment key) and a SELECT by key (other defaults). It returns
+// the number of rows the database reports; without an upsert clause that
+// must be every row.
+func (r *runner) insertRows(ctx context.Context, b insertBatch) (int64, error) {
+	m := b.m
+	returning := r.db.dialect.Features().Has(dialect.InsertReturning) && len(b.back) > 0
+	q := r.db.insertSQL(b, returning)
+	k := len(b.write)
+	args := make([]any, len(b.rows)*k)
+	for i, p := range b.rows {
+		if err := fieldValues(b.write, p, args[i*k:(i+1)*k]); err != nil {
+			return 0, &FlushError{Op: "insert", Table: m.Table, Key: keyString(m, p), Err: err}
 		}
 	}
 	fail := func(err error) error {
 		key := ""
-		if len(rows) == 1 {
-			key = keyString(m, rows[0].p)
+		if len(b.rows) == 1 {
+			key = keyString(m, b.rows[0])
 		}
 		return &FlushError{Op: "insert", Table: m.Table, Key: key, Err: err}
 	}
-	for _, r := range rows {
-		f.generated[r.e] = append(f.generated[r.e], g.generate...)
+	if returning {
+		if err := r.insertReturning(ctx, b, q, args); err != nil {
+			return 0, fail(err)
+		}
+		return int64(len(b.rows)), nil
 	}
-	switch {
-	case returning:
-		// Scan straight into the objects' fields: RETURNING lists rows in
-		// VALUES order on every database we support; should one ever list
-		// them otherwise, the keys are put back in order below.
-		dest := make([]any, len(g.generate))
-		scanners := make([]*schema.ColumnScanner, len(g.generate))
-		for j, fl := range g.generate {
-			scanners[j] = fl.Scanner()
-			dest[j] = scanners[j]
-		}
-		i := 0
-		_, err := f.s.db.query(ctx, f.c, !f.auto, q, args, func(rs *sql.Rows) error {
-			if i >= len(rows) {
-				return fmt.Errorf("INSERT RETURNING gave more rows than the %d inserted", len(rows))
-			}
-			for _, sc := range scanners {
-				sc.Bind(rows[i].p)
-			}
-			i++
-			return rs.Scan(dest...)
-		})
-		if err != nil {
-			return fail(err)
-		}
-		if i != len(rows) {
-			return fail(fmt.Errorf("INSERT RETURNING gave %d rows for %d", i, len(rows)))
-		}
-		if err := reorderGenerated(m, g.generate, rows); err != nil {
-			return fail(err)
-		}
-	default:
-		res, err := f.exec(ctx, q, args...)
-		if err != nil {
-			return fail(err)
-		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(rows)) {
-			return fail(fmt.Errorf("INSERT affected %d rows, want %d", n, len(rows)))
-		}
-		if indexOf(g.generate, m.AutoIncrement) >= 0 {
-			first, err := res.LastInsertId()
-			if err != nil {
-				return fail(err)
-			}
-			step, err := f.s.db.autoIncrementStep(ctx, f.c)
-			if err != nil {
-				return fail(err)
-			}
-			for i, r := range rows {
-				if err := m.AutoIncrement.Set(r.p, first+int64(i)*step); err != nil {
-					return fail(err)
-				}
-			}
-		}
-		if err := f.readBack(ctx, m, g, rows); err != nil {
-			return fail(err)
-		}
+	res, err := r.exec(ctx, q, args...)
+	if err != nil {
+		return 0, fail(err)
 	}
-	if m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0 {
-		if err := f.s.db.bumpSequence(ctx, f.c, true, m); err != nil {
-			return fail(err)
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fail(err)
+	}
+	if b.conflict == "" && n != int64(len(b.rows)) {
+		return 0, fail(fmt.Errorf("INSERT affected %d rows, want %d", n, len(b.rows)))
+	}
+	if err := r.assignInsertIDs(ctx, b, res); err != nil {
+		return 0, fail(err)
+	}
+	if err := r.readBack(ctx, m, b.back, b.rows); err != nil {
+		return 0, fail(err)
+	}
+	return n, nil
+}
+
+// insertReturning runs an INSERT … RETURNING, scanning the generated
+// columns straight into the objects: RETURNING lists rows in VALUES order
+// on every database we support; should one ever list them otherwise, the
+// keys are put back in order by reorderGenerated.
+func (r *runner) insertReturning(ctx context.Context, b insertBatch, q string, args []any) error {
+	dest := make([]any, len(b.back))
+	scanners := make([]*schema.ColumnScanner, len(b.back))
+	for j, fl := range b.back {
+		scanners[j] = fl.Scanner()
+		dest[j] = scanners[j]
+	}
+	i := 0
+	_, err := r.query(ctx, q, args, func(rs *sql.Rows) error {
+		if i >= len(b.rows) {
+			return fmt.Errorf("INSERT RETURNING gave more rows than the %d inserted", len(b.rows))
+		}
+		for _, sc := range scanners {
+			sc.Bind(b.rows[i])
+		}
+		i++
+		return rs.Scan(dest...)
+	})
+	if err != nil {
+		return err
+	}
+	if i != len(b.rows) {
+		return fmt.Errorf("INSERT RETURNING gave %d rows for %d", i, len(b.rows))
+	}
+	return reorderGenerated(b.m, b.back, b.rows)
+}
+
+// assignInsertIDs sets the auto-increment keys of the rows, when b reads
+// them back, from LastInsertId: consecutive rows got keys step apart.
+func (r *runner) assignInsertIDs(ctx context.Context, b insertBatch, res sql.Result) error {
+	ai := b.m.AutoIncrement
+	if indexOf(b.back, ai) < 0 {
+		return nil
+	}
+	first, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	step, err := r.db.autoIncrementStep(ctx, r.c)
+	if err != nil {
+		return err
+	}
+	for i, p := range b.rows {
+		if err := ai.Set(p, first+int64(i)*step); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// readBack loads server-generated defaults where INSERT cannot return them.
-func (f *flusher) readBack(ctx context.Context, m *schema.Model, g *insertGroup, rows []*row) error {
+// readBack loads the server-generated defaults of back (all but the
+// auto-increment key) where INSERT cannot return them.
+func (r *runner) readBack(ctx context.Context, m *schema.Model, back []*schema.Field, rows []unsafe.Pointer) error {
 	var cols []*schema.Field
-	for _, fl := range g.generate {
+	for _, fl := range back {
 		if fl != m.AutoIncrement {
 			cols = append(cols, fl)
 		}
@@ -239,21 +321,21 @@ func (f *flusher) readBack(ctx context.Context, m *schema.Model, g *insertGroup,
 	if len(cols) == 0 {
 		return nil
 	}
-	byKey := map[identity]*row{}
+	byKey := make(map[identity]unsafe.Pointer, len(rows))
 	args := make([]any, 0, len(rows)*len(m.PrimaryKey))
-	for _, r := range rows {
-		id, ok, err := keyOf(m, r.p)
+	for _, p := range rows {
+		id, ok, err := keyOf(m, p)
 		if err != nil || !ok {
 			return fmt.Errorf("read back defaults: row without key")
 		}
-		byKey[id] = r
+		byKey[id] = p
 		for _, k := range m.PrimaryKey {
-			v, _ := k.Value(r.p)
+			v, _ := k.Value(p)
 			args = append(args, v)
 		}
 	}
 	all := append(append([]*schema.Field(nil), m.PrimaryKey...), cols...)
-	q := statement.SelectIn(f.d, m.Table, all, m.PrimaryKey, len(rows), nil)
+	q := statement.SelectIn(r.db.dialect, m.Table, all, m.PrimaryKey, len(rows), nil)
 	_, tp := m.New()
 	scanners := make([]any, len(all))
 	for i, fl := range all {
@@ -261,7 +343,7 @@ func (f *flusher) readBack(ctx context.Context, m *schema.Model, g *insertGroup,
 		sc.Bind(tp)
 		scanners[i] = sc
 	}
-	_, err := f.s.db.query(ctx, f.c, true, q, args, func(rs *sql.Rows) error {
+	_, err := r.query(ctx, q, args, func(rs *sql.Rows) error {
 		if err := rs.Scan(scanners...); err != nil {
 			return err
 		}
@@ -269,12 +351,10 @@ func (f *flusher) readBack(ctx context.Context, m *schema.Model, g *insertGroup,
 		if err != nil {
 			return err
 		}
-		r := byKey[id]
-		if r == nil {
-			return nil
-		}
-		for _, fl := range cols {
-			fl.Copy(r.p, tp)
+		if p := byKey[id]; p != nil {
+			for _, fl := range cols {
+				fl.Copy(p, tp)
+			}
 		}
 		return nil
 	})
@@ -310,15 +390,15 @@ func lessKey(a, b any) bool {
 // reorderGenerated makes generated keys grow in VALUES order when the
 // database listed RETURNING rows in another order: the generated values of
 // the rows are sorted by key and handed out again in row order.
-func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []*row) error {
+func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []unsafe.Pointer) error {
 	ai := indexOf(gen, m.AutoIncrement)
 	if ai < 0 || len(rows) < 2 {
 		return nil
 	}
 	sorted := true
-	prev, _ := m.AutoIncrement.Value(rows[0].p)
-	for _, r := range rows[1:] {
-		v, _ := m.AutoIncrement.Value(r.p)
+	prev, _ := m.AutoIncrement.Value(rows[0])
+	for _, p := range rows[1:] {
+		v, _ := m.AutoIncrement.Value(p)
 		if !lessKey(prev, v) {
 			sorted = false
 			break
@@ -329,10 +409,10 @@ func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []*row) error {
 		return nil
 	}
 	vals := make([][]any, len(rows))
-	for i, r := range rows {
+	for i, p := range rows {
 		vals[i] = make([]any, len(gen))
 		for j, fl := range gen {
-			v, err := fl.Value(r.p)
+			v, err := fl.Value(p)
 			if err != nil {
 				return err
 			}
@@ -340,9 +420,9 @@ func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []*row) error {
 		}
 	}
 	sort.SliceStable(vals, func(i, j int) bool { return lessKey(vals[i][ai], vals[j][ai]) })
-	for i, r := range rows {
+	for i, p := range rows {
 		for j, fl := range gen {
-			if err := fl.Set(r.p, vals[i][j]); err != nil {
+			if err := fl.Set(p, vals[i][j]); err != nil {
 				return err
 			}
 		}

@@ -293,7 +293,7 @@ func (f *flusher) staleRow(ctx context.Context, m *schema.Model, ops []updateOp)
 		}
 	}
 	found := map[idKey]int64{}
-	_, err := f.s.db.query(ctx, f.c, !f.auto, q, args, func(rs *sql.Rows) error {
+	_, err := f.query(ctx, q, args, func(rs *sql.Rows) error {
 		vals := make([]any, len(cols))
 		ptrs := make([]any, len(cols))
 		for i := range vals {

@@ -23,6 +23,7 @@ type sqlKey struct {
 	sig   string // column-set signature
 	n     int    // rows
 	mask  uint64 // column set as a bit mask (models of up to 64 columns)
+	ret   uint64 // RETURNING columns as a bit mask (inserts)
 }
 
 // colMask is the bit mask of fs among the columns of m, for models of up
