@@ -45,9 +45,10 @@
 //
 // # Pieces
 //
-// Each and Open give an *orm.DB directly. EachTarget and NewTarget give a
-// Target (driver name and DSN of the isolated database) for tests that open
-// their own pools, other drivers or other libraries. Provision does the same
+// Each and Open give an *orm.DB directly. EachTarget, Must and NewTarget give
+// a Target (driver name and DSN of the isolated database) for tests that open
+// their own pools, other drivers or other libraries; Unavailable turns
+// NewTarget's error into the skip or the failure. Provision does the same
 // without a testing.TB, for TestMain or programs, and returns the drop
 // function to call. Record attaches a Recorder, a query hook that keeps every
 // statement, for asserting the SQL an operation sends.

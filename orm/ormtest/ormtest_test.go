@@ -101,18 +101,21 @@ func currentSchema(t *testing.T, db *sql.DB, dialect string) string {
 	return s
 }
 
+// eachDialect runs fn as a parallel subtest per dialect, in a parallel test.
 func eachDialect(t *testing.T, fn func(t *testing.T, dialect string)) {
+	t.Parallel()
 	for _, d := range ormtest.Dialects() {
-		t.Run(d, func(t *testing.T) { fn(t, d) })
+		t.Run(d, func(t *testing.T) {
+			t.Parallel()
+			fn(t, d)
+		})
 	}
 }
 
 // Two tests of one dialect work in different schemas: a table one creates
 // does not exist for the other, and lands in the creator's own schema.
 func TestIsolation(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, d string) {
-		t.Parallel()
 		a := ormtest.Must(t, d)
 		pa := a.Open(t)
 		if got := currentSchema(t, pa, d); got != a.Schema {
@@ -151,9 +154,7 @@ func TestIsolation(t *testing.T) {
 // The schema or database is gone once the test that made it has ended, even
 // with tables in it and a pool still open on it.
 func TestCleanupDrops(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, d string) {
-		t.Parallel()
 		cat := observe(t, d)
 		var inner ormtest.Target
 		t.Run("inner", func(t *testing.T) {
@@ -178,9 +179,7 @@ func TestCleanupDrops(t *testing.T) {
 
 // Provision works without a testing.TB; its drop removes what it made.
 func TestProvision(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, d string) {
-		t.Parallel()
 		cat := observe(t, d)
 		tg, drop, err := ormtest.Provision(context.Background(), d)
 		if err != nil {
@@ -258,7 +257,6 @@ func TestEach(t *testing.T) {
 // The options reach the DSN: parameters are in effect on the connection,
 // the prefix names the schema, the driver is the one asked for.
 func TestTargetOptions(t *testing.T) {
-	t.Parallel()
 	cases := map[string]struct {
 		key, value, show, want string
 	}{
@@ -267,7 +265,6 @@ func TestTargetOptions(t *testing.T) {
 		"sqlite":   {"_journal_mode", "WAL", `PRAGMA journal_mode`, "wal"},
 	}
 	eachDialect(t, func(t *testing.T, d string) {
-		t.Parallel()
 		c := cases[d]
 		tg := ormtest.Must(t, d, ormtest.WithParam(c.key, c.value), ormtest.WithPrefix("ottest_"))
 		if d != "sqlite" && !strings.HasPrefix(tg.Schema, "ottest_") {
@@ -464,9 +461,7 @@ func TestRequired(t *testing.T) {
 // A connection still in use when the test ends fails it, and the database is
 // dropped all the same.
 func TestOpenORMLeak(t *testing.T) {
-	t.Parallel()
 	eachDialect(t, func(t *testing.T, d string) {
-		t.Parallel()
 		cat := observe(t, d)
 		var tg ormtest.Target
 		var leaked *sql.Conn
