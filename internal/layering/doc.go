@@ -11,7 +11,9 @@
 //
 // A package may import only packages below it, directly or through other
 // packages, and nothing under orm/ may import internal/testkit outside of
-// _test.go files. The test reads the import graph with
+// _test.go files. orm/ormtest, the public test support, sits beside the
+// stack: it imports orm, and no package imports it outside of _test.go
+// files except internal/testkit, which wraps it for the module's tests. The test reads the import graph with
 // `go list -deps`; packages that do not exist yet are skipped.
 //
 // A second test keeps the differences between databases in orm/dialect:

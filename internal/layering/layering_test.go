@@ -68,6 +68,20 @@ var rules = []rule{
 		subject:   underORM,
 		forbidden: []string{"internal/testkit"},
 	},
+	{
+		name:      "ormtest_only_in_tests",
+		desc:      "no package but internal/testkit may import orm/ormtest (outside _test.go files)",
+		subject:   mayNotUseOrmtest,
+		forbidden: []string{"orm/ormtest"},
+	},
+}
+
+// mayNotUseOrmtest reports whether pkg is barred from importing the test
+// support package orm/ormtest: every package but ormtest itself and
+// internal/testkit, which wraps it for the module's own tests. Tests import
+// it from _test.go files, which go list -deps does not follow.
+func mayNotUseOrmtest(pkg string) bool {
+	return !inLayer(pkg, "orm/ormtest") && !inLayer(pkg, "internal/testkit")
 }
 
 // goTool returns the go command of the toolchain running the test, falling
@@ -284,5 +298,9 @@ func TestChain(t *testing.T) {
 	}
 	if !underORM(m("orm")) || !underORM(m("orm/dialect")) || underORM(m("orma")) || underORM(m("internal/topo")) {
 		t.Error("underORM is wrong")
+	}
+	if mayNotUseOrmtest(m("orm/ormtest")) || mayNotUseOrmtest(m("internal/testkit")) ||
+		!mayNotUseOrmtest(m("orm")) || !mayNotUseOrmtest(m("orm/session")) || !mayNotUseOrmtest(m("examples/heroes")) {
+		t.Error("mayNotUseOrmtest is wrong")
 	}
 }

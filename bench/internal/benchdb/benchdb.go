@@ -1,8 +1,8 @@
 // Package benchdb gives each benchmark a fresh, isolated database on
 // PostgreSQL, MySQL/MariaDB or SQLite, removed when the benchmark ends.
 //
-// It is a small copy of what the main module's internal/testkit does (an
-// internal package of another module cannot be imported):
+// The databases come from the main module's public test support,
+// orm/ormtest, with the same environment:
 //
 //   - SQLMODEL_POSTGRES_DSN (default postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable):
 //     a schema named sqlmb_<random> is created and used through search_path,
@@ -29,33 +29,20 @@
 package benchdb
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"testing"
-	"time"
 
-	"github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "github.com/lib/pq"              // registers "postgres"
-	_ "github.com/mattn/go-sqlite3"    // registers "sqlite3"
-
-	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // Default DSNs of the local servers.
 const (
-	DefaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	DefaultMySQLDSN    = "root@tcp(127.0.0.1:3306)/"
+	DefaultPostgresDSN = ormtest.DefaultPostgresDSN
+	DefaultMySQLDSN    = ormtest.DefaultMySQLDSN
 )
 
 // Dialects are the databases the benchmarks run on, in this order.
-var Dialects = []string{"postgres", "mysql", "sqlite"}
+var Dialects = ormtest.Dialects()
 
 // Matrix names the database/driver pairs of the cross-ORM comparison, in
 // order: PostgreSQL through pgx's database/sql driver, PostgreSQL through
@@ -63,13 +50,12 @@ var Dialects = []string{"postgres", "mysql", "sqlite"}
 // same pool, hence the same driver.
 var Matrix = []string{"pgx", "pq", "mysql", "sqlite"}
 
-// Target is one isolated database.
+// Target is one isolated database: an ormtest.Target (Dialect, Driver, DSN,
+// Schema; Open and OpenORM, which closes the DB at cleanup and fails if a
+// connection is still in use) with the name of its Matrix entry.
 type Target struct {
-	Name    string // entry of Matrix, or the dialect for Each
-	Dialect string // "postgres", "mysql" or "sqlite"
-	Driver  string // database/sql driver: "pgx", "postgres", "mysql" or "sqlite3"
-	DSN     string // DSN of the isolated schema or database
-	Schema  string // PostgreSQL schema, MySQL database or SQLite file
+	Name string // entry of Matrix, or the dialect for Each
+	ormtest.Target
 }
 
 // Each runs fn as a sub-benchmark per dialect, each with its own fresh
@@ -102,22 +88,15 @@ func EachTarget(b *testing.B, fn func(b *testing.B, tg Target)) {
 // NewTarget creates the isolated database of a Matrix entry and registers
 // its removal with tb.Cleanup.
 func NewTarget(tb testing.TB, name string) (Target, error) {
-	var tg Target
-	var err error
 	switch name {
-	case "pgx", "pq":
-		driver := "pgx"
-		if name == "pq" {
-			driver = "postgres"
-		}
-		tg, err = newPostgres(tb, driver)
+	case "pgx":
+		return newTarget(tb, name, "postgres", ormtest.WithDriver("pgx"))
+	case "pq":
+		return newTarget(tb, name, "postgres", ormtest.WithDriver("postgres"))
 	case "mysql", "sqlite":
-		tg, err = New(tb, name)
-	default:
-		return Target{}, fmt.Errorf("benchdb: unknown target %q", name)
+		return New(tb, name)
 	}
-	tg.Name = name
-	return tg, err
+	return Target{}, fmt.Errorf("benchdb: unknown target %q", name)
 }
 
 // Must returns a fresh target of the dialect, or skips b with the reason
@@ -134,132 +113,21 @@ func Must(b *testing.B, dialect string) Target {
 // New creates an isolated database of the dialect and registers its removal
 // with tb.Cleanup.
 func New(tb testing.TB, dialect string) (Target, error) {
+	return newTarget(tb, dialect, dialect)
+}
+
+// newTarget makes a target named name with the benchmarks' settings.
+func newTarget(tb testing.TB, name, dialect string, opts ...ormtest.TargetOption) (Target, error) {
+	opts = append(opts, ormtest.WithPrefix("sqlmb_"))
 	switch dialect {
 	case "postgres":
-		return newPostgres(tb, env("SQLMODEL_POSTGRES_DRIVER", "pgx"))
-	case "mysql":
-		return newMySQL(tb)
+		opts = append(opts, ormtest.WithParam("synchronous_commit", "off"))
 	case "sqlite":
-		path := filepath.Join(tb.TempDir(), "bench.db")
-		return Target{Name: "sqlite", Dialect: "sqlite", Driver: "sqlite3", DSN: "file:" + path + "?_journal_mode=WAL&_synchronous=NORMAL", Schema: path}, nil
+		opts = append(opts, ormtest.WithParam("_journal_mode", "WAL"), ormtest.WithParam("_synchronous", "NORMAL"))
 	}
-	return Target{}, fmt.Errorf("benchdb: unknown dialect %q", dialect)
-}
-
-// OpenORM opens the target through orm.Open (which adjusts the DSN the way
-// the ORM needs: MySQL parseTime and clientFoundRows; SQLite foreign keys,
-// busy timeout, immediate transactions) and closes it at cleanup, failing
-// if a connection is still in use (a leaked transaction or *sql.Rows).
-func (tg Target) OpenORM(tb testing.TB, opts ...orm.Option) *orm.DB {
-	tb.Helper()
-	db, err := orm.Open(tg.Driver, tg.DSN, opts...)
-	if err != nil {
-		tb.Fatalf("benchdb: orm.Open %s: %v", tg.Dialect, err)
-	}
-	tb.Cleanup(func() {
-		if n := db.SQL().Stats().InUse; n != 0 {
-			tb.Errorf("benchdb: %d connection(s) still in use at the end", n)
-		}
-		if err := db.Close(); err != nil {
-			tb.Errorf("benchdb: close: %v", err)
-		}
-	})
-	return db
-}
-
-func uniqueName() string {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	return "sqlmb_" + hex.EncodeToString(b[:])
-}
-
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-func withTimeout() (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), 10*time.Second)
-}
-
-func newPostgres(tb testing.TB, driver string) (Target, error) {
-	dsn := env("SQLMODEL_POSTGRES_DSN", DefaultPostgresDSN)
-	admin, err := sql.Open(driver, dsn)
+	tg, err := ormtest.NewTarget(tb, dialect, opts...)
 	if err != nil {
 		return Target{}, err
 	}
-	defer admin.Close()
-	ctx, cancel := withTimeout()
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		return Target{}, err
-	}
-	schema := uniqueName()
-	if _, err := admin.ExecContext(ctx, `CREATE SCHEMA `+schema); err != nil {
-		return Target{}, err
-	}
-	tb.Cleanup(func() {
-		db, err := sql.Open(driver, dsn)
-		if err != nil {
-			tb.Errorf("benchdb: drop schema %s: %v", schema, err)
-			return
-		}
-		defer db.Close()
-		ctx, cancel := withTimeout()
-		defer cancel()
-		if _, err := db.ExecContext(ctx, `DROP SCHEMA `+schema+` CASCADE`); err != nil {
-			tb.Errorf("benchdb: drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "" { // key=value form
-		return Target{Name: "postgres", Dialect: "postgres", Driver: driver, DSN: dsn + " search_path=" + schema + " synchronous_commit=off", Schema: schema}, nil
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	q.Set("synchronous_commit", "off")
-	u.RawQuery = q.Encode()
-	return Target{Name: "postgres", Dialect: "postgres", Driver: driver, DSN: u.String(), Schema: schema}, nil
-}
-
-func newMySQL(tb testing.TB) (Target, error) {
-	cfg, err := mysql.ParseDSN(env("SQLMODEL_MYSQL_DSN", DefaultMySQLDSN))
-	if err != nil {
-		return Target{}, err
-	}
-	cfg.DBName = ""
-	cfg.ParseTime = true
-	cfg.Loc = time.UTC
-	admin, err := sql.Open("mysql", cfg.FormatDSN())
-	if err != nil {
-		return Target{}, err
-	}
-	defer admin.Close()
-	ctx, cancel := withTimeout()
-	defer cancel()
-	if err := admin.PingContext(ctx); err != nil {
-		return Target{}, err
-	}
-	name := uniqueName()
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"); err != nil {
-		return Target{}, err
-	}
-	adminDSN := cfg.FormatDSN()
-	tb.Cleanup(func() {
-		db, err := sql.Open("mysql", adminDSN)
-		if err != nil {
-			tb.Errorf("benchdb: drop database %s: %v", name, err)
-			return
-		}
-		defer db.Close()
-		ctx, cancel := withTimeout()
-		defer cancel()
-		if _, err := db.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
-			tb.Errorf("benchdb: drop database %s: %v", name, err)
-		}
-	})
-	cfg.DBName = name
-	return Target{Name: "mysql", Dialect: "mysql", Driver: "mysql", DSN: cfg.FormatDSN(), Schema: name}, nil
+	return Target{Name: name, Target: tg}, nil
 }

@@ -1,60 +1,24 @@
-package testkit
+package ormtest
 
 import (
 	"context"
 	"strings"
 	"sync"
-	"testing"
-	"time"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
 )
 
-// EachDialect runs fn once per database with an *orm.DB opened on a fresh
-// isolated database. At cleanup it fails the test if connections are still
-// in use (a leaked *sql.Rows or transaction), then closes the DB.
-func EachDialect(t *testing.T, fn func(t *testing.T, db *orm.DB)) {
-	t.Helper()
-	EachTarget(t, func(t *testing.T, tg Target) {
-		db := OpenORM(t, tg)
-		fn(t, db)
-	})
-}
-
-// OpenORM opens tg through orm.Open and registers the leak check and Close
-// with t.Cleanup.
-func OpenORM(t testing.TB, tg Target, opts ...orm.Option) *orm.DB {
-	t.Helper()
-	db, err := orm.Open(tg.Driver, tg.DSN, opts...)
-	if err != nil {
-		t.Fatalf("testkit: orm.Open %s: %v", tg.Dialect, err)
-	}
-	t.Cleanup(func() {
-		// database/sql returns the connection of a transaction whose
-		// context was cancelled from a goroutine of its own: give it a
-		// moment before calling a connection leaked.
-		n := db.SQL().Stats().InUse
-		for deadline := time.Now().Add(2 * time.Second); n != 0 && time.Now().Before(deadline); n = db.SQL().Stats().InUse {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if n != 0 {
-			t.Errorf("testkit: %d connection(s) still in use at the end of the test (leaked rows or transaction)", n)
-		}
-		if err := db.Close(); err != nil {
-			t.Errorf("testkit: close: %v", err)
-		}
-	})
-	return db
-}
-
-// Recorder is a QueryHook that records every statement, for asserting the
-// SQL an operation sends. It is safe for concurrent use.
+// Recorder is an orm.QueryHook that records every statement a DB sends,
+// transaction control included, for asserting the SQL an operation sends.
+// The zero value is ready to use: pass it to orm.WithQueryHook, or call
+// Record. It is safe for concurrent use.
 type Recorder struct {
 	mu     sync.Mutex
 	events []orm.QueryEvent
 }
 
-// Record returns a copy of db that records its statements, and the recorder.
+// Record returns a copy of db that records its statements (db itself is not
+// changed; both share the pool), and the recorder.
 func Record(db *orm.DB) (*orm.DB, *Recorder) {
 	r := &Recorder{}
 	return db.WithQueryHook(r), r
