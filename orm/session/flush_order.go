@@ -21,12 +21,24 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 	if len(inserts) == 0 {
 		return nil
 	}
-	// Children held in the one-to-many relations of tracked objects.
-	type owner struct {
-		parent *entry
-		fk     *schema.ForeignKey
+	children := collectionOwners(entries, len(inserts))
+	for _, r := range inserts {
+		s.parentsOfNew(r, children)
 	}
-	children := make(map[unsafe.Pointer]owner, len(inserts))
+	return s.relinkPersistent(inserts, entries, children)
+}
+
+// childOwner is the parent whose loaded collection holds a child, and the
+// child's foreign key to it.
+type childOwner struct {
+	parent *entry
+	fk     *schema.ForeignKey
+}
+
+// collectionOwners maps the children held in the loaded one-to-many
+// relations of tracked objects to their parents.
+func collectionOwners(entries []*entry, size int) map[unsafe.Pointer]childOwner {
+	children := make(map[unsafe.Pointer]childOwner, size)
 	for _, e := range entries {
 		if e.state == StateDeleted {
 			continue
@@ -41,47 +53,53 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 				continue
 			}
 			for _, o := range objs {
-				children[reflect.ValueOf(o).UnsafePointer()] = owner{e, fk}
+				children[reflect.ValueOf(o).UnsafePointer()] = childOwner{e, fk}
 			}
 		}
 	}
-	for _, r := range inserts {
-		m := r.e.model
-		set := func(fk *schema.ForeignKey, parent *entry) {
-			if parent == nil || parent == r.e {
-				return
-			}
+	return children
+}
+
+// parentsOfNew sets the parents of a row to insert: the owner of a
+// collection holding it, its loaded many-to-one targets, and new objects
+// whose key its foreign-key values name.
+func (s *Session) parentsOfNew(r *row, children map[unsafe.Pointer]childOwner) {
+	m := r.e.model
+	set := func(fk *schema.ForeignKey, parent *entry) {
+		if parent != nil && parent != r.e {
 			r.parents.set(fk, parent)
 		}
-		if o, ok := children[r.p]; ok {
-			set(o.fk, o.parent)
+	}
+	if o, ok := children[r.p]; ok {
+		set(o.fk, o.parent)
+	}
+	for _, rel := range m.Relations {
+		if rel.Kind != schema.ManyToOne {
+			continue
 		}
-		for _, rel := range m.Relations {
-			if rel.Kind != schema.ManyToOne {
-				continue
-			}
-			objs, loaded := relationObjects(rel, r.p)
-			if !loaded || len(objs) == 0 {
-				continue
-			}
-			fk := foreignKeyOf(m, rel.LocalFields)
-			if fk == nil {
-				continue
-			}
+		objs, loaded := relationObjects(rel, r.p)
+		if !loaded || len(objs) == 0 {
+			continue
+		}
+		if fk := foreignKeyOf(m, rel.LocalFields); fk != nil {
 			set(fk, s.im.lookupPtr(reflect.ValueOf(objs[0]).UnsafePointer()))
 		}
-		for _, fk := range m.ForeignKeys {
-			if _, ok := r.parents.get(fk); ok {
-				continue
-			}
-			if id, ok := refIdentity(fk, r.p); ok {
-				if pe := s.im.lookupID(id); pe != nil && pe.state == StateNew {
-					set(fk, pe)
-				}
+	}
+	for _, fk := range m.ForeignKeys {
+		if _, ok := r.parents.get(fk); ok {
+			continue
+		}
+		if id, ok := refIdentity(fk, r.p); ok {
+			if pe := s.im.lookupID(id); pe != nil && pe.state == StateNew {
+				set(fk, pe)
 			}
 		}
 	}
-	// Persistent objects whose loaded relations hold new objects.
+}
+
+// relinkPersistent returns rows for the persistent objects whose loaded
+// relations hold new objects: they take the keys generated for those.
+func (s *Session) relinkPersistent(inserts []*row, entries []*entry, children map[unsafe.Pointer]childOwner) []*row {
 	newModels := map[*schema.Model]bool{}
 	for _, r := range inserts {
 		newModels[r.e.model] = true

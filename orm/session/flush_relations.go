@@ -30,177 +30,206 @@ func (f *flusher) syncRelations() error {
 	if s.im.withRel == 0 {
 		return nil
 	}
-	var owners []*entry
+	sy := relSync{f: f, assigned: map[*entry]bool{}, moved: map[*entry]bool{}}
 	s.im.live(func(e *entry, _ unsafe.Pointer) {
-		if len(e.model.Relations) > 0 && e.state != StateDeleted {
-			owners = append(owners, e)
+		// Only persistent owners: new objects take their keys from the plan.
+		if len(e.model.Relations) > 0 && e.state == StatePersistent {
+			sy.owners = append(sy.owners, e)
 		}
 	})
-	// assigned: children whose many-to-one field decided their parent.
-	assigned := map[*entry]bool{}
-	for _, e := range owners {
-		if e.state != StatePersistent {
-			continue
-		}
-		p := e.ptr()
+	for _, e := range sy.owners {
 		for i, r := range e.model.Relations {
-			if r.Kind != schema.ManyToOne {
-				continue
-			}
-			items, loaded := relItems(r, p)
-			if !loaded {
-				continue
-			}
-			var cur unsafe.Pointer
-			if len(items) > 0 {
-				cur = items[0]
-			}
-			b := e.base(i)
-			var changed bool
-			if b.loaded {
-				changed = cur != b.first()
-			} else {
-				refers, ok := fkRefers(r, p, cur)
-				changed = ok && !refers
-			}
-			if !changed {
-				continue
-			}
-			from := s.dbParent(r, e)
-			if b.loaded {
-				from = b.first()
-			}
-			if cur == nil {
-				if refers, _ := fkRefers(r, p, nil); !refers {
-					for _, fk := range r.LocalFields {
-						if !fk.Nullable {
-							return fmt.Errorf("%w: %s.%s was set to nil but %s.%s is NOT NULL: relate it to another %s or delete the %s", ErrOrphan, e.model.Name, r.Name, e.model.Name, fk.Path, r.Target.Name, e.model.Name)
-						}
-					}
-					f.touchEntry(e, p)
-					for _, fk := range r.LocalFields {
-						fk.SetZero(p)
-					}
-				}
-				assigned[e] = true
-				f.pl.moves = append(f.pl.moves, relMove{child: e, rel: r, from: from})
-				continue
-			}
-			te := s.im.lookupPtr(cur)
-			if te == nil {
-				continue
-			}
-			switch te.state {
-			case StateDeleted:
-				return fmt.Errorf("%w: %s.%s holds a %s that is deleted in this session", ErrDetachedObject, e.model.Name, r.Name, r.Target.Name)
-			case StateNew:
-				// The flush copies the key it generates (linkParents). Until
-				// then the key fields must not name another row (a key set by
-				// hand to a parent deleted in this flush would make the
-				// delete's ON DELETE rules take this object along).
-				if refers, _ := fkRefers(r, p, nil); !refers {
-					f.touchEntry(e, p)
-					for _, fk := range r.LocalFields {
-						fk.SetZero(p)
-					}
-				}
-				assigned[e] = true
-				f.pl.moves = append(f.pl.moves, relMove{child: e, rel: r, from: from, to: cur})
-				continue
-			}
-			if refers, ok := fkRefers(r, p, cur); ok && !refers {
-				f.touchEntry(e, p)
-				if err := copyFields(r.LocalFields, p, r.RemoteFields, cur); err != nil {
-					return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
+			if r.Kind == schema.ManyToOne {
+				if err := sy.manyToOne(e, i, r); err != nil {
+					return err
 				}
 			}
-			assigned[e] = true
-			f.pl.moves = append(f.pl.moves, relMove{child: e, rel: r, from: from, to: cur})
 		}
 	}
 	// One-to-many collections: additions first, so that a child moved from
 	// one loaded collection to another is not set NULL by the removal.
-	type removal struct {
-		parent *entry
-		rel    *schema.Relation
-		child  unsafe.Pointer
-	}
-	var removals []removal
-	moved := map[*entry]bool{}
-	for _, e := range owners {
-		if e.state != StatePersistent {
-			continue
-		}
-		p := e.ptr()
+	for _, e := range sy.owners {
 		for i, r := range e.model.Relations {
-			if r.Kind != schema.OneToMany && r.Kind != schema.OneToOne {
-				continue
-			}
-			items, loaded := relItems(r, p)
-			if !loaded {
-				continue
-			}
-			b := e.base(i)
-			for _, c := range items {
-				if b.loaded && b.has(c) {
-					continue
-				}
-				ce := s.im.lookupPtr(c)
-				if ce == nil || ce.state != StatePersistent {
-					continue // new children take the key from the plan
-				}
-				moved[ce] = true
-				if assigned[ce] {
-					continue // the child's own many-to-one field decides
-				}
-				if !childRefers(r, p, c) {
-					var from unsafe.Pointer
-					if back := r.Back; back != nil {
-						from = s.dbParent(back, ce)
-					}
-					f.touchEntry(ce, c)
-					if err := copyFields(r.RemoteFields, c, r.LocalFields, p); err != nil {
-						return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
-					}
-					if back := r.Back; back != nil {
-						f.pl.moves = append(f.pl.moves, relMove{child: ce, rel: back, from: from, to: p})
-					}
-				}
-			}
-			if !b.loaded {
-				continue
-			}
-			for _, c := range b.items {
-				if !slices.Contains(items, c) {
-					removals = append(removals, removal{e, r, c})
+			if r.Kind == schema.OneToMany || r.Kind == schema.OneToOne {
+				if err := sy.collectionAdds(e, i, r); err != nil {
+					return err
 				}
 			}
 		}
 	}
-	for _, rm := range removals {
-		r, pp, c := rm.rel, rm.parent.ptr(), rm.child
-		ce := s.im.lookupPtr(c)
-		if ce == nil || ce.state != StatePersistent || moved[ce] || assigned[ce] {
+	for _, rm := range sy.removals {
+		if err := sy.collectionRemoval(rm); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// relSync is one run of syncRelations.
+type relSync struct {
+	f      *flusher
+	owners []*entry // persistent objects with relations
+	// assigned: children whose many-to-one field decided their parent.
+	assigned map[*entry]bool
+	// moved: children added to a loaded collection.
+	moved    map[*entry]bool
+	removals []relRemoval
+}
+
+// relRemoval is a child no longer in a loaded collection of its parent.
+type relRemoval struct {
+	parent *entry
+	rel    *schema.Relation
+	child  unsafe.Pointer
+}
+
+// manyToOne handles a loaded many-to-one field of e (relation i, r) whose
+// target is not the one it was loaded with: the foreign key follows it.
+func (sy *relSync) manyToOne(e *entry, i int, r *schema.Relation) error {
+	f, s, p := sy.f, sy.f.s, e.ptr()
+	items, loaded := relItems(r, p)
+	if !loaded {
+		return nil
+	}
+	var cur unsafe.Pointer
+	if len(items) > 0 {
+		cur = items[0]
+	}
+	b := e.base(i)
+	changed := cur != b.first()
+	if !b.loaded {
+		refers, ok := fkRefers(r, p, cur)
+		changed = ok && !refers
+	}
+	if !changed {
+		return nil
+	}
+	from := s.dbParent(r, e)
+	if b.loaded {
+		from = b.first()
+	}
+	if cur == nil {
+		if refers, _ := fkRefers(r, p, nil); !refers {
+			for _, fk := range r.LocalFields {
+				if !fk.Nullable {
+					return fmt.Errorf("%w: %s.%s was set to nil but %s.%s is NOT NULL: relate it to another %s or delete the %s", ErrOrphan, e.model.Name, r.Name, e.model.Name, fk.Path, r.Target.Name, e.model.Name)
+				}
+			}
+			f.touchEntry(e, p)
+			for _, fk := range r.LocalFields {
+				fk.SetZero(p)
+			}
+		}
+		sy.assign(e, r, from, nil)
+		return nil
+	}
+	te := s.im.lookupPtr(cur)
+	if te == nil {
+		return nil
+	}
+	switch te.state {
+	case StateDeleted:
+		return fmt.Errorf("%w: %s.%s holds a %s that is deleted in this session", ErrDetachedObject, e.model.Name, r.Name, r.Target.Name)
+	case StateNew:
+		// The flush copies the key it generates (linkParents). Until then
+		// the key fields must not name another row (a key set by hand to a
+		// parent deleted in this flush would make the delete's ON DELETE
+		// rules take this object along).
+		if refers, _ := fkRefers(r, p, nil); !refers {
+			f.touchEntry(e, p)
+			for _, fk := range r.LocalFields {
+				fk.SetZero(p)
+			}
+		}
+		sy.assign(e, r, from, cur)
+		return nil
+	}
+	if refers, ok := fkRefers(r, p, cur); ok && !refers {
+		f.touchEntry(e, p)
+		if err := copyFields(r.LocalFields, p, r.RemoteFields, cur); err != nil {
+			return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
+		}
+	}
+	sy.assign(e, r, from, cur)
+	return nil
+}
+
+// assign records that e's many-to-one relation r decided its parent.
+func (sy *relSync) assign(e *entry, r *schema.Relation, from, to unsafe.Pointer) {
+	sy.assigned[e] = true
+	sy.f.pl.moves = append(sy.f.pl.moves, relMove{child: e, rel: r, from: from, to: to})
+}
+
+// collectionAdds gives the children added to e's loaded one-to-many
+// collection (relation i, r) the parent's key, unless their own many-to-one
+// field decided otherwise, and records the children no longer in it.
+func (sy *relSync) collectionAdds(e *entry, i int, r *schema.Relation) error {
+	f, s, p := sy.f, sy.f.s, e.ptr()
+	items, loaded := relItems(r, p)
+	if !loaded {
+		return nil
+	}
+	b := e.base(i)
+	for _, c := range items {
+		if b.loaded && b.has(c) {
 			continue
 		}
-		if !childRefers(r, pp, c) {
-			continue // its foreign key already names another parent
+		ce := s.im.lookupPtr(c)
+		if ce == nil || ce.state != StatePersistent {
+			continue // new children take the key from the plan
 		}
-		if r.DeleteOrphan {
-			continue // deleted by the orphan cascade
+		sy.moved[ce] = true
+		if sy.assigned[ce] || childRefers(r, p, c) {
+			continue // the child's own many-to-one field decides, or already refers
 		}
-		for _, fk := range r.RemoteFields {
-			if !fk.Nullable {
-				return fmt.Errorf("%w: a %s was removed from %s.%s but %s.%s is NOT NULL: add it to another %s, delete it, or declare the relation delete_orphan", ErrOrphan, r.Target.Name, rm.parent.model.Name, r.Name, r.Target.Name, fk.Path, rm.parent.model.Name)
-			}
+		var from unsafe.Pointer
+		if back := r.Back; back != nil {
+			from = s.dbParent(back, ce)
 		}
 		f.touchEntry(ce, c)
-		for _, fk := range r.RemoteFields {
-			fk.SetZero(c)
+		if err := copyFields(r.RemoteFields, c, r.LocalFields, p); err != nil {
+			return fmt.Errorf("%s.%s: %w", e.model.Name, r.Name, err)
 		}
 		if back := r.Back; back != nil {
-			f.pl.moves = append(f.pl.moves, relMove{child: ce, rel: back, from: pp})
+			f.pl.moves = append(f.pl.moves, relMove{child: ce, rel: back, from: from, to: p})
 		}
+	}
+	if b.loaded {
+		for _, c := range b.items {
+			if !slices.Contains(items, c) {
+				sy.removals = append(sy.removals, relRemoval{e, r, c})
+			}
+		}
+	}
+	return nil
+}
+
+// collectionRemoval sets NULL the foreign key of a child removed from a
+// loaded collection and not moved elsewhere: delete_orphan deletes it
+// instead, and a NOT NULL key is ErrOrphan.
+func (sy *relSync) collectionRemoval(rm relRemoval) error {
+	f := sy.f
+	r, pp, c := rm.rel, rm.parent.ptr(), rm.child
+	ce := f.s.im.lookupPtr(c)
+	if ce == nil || ce.state != StatePersistent || sy.moved[ce] || sy.assigned[ce] {
+		return nil
+	}
+	if !childRefers(r, pp, c) || r.DeleteOrphan {
+		// Its foreign key already names another parent, or the orphan
+		// cascade deletes it.
+		return nil
+	}
+	for _, fk := range r.RemoteFields {
+		if !fk.Nullable {
+			return fmt.Errorf("%w: a %s was removed from %s.%s but %s.%s is NOT NULL: add it to another %s, delete it, or declare the relation delete_orphan", ErrOrphan, r.Target.Name, rm.parent.model.Name, r.Name, r.Target.Name, fk.Path, rm.parent.model.Name)
+		}
+	}
+	f.touchEntry(ce, c)
+	for _, fk := range r.RemoteFields {
+		fk.SetZero(c)
+	}
+	if back := r.Back; back != nil {
+		f.pl.moves = append(f.pl.moves, relMove{child: ce, rel: back, from: pp})
 	}
 	return nil
 }
