@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"math"
 	"reflect"
-	"strconv"
 	"time"
 	"unsafe"
 )
@@ -69,105 +68,135 @@ func typed[T comparable](get func(T) any, conv func(any) (T, error)) accessors {
 
 var errNull = errors.New("cannot store NULL in a non-nullable Go type (use a pointer or sql.Null*)")
 
+// basicAccessors serve the plain Go kinds (integers, floats, bool, string,
+// time.Time, []byte) by reading and writing their memory directly.
 func basicAccessors(k Kind, bits int, base reflect.Type) accessors {
 	switch k {
 	case KindInt:
-		switch bits {
-		case 8:
-			return typed(func(x int8) any { return int64(x) }, intConv[int8](8))
-		case 16:
-			return typed(func(x int16) any { return int64(x) }, intConv[int16](16))
-		case 32:
-			return typed(func(x int32) any { return int64(x) }, intConv[int32](32))
-		default:
-			return typed(func(x int64) any { return x }, intConv[int64](64))
-		}
+		return intAccessors(bits)
 	case KindUint:
-		switch bits {
-		case 8:
-			return typed(func(x uint8) any { return int64(x) }, uintConv[uint8](8))
-		case 16:
-			return typed(func(x uint16) any { return int64(x) }, uintConv[uint16](16))
-		case 32:
-			return typed(func(x uint32) any { return int64(x) }, uintConv[uint32](32))
-		default:
-			return typed(func(x uint64) any {
-				if x > math.MaxInt64 {
-					return x
-				}
-				return int64(x)
-			}, uintConv[uint64](64))
-		}
+		return uintAccessors(bits)
 	case KindFloat:
-		if bits == 32 {
-			a := typed(func(x float32) any { return float64(x) }, func(v any) (float32, error) {
-				f, err := toFloat(v)
-				return float32(f), err
-			})
-			a.eq = func(x, y unsafe.Pointer) bool {
-				fa, fb := *(*float32)(x), *(*float32)(y)
-				return fa == fb || (fa != fa && fb != fb)
-			}
-			return a
-		}
-		a := typed(func(x float64) any { return x }, toFloat)
-		a.eq = func(x, y unsafe.Pointer) bool {
-			fa, fb := *(*float64)(x), *(*float64)(y)
-			return fa == fb || (fa != fa && fb != fb)
-		}
-		return a
+		return floatAccessors(bits)
 	case KindBool:
 		return typed(func(x bool) any { return x }, toBool)
 	case KindString:
 		return typed(func(x string) any { return x }, toString)
 	case KindTime:
-		return accessors{
-			get:   func(p unsafe.Pointer) any { return *(*time.Time)(p) },
-			eq:    func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) },
-			clone: func(dst, src unsafe.Pointer) { *(*time.Time)(dst) = *(*time.Time)(src) },
-			set: func(p unsafe.Pointer, v any) error {
-				if v == nil {
-					return errNull
-				}
-				t, err := toTime(v)
-				if err != nil {
-					return err
-				}
-				*(*time.Time)(p) = t
-				return nil
-			},
-		}
+		return timeAccessors()
 	case KindBytes:
-		return accessors{
-			get: func(p unsafe.Pointer) any {
-				b := *(*[]byte)(p)
-				if b == nil {
-					return nil
-				}
-				return b
-			},
-			eq: func(a, b unsafe.Pointer) bool {
-				x, y := *(*[]byte)(a), *(*[]byte)(b)
-				return (x == nil) == (y == nil) && bytes.Equal(x, y)
-			},
-			clone: func(dst, src unsafe.Pointer) { *(*[]byte)(dst) = bytes.Clone(*(*[]byte)(src)) },
-			set: func(p unsafe.Pointer, v any) error {
-				switch x := v.(type) {
-				case nil:
-					*(*[]byte)(p) = nil
-				case []byte:
-					// Drivers may reuse the buffer after Next: copy it.
-					*(*[]byte)(p) = bytes.Clone(x)
-				case string:
-					*(*[]byte)(p) = []byte(x)
-				default:
-					return fmt.Errorf("cannot store %T in %s", v, base)
-				}
-				return nil
-			},
-		}
+		return bytesAccessors(base)
 	}
 	panic("orm/schema: no accessors for kind " + k.String()) // classify guarantees a basic kind here
+}
+
+// intAccessors serve signed integers of the given size; values bind as int64.
+func intAccessors(bits int) accessors {
+	switch bits {
+	case 8:
+		return typed(func(x int8) any { return int64(x) }, intConv[int8](8))
+	case 16:
+		return typed(func(x int16) any { return int64(x) }, intConv[int16](16))
+	case 32:
+		return typed(func(x int32) any { return int64(x) }, intConv[int32](32))
+	default:
+		return typed(func(x int64) any { return x }, intConv[int64](64))
+	}
+}
+
+// uintAccessors serve unsigned integers of the given size; values bind as
+// int64, except uint64 values above math.MaxInt64, which bind as uint64.
+func uintAccessors(bits int) accessors {
+	switch bits {
+	case 8:
+		return typed(func(x uint8) any { return int64(x) }, uintConv[uint8](8))
+	case 16:
+		return typed(func(x uint16) any { return int64(x) }, uintConv[uint16](16))
+	case 32:
+		return typed(func(x uint32) any { return int64(x) }, uintConv[uint32](32))
+	default:
+		return typed(func(x uint64) any {
+			if x > math.MaxInt64 {
+				return x
+			}
+			return int64(x)
+		}, uintConv[uint64](64))
+	}
+}
+
+// floatAccessors serve float32 and float64; values bind as float64 and NaN
+// equals NaN, so that a NaN column is not always dirty.
+func floatAccessors(bits int) accessors {
+	if bits == 32 {
+		a := typed(func(x float32) any { return float64(x) }, func(v any) (float32, error) {
+			f, err := toFloat(v)
+			return float32(f), err
+		})
+		a.eq = func(x, y unsafe.Pointer) bool {
+			fa, fb := *(*float32)(x), *(*float32)(y)
+			return fa == fb || (fa != fa && fb != fb)
+		}
+		return a
+	}
+	a := typed(func(x float64) any { return x }, toFloat)
+	a.eq = func(x, y unsafe.Pointer) bool {
+		fa, fb := *(*float64)(x), *(*float64)(y)
+		return fa == fb || (fa != fa && fb != fb)
+	}
+	return a
+}
+
+// timeAccessors serve time.Time, compared with Equal.
+func timeAccessors() accessors {
+	return accessors{
+		get:   func(p unsafe.Pointer) any { return *(*time.Time)(p) },
+		eq:    func(a, b unsafe.Pointer) bool { return (*time.Time)(a).Equal(*(*time.Time)(b)) },
+		clone: func(dst, src unsafe.Pointer) { *(*time.Time)(dst) = *(*time.Time)(src) },
+		set: func(p unsafe.Pointer, v any) error {
+			if v == nil {
+				return errNull
+			}
+			t, err := toTime(v)
+			if err != nil {
+				return err
+			}
+			*(*time.Time)(p) = t
+			return nil
+		},
+	}
+}
+
+// bytesAccessors serve []byte: a nil slice is NULL, assignment copies the
+// driver's buffer.
+func bytesAccessors(base reflect.Type) accessors {
+	return accessors{
+		get: func(p unsafe.Pointer) any {
+			b := *(*[]byte)(p)
+			if b == nil {
+				return nil
+			}
+			return b
+		},
+		eq: func(a, b unsafe.Pointer) bool {
+			x, y := *(*[]byte)(a), *(*[]byte)(b)
+			return (x == nil) == (y == nil) && bytes.Equal(x, y)
+		},
+		clone: func(dst, src unsafe.Pointer) { *(*[]byte)(dst) = bytes.Clone(*(*[]byte)(src)) },
+		set: func(p unsafe.Pointer, v any) error {
+			switch x := v.(type) {
+			case nil:
+				*(*[]byte)(p) = nil
+			case []byte:
+				// Drivers may reuse the buffer after Next: copy it.
+				*(*[]byte)(p) = bytes.Clone(x)
+			case string:
+				*(*[]byte)(p) = []byte(x)
+			default:
+				return fmt.Errorf("cannot store %T in %s", v, base)
+			}
+			return nil
+		},
+	}
 }
 
 // pointerAccessors wraps the accessors of T into those of *T: nil is NULL.
@@ -398,175 +427,4 @@ func jsonValue(t reflect.Type, p unsafe.Pointer) (any, error) {
 		return nil, err
 	}
 	return string(b), nil
-}
-
-func intConv[T int8 | int16 | int32 | int64](bits int) func(any) (T, error) {
-	return func(v any) (T, error) {
-		var i int64
-		switch x := v.(type) {
-		case int64:
-			i = x
-		case int:
-			i = int64(x)
-		case int32:
-			i = int64(x)
-		case uint64:
-			if x > math.MaxInt64 {
-				return 0, fmt.Errorf("value %d overflows int%d", x, bits)
-			}
-			i = int64(x)
-		case float64:
-			if x != math.Trunc(x) {
-				return 0, fmt.Errorf("value %v is not an integer", x)
-			}
-			i = int64(x)
-		case bool:
-			if x {
-				i = 1
-			}
-		case []byte:
-			n, err := strconv.ParseInt(string(x), 10, bits)
-			if err != nil {
-				return 0, err
-			}
-			i = n
-		case string:
-			n, err := strconv.ParseInt(x, 10, bits)
-			if err != nil {
-				return 0, err
-			}
-			i = n
-		default:
-			return 0, fmt.Errorf("cannot store %T in int%d", v, bits)
-		}
-		if bits < 64 && (i < -(1<<(bits-1)) || i > 1<<(bits-1)-1) {
-			return 0, fmt.Errorf("value %d overflows int%d", i, bits)
-		}
-		return T(i), nil
-	}
-}
-
-func uintConv[T uint8 | uint16 | uint32 | uint64](bits int) func(any) (T, error) {
-	return func(v any) (T, error) {
-		var u uint64
-		switch x := v.(type) {
-		case int64:
-			if x < 0 {
-				return 0, fmt.Errorf("value %d overflows uint%d", x, bits)
-			}
-			u = uint64(x)
-		case int:
-			if x < 0 {
-				return 0, fmt.Errorf("value %d overflows uint%d", x, bits)
-			}
-			u = uint64(x)
-		case uint64:
-			u = x
-		case float64:
-			if x < 0 || x != math.Trunc(x) {
-				return 0, fmt.Errorf("value %v is not an unsigned integer", x)
-			}
-			u = uint64(x)
-		case []byte:
-			n, err := strconv.ParseUint(string(x), 10, bits)
-			if err != nil {
-				return 0, err
-			}
-			u = n
-		case string:
-			n, err := strconv.ParseUint(x, 10, bits)
-			if err != nil {
-				return 0, err
-			}
-			u = n
-		default:
-			return 0, fmt.Errorf("cannot store %T in uint%d", v, bits)
-		}
-		if bits < 64 && u > 1<<bits-1 {
-			return 0, fmt.Errorf("value %d overflows uint%d", u, bits)
-		}
-		return T(u), nil
-	}
-}
-
-func toFloat(v any) (float64, error) {
-	switch x := v.(type) {
-	case float64:
-		return x, nil
-	case float32:
-		return float64(x), nil
-	case int64:
-		return float64(x), nil
-	case []byte:
-		return strconv.ParseFloat(string(x), 64)
-	case string:
-		return strconv.ParseFloat(x, 64)
-	}
-	return 0, fmt.Errorf("cannot store %T in a float", v)
-}
-
-func toBool(v any) (bool, error) {
-	switch x := v.(type) {
-	case bool:
-		return x, nil
-	case int64:
-		return x != 0, nil
-	case []byte:
-		return strconv.ParseBool(string(x))
-	case string:
-		return strconv.ParseBool(x)
-	}
-	return false, fmt.Errorf("cannot store %T in a bool", v)
-}
-
-func toString(v any) (string, error) {
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case []byte:
-		return string(x), nil
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64), nil
-	case bool:
-		return strconv.FormatBool(x), nil
-	case time.Time:
-		return x.Format(time.RFC3339Nano), nil
-	}
-	return "", fmt.Errorf("cannot store %T in a string", v)
-}
-
-// timeLayouts are the text forms SQLite and MySQL (without parseTime) use.
-var timeLayouts = []string{
-	"2006-01-02 15:04:05.999999999-07:00",
-	"2006-01-02T15:04:05.999999999-07:00",
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
-
-func toTime(v any) (time.Time, error) {
-	var s string
-	switch x := v.(type) {
-	case time.Time:
-		return x, nil
-	case []byte:
-		s = string(x)
-	case string:
-		s = x
-	case int64: // unix seconds, as SQLite may store them
-		return time.Unix(x, 0).UTC(), nil
-	default:
-		return time.Time{}, fmt.Errorf("cannot store %T in time.Time", v)
-	}
-	for _, l := range timeLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("cannot parse %q as a time", s)
 }

@@ -232,49 +232,69 @@ var nullTypes = map[reflect.Type]struct {
 // classify decides the storage kind of a field type. It returns an error
 // message (not an error) for unsupported types.
 func classify(f *Field) string {
-	t := f.Type
-	base := t
-	if t.Kind() == reflect.Pointer {
+	base := f.Type
+	if base.Kind() == reflect.Pointer {
 		f.Pointer = true
 		f.Nullable = true
-		base = t.Elem()
+		base = base.Elem()
 	}
+	if msg, done := classifyWrapped(f, base); done {
+		return msg
+	}
+	if msg, done := classifyValuer(f, base); done {
+		return msg
+	}
+	return classifyBasic(f, base)
+}
+
+// classifyWrapped classifies the types whose kind is not that of their Go
+// kind: json columns, json.RawMessage, sql.Null*, sql.Null[T] and
+// time.Time. done is false for any other type.
+func classifyWrapped(f *Field, base reflect.Type) (msg string, done bool) {
+	t := f.Type
 	if f.JSON {
 		f.Kind = KindJSON
 		switch t.Kind() {
 		case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Interface:
 			f.Nullable = true
 		}
-		return ""
+		return "", true
 	}
 	if base == typeRawJSON {
 		f.Kind = KindJSON
 		f.JSON = true
 		f.Nullable = true
-		return ""
+		return "", true
 	}
 	if nt, ok := nullTypes[base]; ok {
 		f.Kind, f.Bits, f.Nullable, f.Valuer = nt.kind, nt.bits, true, true
-		return ""
+		return "", true
 	}
 	if base.PkgPath() == "database/sql" && strings.HasPrefix(base.Name(), "Null[") {
 		// sql.Null[T]: its V field gives the kind.
 		vf, _ := base.FieldByName("V")
 		inner := &Field{Type: vf.Type}
 		if msg := classify(inner); msg != "" || inner.Pointer {
-			return "unsupported type " + t.String()
+			return "unsupported type " + t.String(), true
 		}
 		f.Kind, f.Bits, f.Nullable, f.Valuer = inner.Kind, inner.Bits, true, true
-		return ""
+		return "", true
 	}
 	if base == typeTime {
 		f.Kind = KindTime
-		return ""
+		return "", true
 	}
+	return "", false
+}
+
+// classifyValuer marks a custom sql.Scanner and driver.Valuer type; with
+// type= it is a KindCustom column, otherwise its Go kind decides (done is
+// false). A struct implementing only one of the two is an error.
+func classifyValuer(f *Field, base reflect.Type) (msg string, done bool) {
 	isValuer := base.Implements(typeValuer) || reflect.PointerTo(base).Implements(typeValuer)
 	isScanner := reflect.PointerTo(base).Implements(typeScanner)
 	if isValuer != isScanner && base.Kind() == reflect.Struct {
-		return fmt.Sprintf("type %s implements only one of sql.Scanner and driver.Valuer; it needs both", t)
+		return fmt.Sprintf("type %s implements only one of sql.Scanner and driver.Valuer; it needs both", f.Type), true
 	}
 	if isValuer && isScanner {
 		f.Valuer = true
@@ -283,9 +303,15 @@ func classify(f *Field) string {
 		}
 		if f.SQLType != "" {
 			f.Kind = KindCustom
-			return ""
+			return "", true
 		}
 	}
+	return "", false
+}
+
+// classifyBasic gives the kind of a field from the Go kind of its base type.
+func classifyBasic(f *Field, base reflect.Type) string {
+	t := f.Type
 	switch base.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		f.Kind, f.Bits = KindInt, int(base.Size())*8
