@@ -19,9 +19,32 @@
 // writes every pending INSERT, UPDATE (only the changed columns) and DELETE,
 // plus link-table rows, in foreign-key order inside a transaction, batched
 // into multi-row statements. A flush that fails is undone in the database
-// and in memory. The work is split in three steps: plan.go turns the
-// tracked states into ordered actions, persist.go emits batched
-// statements, flush.go runs the sequence and finalizes the objects.
+// and in memory.
+//
+// The flush reads top to bottom through the files that share its prefix:
+//
+//	flush.go           Flush: prepare the plan, execute it, afterFlush
+//	flush_plan.go      the plan (everything the flush will do) and the named
+//	                   steps that build it; plan.String prints it
+//	flush_order.go     parents of new rows (linkParents) and row layers
+//	flush_relations.go relation changes turned into foreign keys, and the
+//	                   graph in memory after the flush
+//	flush_cascade.go   the save cascade and the delete cascade
+//	flush_links.go     many-to-many link rows
+//	flush_exec.go      the flusher: undo records, hooks, run, finalize
+//	flush_insert.go    the one INSERT path (also BulkInsert's)
+//	flush_update.go    UPDATE by key, batched UPDATE, post-updates
+//	flush_delete.go    DELETE, cycle unlinks, link rows of deleted ends
+//
+// The statement texts come from package orm/statement; runner.go sends
+// them (preparing repeated texts) and stmtcache.go caches them per shape.
+// Other files: session*.go (the Session, Add/Delete/Expunge, inspection and
+// expiry), identity.go and tracker.go (identity map, snapshots), tx.go and
+// savepoint.go (transactions and the undo journal), get.go, query*.go and
+// iter.go (reads), load.go and relate*.go (relationship loaders and
+// writers), relhistory.go (relation bases and gone objects), merge*.go,
+// bulk*.go and copy.go, runintx.go, guard.go and owners.go (one goroutine,
+// one session per object).
 //
 // Relationships load explicitly and in batches (LoadLazy, LoadMany,
 // LoadOneToMany, LoadManyToMany, Preload), always through the identity

@@ -1,0 +1,184 @@
+package session
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/query"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
+)
+
+// RawOption changes how Raw maps columns.
+type RawOption func(*rawConfig)
+
+type rawConfig struct{ ignoreUnknown bool }
+
+// IgnoreUnknownColumns lets Raw skip result columns that are not columns of
+// the model (by default they are an error).
+func IgnoreUnknownColumns() RawOption { return func(c *rawConfig) { c.ignoreUnknown = true } }
+
+// binding maps the result columns of a raw query to fields of a model; it is
+// built once per (model, column list) and cached on the DB.
+type binding struct {
+	fields []*schema.Field // nil entries are ignored columns
+	// missing are the model's columns the result does not have (a partial
+	// row): they are left unloaded on the objects.
+	missing []*schema.Field
+}
+
+func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding, error) {
+	key := sqlKey{model: m, kind: 'r', sig: strings.Join(cols, "\x00") + fmt.Sprint(ignore), n: 0}
+	if v, ok := db.bindings.Load(key); ok {
+		return v.(*binding), nil
+	}
+	b := &binding{fields: make([]*schema.Field, len(cols))}
+	for i, c := range cols {
+		f, ok := m.FieldByColumn(c)
+		if !ok {
+			f, ok = m.FieldByColumn(strings.ToLower(c))
+		}
+		if !ok && !ignore {
+			return nil, fmt.Errorf("orm: Raw: result %w %q: not a column of %s (use IgnoreUnknownColumns to skip it)", query.ErrUnknownColumn, c, m.Name)
+		}
+		b.fields[i] = f
+	}
+	for _, f := range m.Fields {
+		if !slices.Contains(b.fields, f) {
+			b.missing = append(b.missing, f)
+		}
+	}
+	db.bindings.Store(key, b)
+	return b, nil
+}
+
+// Raw runs a SELECT written by hand ('?' placeholders, rebound for the
+// dialect) and maps its columns to fields of T by column name. On a
+// session, rows resolve through the identity map and the statement runs in
+// its transaction when one is open.
+func Raw[T any](ctx context.Context, q Querier, sqlText string, args ...any) ([]*T, error) {
+	return rawWithOptions[T](ctx, q, "Raw", nil, sqlText, args)
+}
+
+// RawWithOptions is Raw with options such as IgnoreUnknownColumns.
+func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sqlText string, args ...any) ([]*T, error) {
+	return rawWithOptions[T](ctx, q, "RawWithOptions", opts, sqlText, args)
+}
+
+func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []RawOption, sqlText string, args []any) ([]*T, error) {
+	sel := Select[T](q)
+	if sel.err != nil {
+		return nil, sel.err
+	}
+	if err := sel.enter(op); err != nil {
+		return nil, err
+	}
+	defer sel.exit()
+	var cfg rawConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	text, bound, err := rebind(sel.db, sqlText, args)
+	if err != nil {
+		return nil, err
+	}
+	c, inTx, err := sel.prepare(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !inTx && sel.db.rawOnReplica(ctx) {
+		// Hand-written SQL may write or lock: only the caller can say
+		// that a replica may serve it (ReadFromReplica).
+		c = sel.db.readerFor(ctx, sel.s, c)
+	}
+	m := sel.sel.Model
+	var b *binding
+	var dest []any
+	var scanners []*schema.ColumnScanner
+	out := []*T{}
+	_, err = sel.db.query(ctx, c, inTx, text, bound, func(rows *sql.Rows) error {
+		if b == nil {
+			cols, err := rows.Columns()
+			if err != nil {
+				return err
+			}
+			if b, err = sel.db.bindingFor(m, cols, cfg.ignoreUnknown); err != nil {
+				return err
+			}
+			dest = make([]any, len(cols))
+			scanners = make([]*schema.ColumnScanner, len(cols))
+			for i, f := range b.fields {
+				if f == nil {
+					dest[i] = new(sql.RawBytes)
+					continue
+				}
+				scanners[i] = f.Scanner()
+				dest[i] = scanners[i]
+			}
+		}
+		_, p := m.New()
+		for _, sc := range scanners {
+			if sc != nil {
+				sc.Bind(p)
+			}
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		var obj unsafe.Pointer
+		if sel.s != nil && len(b.missing) > 0 {
+			obj, err = sel.s.resolvePartial(ctx, m, p, b.missing)
+		} else {
+			obj, err = sel.resolve(ctx, m, p)
+		}
+		if err != nil {
+			return err
+		}
+		out = append(out, (*T)(obj))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Exec runs a statement written by hand ('?' placeholders, rebound for the
+// dialect) on a session (inside its transaction, opened if needed) or a DB.
+// The session does not know what it changed: expire affected objects
+// yourself.
+func Exec(ctx context.Context, q Querier, sqlText string, args ...any) (sql.Result, error) {
+	if q == nil || reflect.ValueOf(q).IsNil() {
+		return nil, invalid("Exec on a nil Session or DB")
+	}
+	db, s := q.queryTarget()
+	text, bound, err := rebind(db, sqlText, args)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return db.exec(ctx, db.x, false, text, bound...)
+	}
+	if err := s.enter("Exec"); err != nil {
+		return nil, err
+	}
+	defer s.exit()
+	if s.closed {
+		return nil, ErrSessionClosed
+	}
+	if err := s.autoFlush(ctx); err != nil {
+		return nil, err
+	}
+	s.wrote = true
+	if s.tx == nil {
+		if err := s.begin(context.WithoutCancel(ctx), s.cfg.TxOptions); err != nil {
+			return nil, err
+		}
+	}
+	c, inTx := s.conn()
+	return db.exec(ctx, c, inTx, text, bound...)
+}
