@@ -26,6 +26,8 @@ type rawRelation struct {
 	model  *Model
 	field  reflect.StructField
 	index  []int
+	offset uintptr // byte offset from the struct start; valid when direct
+	direct bool    // reachable without following a pointer
 	shape  Shape
 	target reflect.Type
 	opts   map[string]tagOption
@@ -86,6 +88,14 @@ func (b *builder) run() {
 			b.resolveBack(rr)
 		}
 	}
+	b.attachRelations()
+	for _, m := range b.order {
+		derive(m)
+	}
+}
+
+// attachRelations adds the resolved relations to their models.
+func (b *builder) attachRelations() {
 	for _, rr := range b.rels {
 		if rr.rel != nil {
 			if _, dup := rr.model.byRelation[rr.rel.Name]; dup {
@@ -246,7 +256,7 @@ func (b *builder) walk(m *Model, t reflect.Type, index []int, path string, direc
 			continue
 		}
 		if reflect.PointerTo(ft).Implements(typeRelationField) {
-			b.parseRelation(m, sf, idx, fpath, tag)
+			b.parseRelation(m, sf, idx, fpath, tag, direct, offset+sf.Offset)
 			continue
 		}
 		b.parseColumn(m, sf, idx, fpath, tag, direct, offset+sf.Offset)
@@ -333,7 +343,7 @@ func (b *builder) finishModel(m *Model) {
 	}
 }
 
-func (b *builder) parseRelation(m *Model, sf reflect.StructField, idx []int, path, tag string) {
+func (b *builder) parseRelation(m *Model, sf reflect.StructField, idx []int, path, tag string, direct bool, offset uintptr) {
 	opts, ok := b.parseOptions(m, path, tag, relationOptions, columnOptions, "a relation field (only on columns)")
 	if !ok {
 		return
@@ -351,7 +361,10 @@ func (b *builder) parseRelation(m *Model, sf reflect.StructField, idx []int, pat
 		return
 	}
 	b.enqueue(target)
-	b.rels = append(b.rels, &rawRelation{model: m, field: sf, index: idx, shape: rf.RelationShape(), target: target, opts: opts, tag: tag})
+	b.rels = append(b.rels, &rawRelation{
+		model: m, field: sf, index: idx, offset: offset, direct: direct,
+		shape: rf.RelationShape(), target: target, opts: opts, tag: tag,
+	})
 }
 
 // limitName keeps generated identifiers within the 63/64-character limits of

@@ -76,6 +76,7 @@ type Field struct {
 	offset uintptr // byte offset from the struct start; valid when direct
 	direct bool    // reachable without following a pointer
 	noAuto bool    // the noautoincrement option
+	pos    int     // position in Model.Fields, set at registration
 
 	// Accessors chosen at registration; each takes the field's address.
 	get   func(p unsafe.Pointer) any          // value to bind

@@ -34,6 +34,7 @@ type Model struct {
 	byColumn   map[string]*Field
 	byGoName   map[string]*Field
 	byRelation map[string]*Relation
+	layout     MemoryLayout // computed at registration
 }
 
 // FieldByColumn returns the field of a column name.
@@ -56,6 +57,39 @@ func (m *Model) FieldByName(name string) (*Field, bool) {
 func (m *Model) Relation(name string) (*Relation, bool) {
 	r, ok := m.byRelation[name]
 	return r, ok
+}
+
+// FieldIndex returns the position of f in m.Fields, recorded at
+// registration; -1 when f is not a field of m.
+func (m *Model) FieldIndex(f *Field) int {
+	if f == nil || f.Model != m {
+		return -1
+	}
+	return f.pos
+}
+
+// ForeignKeyOf returns the foreign key of m made of exactly the fields fs,
+// in order; nil when none is.
+func (m *Model) ForeignKeyOf(fs []*Field) *ForeignKey {
+	for _, fk := range m.ForeignKeys {
+		if SameFields(fk.Fields, fs) {
+			return fk
+		}
+	}
+	return nil
+}
+
+// SameFields reports whether a and b hold the same fields in the same order.
+func SameFields(a, b []*Field) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Columns returns the column names in field order.

@@ -65,6 +65,12 @@ type Relation struct {
 	RemoteFields []*Field
 	// Link describes the link table of a ManyToMany relation.
 	Link *LinkTable
+	// ForeignKey is the constraint the relation follows, resolved at
+	// registration: for ManyToOne the foreign key of Model made of
+	// LocalFields, for OneToMany and OneToOne the foreign key of Target made
+	// of RemoteFields (see Model.ForeignKeyOf). It is nil for ManyToMany,
+	// and when no one constraint is made of exactly those fields.
+	ForeignKey *ForeignKey
 
 	BackPopulates string
 	// Back is the relation on Target named by BackPopulates, nil when none.
@@ -76,6 +82,10 @@ type Relation struct {
 	// Raise forbids lazy single loads of this relation (lazy=raise).
 	Raise bool
 	Tag   string
+
+	fieldType reflect.Type // the placeholder type of the field, e.g. Lazy[T]
+	offset    uintptr      // byte offset of the field from the struct start; valid when direct
+	direct    bool         // the field is reachable without following an embedded pointer
 }
 
 // OrderTerm is one column of an order_by option.

@@ -39,6 +39,7 @@ func (b *builder) newRelation(rr *rawRelation, kind RelKind) *Relation {
 	r := &Relation{
 		Name: rr.field.Name, Index: rr.index, Kind: kind, Model: rr.model, Target: b.modelOf(rr.target),
 		BackPopulates: rr.opts["back_populates"].value, Tag: rr.tag,
+		fieldType: rr.field.Type, offset: rr.offset, direct: rr.direct,
 	}
 	_, r.CascadeDelete = rr.opts["cascade_delete"]
 	_, r.PassiveDeletes = rr.opts["passive_deletes"]
@@ -371,12 +372,12 @@ func (b *builder) resolveBack(rr *rawRelation) {
 	ok := false
 	switch r.Kind {
 	case ManyToOne:
-		ok = (other.Kind == OneToMany || other.Kind == OneToOne) && sameFields(r.LocalFields, other.RemoteFields)
+		ok = (other.Kind == OneToMany || other.Kind == OneToOne) && SameFields(r.LocalFields, other.RemoteFields)
 	case OneToMany, OneToOne:
-		ok = other.Kind == ManyToOne && sameFields(r.RemoteFields, other.LocalFields)
+		ok = other.Kind == ManyToOne && SameFields(r.RemoteFields, other.LocalFields)
 	case ManyToMany:
 		ok = other.Kind == ManyToMany && other.Link.Model == r.Link.Model &&
-			sameFields(r.Link.LocalColumns, other.Link.RemoteColumns) && sameFields(r.Link.RemoteColumns, other.Link.LocalColumns)
+			SameFields(r.Link.LocalColumns, other.Link.RemoteColumns) && SameFields(r.Link.RemoteColumns, other.Link.LocalColumns)
 	}
 	if !ok {
 		fail("back_populates=%s: %s.%s (%s) is not the other side of this %s relation (different foreign key or link table)",
@@ -384,16 +385,4 @@ func (b *builder) resolveBack(rr *rawRelation) {
 		return
 	}
 	r.Back = other
-}
-
-func sameFields(a, b []*Field) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
