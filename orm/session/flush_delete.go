@@ -15,7 +15,7 @@ func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) erro
 	if m.Version != nil {
 		keys = append(append([]*schema.Field(nil), keys...), m.Version)
 	}
-	per := max(1, min(1000, f.d.MaxBindParams()/len(keys)))
+	per := rowsPerStatement(f.d, len(keys), DefaultBulkBatchSize)
 	for start := 0; start < len(rows); start += per {
 		chunk := rows[start:min(len(rows), start+per)]
 		q := f.s.db.sql.get(sqlKey{model: m, kind: 'd', sig: "", n: len(chunk)}, func() string {

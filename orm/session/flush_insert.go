@@ -171,9 +171,10 @@ func pick(ptrs []unsafe.Pointer, idx []int) []unsafe.Pointer {
 	return out
 }
 
-// rowsPerStatement is the one batch-size rule of multi-row statements: at
-// most limit rows, fewer when their parameters would pass the dialect's
-// bind limit, at least one.
+// rowsPerStatement is the one batch-size rule of multi-row statements
+// (INSERT, batched UPDATE, DELETE, link rows, loaders): at most limit rows,
+// fewer when their parameters would pass the dialect's bind limit, at least
+// one.
 func rowsPerStatement(d dialect.Dialect, paramsPerRow, limit int) int {
 	return max(1, min(limit, d.MaxBindParams()/max(1, paramsPerRow)))
 }

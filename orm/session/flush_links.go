@@ -285,40 +285,40 @@ func (f *flusher) writeLinks(ctx context.Context, ops []linkOp) error {
 	return nil
 }
 
+// insertLinks inserts link rows; a pair already linked in the database is
+// not an error.
 func (f *flusher) insertLinks(ctx context.Context, m *schema.Model, rows []linkRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	cols := rows[0].insCols
-	for _, ch := range f.s.chunks(len(rows), len(cols)) {
-		part := rows[ch[0]:ch[1]]
-		// A pair already linked in the database is not an error.
-		q := statement.InsertIgnoringDuplicates(f.d, m.Table, cols, len(part))
-		var args []any
-		for _, r := range part {
-			args = append(args, r.insVals...)
-		}
-		if _, err := f.exec(ctx, q, args...); err != nil {
-			return &FlushError{Op: "insert", Table: m.Table, Err: err}
-		}
-	}
-	return nil
+	return f.linkStatements(ctx, "insert", m, len(rows), len(cols), func(n int) string {
+		return statement.InsertIgnoringDuplicates(f.d, m.Table, cols, n)
+	}, func(i int) []any { return rows[i].insVals })
 }
 
+// deleteLinks deletes link rows by their key columns.
 func (f *flusher) deleteLinks(ctx context.Context, m *schema.Model, rows []linkRow) error {
 	if len(rows) == 0 {
 		return nil
 	}
 	cols := rows[0].cols
-	for _, ch := range f.s.chunks(len(rows), len(cols)) {
-		part := rows[ch[0]:ch[1]]
-		q := statement.Delete(f.d, m.Table, cols, len(part))
-		var args []any
-		for _, r := range part {
-			args = append(args, r.vals...)
+	return f.linkStatements(ctx, "delete", m, len(rows), len(cols), func(n int) string {
+		return statement.Delete(f.d, m.Table, cols, n)
+	}, func(i int) []any { return rows[i].vals })
+}
+
+// linkStatements sends n link rows of k values each in chunks under the
+// bind limit: text(rows) is the statement of a chunk, vals(i) the values of
+// row i.
+func (f *flusher) linkStatements(ctx context.Context, op string, m *schema.Model, n, k int, text func(rows int) string, vals func(i int) []any) error {
+	for _, ch := range f.s.chunks(n, k) {
+		args := make([]any, 0, (ch[1]-ch[0])*k)
+		for i := ch[0]; i < ch[1]; i++ {
+			args = append(args, vals(i)...)
 		}
-		if _, err := f.exec(ctx, q, args...); err != nil {
-			return &FlushError{Op: "delete", Table: m.Table, Err: err}
+		if _, err := f.exec(ctx, text(ch[1]-ch[0]), args...); err != nil {
+			return &FlushError{Op: op, Table: m.Table, Err: err}
 		}
 	}
 	return nil

@@ -217,7 +217,7 @@ func (f *flusher) batchRows(m *schema.Model, set []*schema.Field) int {
 		cols++
 	}
 	perRow := cols*(len(m.PrimaryKey)+1) + keys
-	return max(1, min(maxBatchUpdateRows, f.d.MaxBindParams()/max(1, perRow)))
+	return rowsPerStatement(f.d, perRow, maxBatchUpdateRows)
 }
 
 // updateBatch sends one UPDATE for several rows changing the same columns.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"reflect"
 	"slices"
 	"strings"
@@ -112,7 +113,7 @@ func (s *Session) loadRelation(ctx context.Context, rel *schema.Relation, parent
 
 // chunks splits n keys of k columns into runs under the bind limit.
 func (s *Session) chunks(n, k int) [][2]int {
-	per := max(1, s.db.dialect.MaxBindParams()/max(1, k))
+	per := rowsPerStatement(s.db.dialect, k, math.MaxInt)
 	var out [][2]int
 	for i := 0; i < n; i += per {
 		out = append(out, [2]int{i, min(n, i+per)})

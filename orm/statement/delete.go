@@ -15,8 +15,7 @@ func Delete(d dialect.Dialect, table string, keys []*schema.Field, rows int) str
 // Delete.
 func DeleteExcept(d dialect.Dialect, table string, keys []*schema.Field, rows int, except []*schema.Field, exceptRows int) string {
 	w := NewWriter(d)
-	w.Raw("DELETE FROM ")
-	w.Ident(table)
+	w.head("DELETE FROM ", table)
 	w.Raw(" WHERE ")
 	w.KeyIn(keys, rows)
 	if exceptRows > 0 {

@@ -10,8 +10,7 @@ import (
 // returning is not empty, RETURNING those columns.
 func Insert(d dialect.Dialect, table string, cols []*schema.Field, rows int, conflict string, returning []*schema.Field) string {
 	w := NewWriter(d)
-	w.Raw("INSERT INTO ")
-	w.Ident(table)
+	w.head("INSERT INTO ", table)
 	w.Raw(" (")
 	w.Columns(cols)
 	w.Raw(") VALUES ")

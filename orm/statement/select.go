@@ -9,10 +9,7 @@ import (
 // (a row-locking clause from dialect.LockClause, or "").
 func SelectByKey(d dialect.Dialect, table string, cols, key []*schema.Field, lock string) string {
 	w := NewWriter(d)
-	w.Raw("SELECT ")
-	w.Columns(cols)
-	w.Raw(" FROM ")
-	w.Ident(table)
+	w.selectFrom(cols, table)
 	w.Raw(" WHERE ")
 	w.KeyEquals(key)
 	if lock != "" {
@@ -26,10 +23,7 @@ func SelectByKey(d dialect.Dialect, table string, cols, key []*schema.Field, loc
 // ordered by the order_by of rel when rel is not nil.
 func SelectIn(d dialect.Dialect, table string, cols, keys []*schema.Field, rows int, rel *schema.Relation) string {
 	w := NewWriter(d)
-	w.Raw("SELECT ")
-	w.Columns(cols)
-	w.Raw(" FROM ")
-	w.Ident(table)
+	w.selectFrom(cols, table)
 	w.Raw(" WHERE ")
 	w.KeyIn(keys, rows)
 	if rel != nil {

@@ -10,8 +10,7 @@ import (
 // value when the caller checks it).
 func UpdateByKey(d dialect.Dialect, table string, set, where []*schema.Field) string {
 	w := NewWriter(d)
-	w.Raw("UPDATE ")
-	w.Ident(table)
+	w.head("UPDATE ", table)
 	w.Raw(" SET ")
 	w.Assignments(set)
 	w.Raw(" WHERE ")
@@ -30,8 +29,7 @@ func UpdateByKey(d dialect.Dialect, table string, set, where []*schema.Field) st
 // are cast to the column's type where the dialect needs it.
 func UpdateBatch(d dialect.Dialect, table string, cols, key []*schema.Field, version *schema.Field, rows int) string {
 	w := NewWriter(d)
-	w.Raw("UPDATE ")
-	w.Ident(table)
+	w.head("UPDATE ", table)
 	w.Raw(" SET ")
 	for i, f := range cols {
 		if i > 0 {
@@ -97,8 +95,7 @@ func BatchUpdatable(d dialect.Dialect, set []*schema.Field, version *schema.Fiel
 // rows tuples of cols: the foreign keys of the children of deleted parents.
 func SetNullWhereIn(d dialect.Dialect, table string, cols []*schema.Field, rows int) string {
 	w := NewWriter(d)
-	w.Raw("UPDATE ")
-	w.Ident(table)
+	w.head("UPDATE ", table)
 	w.Raw(" SET ")
 	for i, f := range cols {
 		if i > 0 {

@@ -96,10 +96,16 @@ func (w *Writer) QualifiedKeyIn(table string, keys []*schema.Field, n int) {
 }
 
 // KeyEquals writes "a = ? AND b = ?".
-func (w *Writer) KeyEquals(keys []*schema.Field) {
-	for i, f := range keys {
+func (w *Writer) KeyEquals(keys []*schema.Field) { w.equals(keys, " AND ") }
+
+// Assignments writes "a = ?, b = ?".
+func (w *Writer) Assignments(set []*schema.Field) { w.equals(set, ", ") }
+
+// equals writes "col = ?" for each of fs, separated by sep.
+func (w *Writer) equals(fs []*schema.Field, sep string) {
+	for i, f := range fs {
 		if i > 0 {
-			w.Raw(" AND ")
+			w.Raw(sep)
 		}
 		w.Ident(f.Column)
 		w.Raw(" = ")
@@ -107,16 +113,19 @@ func (w *Writer) KeyEquals(keys []*schema.Field) {
 	}
 }
 
-// Assignments writes "a = ?, b = ?".
-func (w *Writer) Assignments(set []*schema.Field) {
-	for i, f := range set {
-		if i > 0 {
-			w.Raw(", ")
-		}
-		w.Ident(f.Column)
-		w.Raw(" = ")
-		w.Param()
-	}
+// head writes a statement's start: verb (with its trailing keyword, such as
+// "UPDATE " or "DELETE FROM ") and the quoted table.
+func (w *Writer) head(verb, table string) {
+	w.Raw(verb)
+	w.Ident(table)
+}
+
+// selectFrom writes "SELECT cols FROM table".
+func (w *Writer) selectFrom(cols []*schema.Field, table string) {
+	w.Raw("SELECT ")
+	w.Columns(cols)
+	w.Raw(" FROM ")
+	w.Ident(table)
 }
 
 // OrderBy writes the " ORDER BY …" of a relation's order_by option, the
