@@ -30,9 +30,9 @@ func (s *Session) cascadeTracked() error {
 			continue
 		}
 		for _, r := range e.model.Relations {
-			objs, _ := relationObjects(r, p)
+			objs, _ := r.Objects(p)
 			if r.Kind == schema.ManyToMany {
-				if fv, err := relField(r, p); err == nil {
+				if fv, err := r.FieldValue(p); err == nil {
 					if lo, ok := fv.Interface().(schema.LinkOps); ok {
 						linked, _ := lo.PendingLinks()
 						objs = append(objs, linked...)
@@ -81,7 +81,7 @@ func (s *Session) recordCollection(e *entry, rel *schema.Relation, p unsafe.Poin
 	if !rel.DeleteOrphan || e == nil {
 		return
 	}
-	objs, loaded := relationObjects(rel, p)
+	objs, loaded := rel.Objects(p)
 	if !loaded {
 		return
 	}
@@ -116,13 +116,13 @@ func (f *flusher) cascade(ctx context.Context) error {
 		if !k.owner.tracked || k.owner.state == StateDeleted {
 			continue
 		}
-		if !isLoaded(k.rel, k.owner.ptr()) {
+		if !k.rel.Loaded(k.owner.ptr()) {
 			// Unloaded since (expired): nothing was taken out of it.
 			delete(s.colls, k)
 			continue
 		}
 		cur := map[unsafe.Pointer]bool{}
-		objs, _ := relationObjects(k.rel, k.owner.ptr())
+		objs, _ := k.rel.Objects(k.owner.ptr())
 		for _, o := range objs {
 			cur[reflect.ValueOf(o).UnsafePointer()] = true
 		}
@@ -159,7 +159,7 @@ func (f *flusher) cascade(ctx context.Context) error {
 		for _, e := range level {
 			p := e.ptr()
 			for _, rel := range e.model.Relations {
-				if loadsToCascade(rel) && !isLoaded(rel, p) {
+				if loadsToCascade(rel) && !rel.Loaded(p) {
 					if need[rel] == nil {
 						rels = append(rels, rel)
 					}
@@ -182,7 +182,7 @@ func (f *flusher) cascade(ctx context.Context) error {
 // onDeleteOf is the ON DELETE rule of the children's foreign key of a
 // one-to-many or one-to-one relation ("" when none).
 func onDeleteOf(rel *schema.Relation) string {
-	if fk := foreignKeyOf(rel.Target, rel.RemoteFields); fk != nil {
+	if fk := rel.Target.ForeignKeyOf(rel.RemoteFields); fk != nil {
 		return fk.OnDelete
 	}
 	return ""
@@ -227,7 +227,7 @@ func (f *flusher) cascadeOne(e *entry, mark func(*entry), queue []*entry, idx ch
 			// the session after the flush.
 			f.pl.detach = append(f.pl.detach, children...)
 		case rel.CascadeDelete:
-			objs, _ := relationObjects(rel, p)
+			objs, _ := rel.Objects(p)
 			for _, o := range objs {
 				if ce := s.im.lookupPtr(reflect.ValueOf(o).UnsafePointer()); ce != nil {
 					mark(ce)
@@ -311,7 +311,7 @@ func (idx childIndex) of(s *Session, rel *schema.Relation, k idKey) []*entry {
 // key set to another parent's key): it is moved, not orphaned.
 func reparented(rel *schema.Relation, owner, child unsafe.Pointer) bool {
 	if rel.Back != nil {
-		if objs, loaded := relationObjects(rel.Back, child); loaded && len(objs) > 0 {
+		if objs, loaded := rel.Back.Objects(child); loaded && len(objs) > 0 {
 			if reflect.ValueOf(objs[0]).UnsafePointer() != owner {
 				return true
 			}
@@ -341,17 +341,17 @@ type cascaded struct {
 // DEFAULT). A failed flush puts them back.
 func (f *flusher) letGo(m *schema.Model, cp unsafe.Pointer, fks []*schema.Field, loadedNil bool) {
 	for _, r := range m.Relations {
-		if r.Kind != schema.ManyToOne || !sameFieldList(r.LocalFields, fks) {
+		if r.Kind != schema.ManyToOne || !schema.SameFields(r.LocalFields, fks) {
 			continue
 		}
-		objs, loaded := relationObjects(r, cp)
+		objs, loaded := r.Objects(cp)
 		if !loaded {
 			continue
 		}
-		f.cascaded = append(f.cascaded, cascaded{restore: func() { setRelated(r, cp, objs) }})
+		f.cascaded = append(f.cascaded, cascaded{restore: func() { r.SetObjects(cp, objs) }})
 		if loadedNil {
-			setRelated(r, cp, nil)
-		} else if fv, err := relField(r, cp); err == nil {
+			r.SetObjects(cp, nil)
+		} else if fv, err := r.FieldValue(cp); err == nil {
 			if rs, ok := fv.Interface().(interface{ Reset() }); ok {
 				rs.Reset()
 			}

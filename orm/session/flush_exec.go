@@ -190,7 +190,7 @@ func (f *flusher) singleStatement(pl *plan) bool {
 					return false // inserted in this flush: another statement
 				}
 			}
-			mask, ok := insertMask(m, r.p)
+			mask, ok := m.InsertMask(r.p)
 			if !ok {
 				return false
 			}
@@ -200,7 +200,7 @@ func (f *flusher) singleStatement(pl *plan) bool {
 				return false
 			}
 		}
-		write, gen := insertColumns(m, rows[0].p)
+		write, gen := m.InsertColumns(rows[0].p)
 		if len(rows) > rowsPerStatement(f.d, len(write), DefaultBulkBatchSize) {
 			return false
 		}

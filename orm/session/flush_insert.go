@@ -48,42 +48,6 @@ func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
 	return nil
 }
 
-// insertColumns splits the columns of a row to insert into those it writes
-// and those the database generates (a zero autoincrement key, a nil pointer
-// with a server default).
-func insertColumns(m *schema.Model, p unsafe.Pointer) (write, generate []*schema.Field) {
-	write = make([]*schema.Field, 0, len(m.Fields))
-	for _, fl := range m.Fields {
-		switch {
-		case fl == m.AutoIncrement && fl.IsZero(p):
-			generate = append(generate, fl)
-		case fl.HasDefault && fl.Pointer && fl.IsZero(p):
-			generate = append(generate, fl)
-		default:
-			write = append(write, fl)
-		}
-	}
-	return write, generate
-}
-
-// insertMask is the set of columns insertColumns writes for the object at
-// p, as a bit mask over the model's fields; ok is false for models of more
-// than 64 columns.
-func insertMask(m *schema.Model, p unsafe.Pointer) (mask uint64, ok bool) {
-	if len(m.Fields) > 64 {
-		return 0, false
-	}
-	for i, fl := range m.Fields {
-		switch {
-		case fl == m.AutoIncrement && fl.IsZero(p):
-		case fl.HasDefault && fl.Pointer && fl.IsZero(p):
-		default:
-			mask |= 1 << i
-		}
-	}
-	return mask, true
-}
-
 // insert writes the rows of one layer of m: their parents' keys and
 // initial versions first, then multi-row INSERTs of the rows that write the
 // same columns, with the generated columns read back; a group of explicit
@@ -143,10 +107,10 @@ func groupInserts(m *schema.Model, ptrs []unsafe.Pointer) []*insertGroup {
 	for i, p := range ptrs {
 		// The column set as a bit mask: rows like the one before cost no
 		// allocation. Models of more than 64 columns compare field lists.
-		mask, ok := insertMask(m, p)
+		mask, ok := m.InsertMask(p)
 		if len(groups) == 0 || !ok || mask != lastMask {
-			write, gen := insertColumns(m, p)
-			if len(groups) == 0 || ok || !sameFieldList(write, groups[len(groups)-1].write) {
+			write, gen := m.InsertColumns(p)
+			if len(groups) == 0 || ok || !schema.SameFields(write, groups[len(groups)-1].write) {
 				groups = append(groups, &insertGroup{write: write, generate: gen})
 			}
 			lastMask = mask

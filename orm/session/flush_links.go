@@ -48,7 +48,7 @@ func (s *Session) pendingLinks() ([]linkOp, []schema.LinkOps) {
 					}
 				}
 			}
-			fv, err := relField(rel, p)
+			fv, err := rel.FieldValue(p)
 			if err != nil {
 				continue
 			}
@@ -207,7 +207,7 @@ func rowOf(op linkOp, targetEntry *entry) (linkRow, error) {
 				return row, err
 			}
 		}
-		write, _ := insertColumns(link.Model, tmp)
+		write, _ := link.Model.InsertColumns(tmp)
 		row.insCols, row.insVals = write, make([]any, len(write))
 		for i, f := range write {
 			v, err := f.Value(tmp)

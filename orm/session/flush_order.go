@@ -47,8 +47,8 @@ func collectionOwners(entries []*entry, size int) map[unsafe.Pointer]childOwner 
 			if r.Kind != schema.OneToMany && r.Kind != schema.OneToOne {
 				continue
 			}
-			objs, _ := relationObjects(r, e.ptr())
-			fk := foreignKeyOf(r.Target, r.RemoteFields)
+			objs, _ := r.Objects(e.ptr())
+			fk := r.ForeignKey
 			if fk == nil {
 				continue
 			}
@@ -77,11 +77,11 @@ func (s *Session) parentsOfNew(r *row, children map[unsafe.Pointer]childOwner) {
 		if rel.Kind != schema.ManyToOne {
 			continue
 		}
-		objs, loaded := relationObjects(rel, r.p)
+		objs, loaded := rel.Objects(r.p)
 		if !loaded || len(objs) == 0 {
 			continue
 		}
-		if fk := foreignKeyOf(m, rel.LocalFields); fk != nil {
+		if fk := rel.ForeignKey; fk != nil {
 			set(fk, s.im.lookupPtr(reflect.ValueOf(objs[0]).UnsafePointer()))
 		}
 	}
@@ -128,11 +128,11 @@ func (s *Session) relinkPersistent(inserts []*row, entries []*entry, children ma
 			if rel.Kind != schema.ManyToOne || !newModels[rel.Target] {
 				continue
 			}
-			objs, loaded := relationObjects(rel, p)
+			objs, loaded := rel.Objects(p)
 			if !loaded || len(objs) == 0 {
 				continue
 			}
-			if fk := foreignKeyOf(e.model, rel.LocalFields); fk != nil {
+			if fk := rel.ForeignKey; fk != nil {
 				set(fk, s.im.lookupPtr(reflect.ValueOf(objs[0]).UnsafePointer()))
 			}
 		}
@@ -189,25 +189,6 @@ func refIdentity(fk *schema.ForeignKey, p unsafe.Pointer) (identity, bool) {
 	}
 	id, ok, err := keyOf(ref, tmp)
 	return id, ok && err == nil
-}
-
-// foreignKeyOf returns the foreign key of m made of exactly the fields fs.
-func foreignKeyOf(m *schema.Model, fs []*schema.Field) *schema.ForeignKey {
-	for _, fk := range m.ForeignKeys {
-		if len(fk.Fields) != len(fs) {
-			continue
-		}
-		same := true
-		for i := range fs {
-			if fk.Fields[i] != fs[i] {
-				same = false
-			}
-		}
-		if same {
-			return fk
-		}
-	}
-	return nil
 }
 
 // layerRows orders the rows of one table so that a row comes after the rows

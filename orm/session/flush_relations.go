@@ -249,7 +249,7 @@ func (s *Session) afterFlushRelations(pl *plan, deleted []*entry) {
 			continue
 		}
 		back := mv.rel.Back
-		if mv.rel.Kind == schema.ManyToOne && isLoaded(mv.rel, cp) {
+		if mv.rel.Kind == schema.ManyToOne && mv.rel.Loaded(cp) {
 			// The many-to-one side already holds the new parent (it was
 			// set, or this keeps it in step with a collection move).
 			if cur, _ := relItems(mv.rel, cp); len(cur) == 0 || cur[0] != mv.to {
@@ -257,7 +257,7 @@ func (s *Session) afterFlushRelations(pl *plan, deleted []*entry) {
 				if mv.to != nil {
 					objs = []any{reflect.NewAt(mv.rel.Target.Type, mv.to).Interface()}
 				}
-				setRelated(mv.rel, cp, objs)
+				mv.rel.SetObjects(cp, objs)
 			}
 		}
 		if back == nil {
@@ -278,7 +278,7 @@ func (s *Session) afterFlushRelations(pl *plan, deleted []*entry) {
 			return
 		}
 		for i, r := range e.model.Relations {
-			if r.Kind == schema.ManyToOne && isLoaded(r, p) {
+			if r.Kind == schema.ManyToOne && r.Loaded(p) {
 				items, _ := relItems(r, p)
 				var cur unsafe.Pointer
 				if len(items) > 0 {
@@ -287,7 +287,7 @@ func (s *Session) afterFlushRelations(pl *plan, deleted []*entry) {
 				if refers, ok := fkRefers(r, p, cur); ok && !refers {
 					// The foreign key was changed and the field was not:
 					// the field no longer says what the row holds.
-					if fv, err := relField(r, p); err == nil {
+					if fv, err := r.FieldValue(p); err == nil {
 						fv.Interface().(schema.RelationEditor).Unload()
 					}
 				}
@@ -330,7 +330,7 @@ func (s *Session) dropFromRelations(gone []*entry, journal bool) {
 			if loaded {
 				for _, it := range items {
 					if ps[it] {
-						if fv, err := relField(r, p); err == nil {
+						if fv, err := r.FieldValue(p); err == nil {
 							fv.Interface().(schema.RelationEditor).Remove(reflect.NewAt(r.Target.Type, it).Interface())
 						}
 					}

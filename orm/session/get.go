@@ -371,10 +371,10 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 	// A to-one relation whose foreign key the reload changed no longer
 	// holds the right object: it becomes "not loaded".
 	for _, rel := range e.model.Relations {
-		if rel.Kind != schema.ManyToOne || !isLoaded(rel, p) {
+		if rel.Kind != schema.ManyToOne || !rel.Loaded(p) {
 			continue
 		}
-		objs, _ := relationObjects(rel, p)
+		objs, _ := rel.Objects(p)
 		want, _, okWant := tupleKey(rel.LocalFields, p)
 		var have idKey
 		okHave := false
@@ -382,7 +382,7 @@ func (s *Session) apply(e *entry, fresh unsafe.Pointer) {
 			have, _, okHave = tupleKey(rel.RemoteFields, reflect.ValueOf(objs[0]).UnsafePointer())
 		}
 		if okWant != okHave || (okWant && want != have) {
-			if fv, err := relField(rel, p); err == nil {
+			if fv, err := rel.FieldValue(p); err == nil {
 				fv.Interface().(schema.RelationEditor).Unload()
 			}
 		}

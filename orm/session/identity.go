@@ -178,7 +178,7 @@ type entry struct {
 	tracked, inList bool
 	// watched: a cleanup counts the collection of the weakly held object.
 	watched bool
-	lay     *layout // the model's memory layout, for fast comparison
+	lay     *schema.MemoryLayout // the model's memory layout, for fast comparison
 	// rels are the relation bases (relhistory.go), by position in
 	// model.Relations; nil when none was recorded.
 	rels []relBase
@@ -276,7 +276,7 @@ func (im *identityMap) lookupID(id identity) *entry {
 
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
-	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: layoutOf(m)}
+	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: m.MemoryLayout()}
 	im.ready()
 	im.byPtr[e.addr] = e
 	if im.tag != nil {

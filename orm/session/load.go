@@ -14,34 +14,6 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
 
-// relField returns the relation field of the object at p as the
-// interfaces of the placeholder types.
-func relField(rel *schema.Relation, p unsafe.Pointer) (reflect.Value, error) {
-	fv, err := reflect.NewAt(rel.Model.Type, p).Elem().FieldByIndexErr(rel.Index)
-	if err != nil {
-		return reflect.Value{}, err
-	}
-	return fv.Addr(), nil
-}
-
-func isLoaded(rel *schema.Relation, p unsafe.Pointer) bool {
-	fv, err := relField(rel, p)
-	if err != nil {
-		return false
-	}
-	if l, ok := fv.Interface().(interface{ IsLoaded() bool }); ok {
-		return l.IsLoaded()
-	}
-	_, loaded := fv.Interface().(schema.RelationValue).RelatedObjects()
-	return loaded
-}
-
-func setRelated(rel *schema.Relation, p unsafe.Pointer, objs []any) {
-	if fv, err := relField(rel, p); err == nil {
-		fv.Interface().(schema.RelationSetter).SetRelated(objs)
-	}
-}
-
 // tupleKey normalises the values of some columns of the object at p into
 // one key; ok is false when one of them is NULL.
 func tupleKey(fs []*schema.Field, p unsafe.Pointer) (idKey, []any, bool) {
@@ -89,7 +61,7 @@ func (s *Session) loadRelation(ctx context.Context, rel *schema.Relation, parent
 	var todo []unsafe.Pointer
 	seen := map[unsafe.Pointer]bool{}
 	for _, p := range parents {
-		if p != nil && !seen[p] && !isLoaded(rel, p) {
+		if p != nil && !seen[p] && !rel.Loaded(p) {
 			seen[p] = true
 			todo = append(todo, p)
 		}
@@ -128,7 +100,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 	byKey := map[idKey]unsafe.Pointer{}
 	var missingVals [][]any
 	pending := map[idKey]bool{}
-	usesPK := sameFieldList(rel.RemoteFields, target.PrimaryKey)
+	usesPK := schema.SameFields(rel.RemoteFields, target.PrimaryKey)
 	for _, p := range parents {
 		k, vals, ok := tupleKey(rel.LocalFields, p)
 		if !ok {
@@ -169,7 +141,7 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 				}
 			}
 		}
-		setRelated(rel, p, objs)
+		rel.SetObjects(p, objs)
 		s.loadedRelation(rel, p)
 	}
 	return out, nil
@@ -247,7 +219,7 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 				}
 			}
 		}
-		setRelated(rel, p, objs)
+		rel.SetObjects(p, objs)
 		s.loadedRelation(rel, p)
 		if rel.DeleteOrphan {
 			s.recordCollection(s.im.lookupPtr(p), rel, p)
@@ -296,22 +268,10 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 				objs = append(objs, reflect.NewAt(target.Type, c).Interface())
 			}
 		}
-		setRelated(rel, p, objs)
+		rel.SetObjects(p, objs)
 		s.loadedRelation(rel, p)
 	}
 	return out, nil
-}
-
-func sameFieldList(a, b []*schema.Field) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // distinctKeys returns the distinct non-NULL values of fs over the objects.
@@ -380,7 +340,7 @@ func (s *Session) overlayPendingParents(rel *schema.Relation, parents []unsafe.P
 		}
 		now, nowOK := keyOnly(rel.RemoteFields, cp)
 		fkNow := now
-		if back != nil && backIdx >= 0 && isLoaded(back, cp) && !e.relClean(backIdx, cp) {
+		if back != nil && backIdx >= 0 && back.Loaded(cp) && !e.relClean(backIdx, cp) {
 			items, _ := relItems(back, cp)
 			nowOK = false
 			if len(items) > 0 {

@@ -222,7 +222,7 @@ func (g *merger) resolveGraph(m *schema.Model, p unsafe.Pointer) (*mergeItem, er
 				continue
 			}
 			for _, r := range it.m.Relations {
-				objs, loaded := relationObjects(r, it.src)
+				objs, loaded := r.Objects(it.src)
 				if !loaded {
 					continue
 				}
@@ -267,7 +267,7 @@ func (g *merger) resolve(m *schema.Model, src unsafe.Pointer) (*mergeItem, error
 		// relations start not loaded; they are set from src's.
 		it.vals = takeSnapshot(m, src)
 		for _, r := range m.Relations {
-			if fv, err := relField(r, it.vals); err == nil {
+			if fv, err := r.FieldValue(it.vals); err == nil {
 				fv.Elem().SetZero()
 			}
 		}
@@ -344,10 +344,10 @@ func (g *merger) loadCollections(level []*mergeItem) error {
 			continue
 		}
 		for _, r := range it.m.Relations {
-			if r.Kind == schema.ManyToOne || isLoaded(r, it.target) {
+			if r.Kind == schema.ManyToOne || r.Loaded(it.target) {
 				continue
 			}
-			if _, loaded := relationObjects(r, it.src); !loaded {
+			if _, loaded := r.Objects(it.src); !loaded {
 				continue
 			}
 			if need[r] == nil {

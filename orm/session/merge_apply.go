@@ -48,7 +48,7 @@ func (g *merger) apply() error {
 				if (r.Kind == schema.ManyToOne) != toOne {
 					continue
 				}
-				objs, loaded := relationObjects(r, it.src)
+				objs, loaded := r.Objects(it.src)
 				if !loaded {
 					continue
 				}
@@ -82,7 +82,7 @@ func (g *merger) setRelation(it *mergeItem, r *schema.Relation, merged []unsafe.
 	prevLoaded := it.kind == mergeNew
 	if it.kind == mergeOnto {
 		var objs []any
-		objs, prevLoaded = relationObjects(r, target)
+		objs, prevLoaded = r.Objects(target)
 		for _, o := range objs {
 			prev = append(prev, reflect.ValueOf(o).UnsafePointer())
 		}
@@ -92,7 +92,7 @@ func (g *merger) setRelation(it *mergeItem, r *schema.Relation, merged []unsafe.
 	case schema.ManyToOne:
 		return g.setToOne(it, r, merged, derive)
 	case schema.OneToOne, schema.OneToMany:
-		setRelated(r, target, anys(r.Target, merged))
+		r.SetObjects(target, anys(r.Target, merged))
 		if !derive {
 			return nil
 		}
@@ -103,7 +103,7 @@ func (g *merger) setRelation(it *mergeItem, r *schema.Relation, merged []unsafe.
 				return err
 			}
 		}
-		setRelated(r, target, anys(r.Target, merged))
+		r.SetObjects(target, anys(r.Target, merged))
 	}
 	return nil
 }
@@ -149,9 +149,9 @@ func (g *merger) setToOne(it *mergeItem, r *schema.Relation, merged []unsafe.Poi
 		}
 	}
 	if parent == nil {
-		setRelated(r, target, nil)
+		r.SetObjects(target, nil)
 	} else {
-		setRelated(r, target, anys(r.Target, merged[:1]))
+		r.SetObjects(target, anys(r.Target, merged[:1]))
 	}
 	if r.Back == nil {
 		return nil
@@ -175,13 +175,13 @@ func (g *merger) parentBefore(r *schema.Relation, p unsafe.Pointer) unsafe.Point
 	if sv, ok := g.objs[p]; ok {
 		before = sv.copy.UnsafePointer()
 	}
-	if objs, loaded := relationObjects(r, before); loaded {
+	if objs, loaded := r.Objects(before); loaded {
 		if len(objs) == 0 {
 			return nil
 		}
 		return reflect.ValueOf(objs[0]).UnsafePointer()
 	}
-	if !sameFieldList(r.RemoteFields, r.Target.PrimaryKey) {
+	if !schema.SameFields(r.RemoteFields, r.Target.PrimaryKey) {
 		return nil
 	}
 	k, ok := keyOnly(r.LocalFields, before)
@@ -224,9 +224,9 @@ func (g *merger) syncChildren(r *schema.Relation, owner unsafe.Pointer, merged, 
 					g.touch(r.Model, old)
 					removeFromCollection(r, old, c)
 				}
-				if isLoaded(r.Back, c) {
+				if r.Back.Loaded(c) {
 					g.touch(r.Target, c)
-					setRelated(r.Back, c, anys(r.Model, []unsafe.Pointer{owner}))
+					r.Back.SetObjects(c, anys(r.Model, []unsafe.Pointer{owner}))
 				}
 			}
 		}
@@ -253,8 +253,8 @@ func (g *merger) syncChildren(r *schema.Relation, owner unsafe.Pointer, merged, 
 		for _, fk := range r.RemoteFields {
 			fk.SetZero(c)
 		}
-		if r.Back != nil && !g.set[relSlot{c, r.Back}] && isLoaded(r.Back, c) {
-			setRelated(r.Back, c, nil)
+		if r.Back != nil && !g.set[relSlot{c, r.Back}] && r.Back.Loaded(c) {
+			r.Back.SetObjects(c, nil)
 		}
 	}
 	return nil
@@ -265,7 +265,7 @@ func (g *merger) syncChildren(r *schema.Relation, owner unsafe.Pointer, merged, 
 // RelateManyToMany does), and keeps the other side's loaded collections
 // in step where no input set them.
 func (g *merger) syncLinks(r *schema.Relation, owner unsafe.Pointer, merged, prev []unsafe.Pointer) error {
-	fv, err := relField(r, owner)
+	fv, err := r.FieldValue(owner)
 	if err != nil {
 		return err
 	}

@@ -238,7 +238,7 @@ func (s *Session) preload(ctx context.Context, m *schema.Model, parents []unsafe
 		var next []unsafe.Pointer
 		seen := map[unsafe.Pointer]bool{}
 		for _, p := range parents {
-			objs, _ := relationObjects(rel, p)
+			objs, _ := rel.Objects(p)
 			for _, o := range objs {
 				op := reflect.ValueOf(o).UnsafePointer()
 				if op != nil && !seen[op] {

@@ -109,7 +109,7 @@ func currentParent[P any](s *Session, rel *schema.Relation, l *relations.Lazy[P]
 	if v, loaded := l.Get(); loaded {
 		return unsafe.Pointer(v)
 	}
-	if !sameFieldList(rel.RemoteFields, rel.Target.PrimaryKey) {
+	if !schema.SameFields(rel.RemoteFields, rel.Target.PrimaryKey) {
 		return nil
 	}
 	k, _, ok := tupleKey(rel.LocalFields, cp)
@@ -203,7 +203,7 @@ func FlushRelatedMany[L, R any](ctx context.Context, s *Session, left *L, f func
 // appendToCollection adds obj to the loaded collection rel of owner (no
 // link operation: the other side records that).
 func appendToCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
-	objs, loaded := relationObjects(rel, owner)
+	objs, loaded := rel.Objects(owner)
 	if !loaded {
 		return
 	}
@@ -213,16 +213,16 @@ func appendToCollection(rel *schema.Relation, owner, obj unsafe.Pointer) {
 		}
 	}
 	if rel.Kind == schema.ManyToOne || rel.Kind == schema.OneToOne {
-		setRelated(rel, owner, []any{reflect.NewAt(rel.Target.Type, obj).Interface()})
+		rel.SetObjects(owner, []any{reflect.NewAt(rel.Target.Type, obj).Interface()})
 		return
 	}
-	setRelated(rel, owner, append(objs, reflect.NewAt(rel.Target.Type, obj).Interface()))
+	rel.SetObjects(owner, append(objs, reflect.NewAt(rel.Target.Type, obj).Interface()))
 }
 
 // removeFromCollection takes obj out of the loaded collection rel of owner.
 // It reports whether that dropped a pending Link of obj on owner's side.
 func removeFromCollection(rel *schema.Relation, owner, obj unsafe.Pointer) bool {
-	fv, err := relField(rel, owner)
+	fv, err := rel.FieldValue(owner)
 	if err != nil {
 		return false
 	}

@@ -37,7 +37,7 @@ func (b relBase) has(p unsafe.Pointer) bool { return slices.Contains(b.items, p)
 // relItems returns the objects the relation field r of the object at p
 // holds, as pointers, and whether it is loaded.
 func relItems(r *schema.Relation, p unsafe.Pointer) ([]unsafe.Pointer, bool) {
-	objs, loaded := relationObjects(r, p)
+	objs, loaded := r.Objects(p)
 	if len(objs) == 0 {
 		return nil, loaded
 	}
@@ -162,10 +162,10 @@ func (s *Session) unloadRelations(e *entry, names map[string]bool) {
 		if names != nil && !names[r.Name] {
 			continue
 		}
-		if !isLoaded(r, p) || !e.relClean(i, p) {
+		if !r.Loaded(p) || !e.relClean(i, p) {
 			continue
 		}
-		if fv, err := relField(r, p); err == nil {
+		if fv, err := r.FieldValue(p); err == nil {
 			fv.Interface().(schema.RelationEditor).Unload()
 		}
 		s.setBase(e, i, relBase{})
@@ -295,7 +295,7 @@ func (s *Session) refuseReached(r *schema.Relation, owner *schema.Model, m *sche
 // child e references in the database (through the foreign key of its
 // snapshot), or nil.
 func (s *Session) dbParent(r *schema.Relation, e *entry) unsafe.Pointer {
-	if !sameFieldList(r.RemoteFields, r.Target.PrimaryKey) {
+	if !schema.SameFields(r.RemoteFields, r.Target.PrimaryKey) {
 		return nil
 	}
 	src := e.snapshot

@@ -104,7 +104,7 @@ func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer
 // the object at p.
 func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer]bool, undo *addUndo) error {
 	for _, r := range m.Relations {
-		objs, _ := relationObjects(r, p)
+		objs, _ := r.Objects(p)
 		for i, o := range objs {
 			op := reflect.ValueOf(o).UnsafePointer()
 			if op == nil {
@@ -124,20 +124,6 @@ func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.
 		}
 	}
 	return nil
-}
-
-// relationObjects returns what the relation field r of the object at p
-// holds, and whether it is loaded.
-func relationObjects(r *schema.Relation, p unsafe.Pointer) ([]any, bool) {
-	fv, err := reflect.NewAt(r.Model.Type, p).Elem().FieldByIndexErr(r.Index)
-	if err != nil {
-		return nil, false
-	}
-	rv, ok := fv.Addr().Interface().(schema.RelationValue)
-	if !ok {
-		return nil, false
-	}
-	return rv.RelatedObjects()
 }
 
 // AddAll adds each object as Add does, all or nothing: at the first error

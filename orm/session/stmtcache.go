@@ -32,10 +32,11 @@ func colMask(m *schema.Model, fs []*schema.Field) uint64 {
 	if len(m.Fields) > 64 {
 		return 0
 	}
-	idx := layoutOf(m).index
 	var mask uint64
 	for _, f := range fs {
-		mask |= 1 << idx[f]
+		if i := m.FieldIndex(f); i >= 0 {
+			mask |= 1 << i
+		}
 	}
 	return mask
 }

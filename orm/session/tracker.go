@@ -3,7 +3,6 @@ package session
 import (
 	"reflect"
 	"sort"
-	"sync"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -14,7 +13,7 @@ import (
 func takeSnapshot(m *schema.Model, p unsafe.Pointer) unsafe.Pointer {
 	v := reflect.New(m.Type)
 	s := v.UnsafePointer()
-	if layoutOf(m).shallow {
+	if m.MemoryLayout().Shallow {
 		// Every column is a value without shared mutable memory: one typed
 		// copy of the struct is a deep copy of its columns.
 		v.Elem().Set(reflect.NewAt(m.Type, p).Elem())
@@ -24,57 +23,6 @@ func takeSnapshot(m *schema.Model, p unsafe.Pointer) unsafe.Pointer {
 		f.Copy(s, p)
 	}
 	return s
-}
-
-// layout describes where a model's columns lie in memory, for comparing
-// an object with its snapshot byte-wise before falling back to the typed
-// comparators: equal bytes always mean equal values.
-type layout struct {
-	spans    []span // runs of adjacent directly reachable columns
-	indirect bool   // some column sits behind an embedded pointer
-	direct   []bool // per field: reachable without a pointer
-	off, sz  []uintptr
-	index    map[*schema.Field]int // position of each column in Model.Fields
-	// shallow: every column is directly reachable and holds no memory it
-	// shares with copies (no pointers, byte slices, JSON or custom
-	// Valuers), so a struct copy snapshots it.
-	shallow bool
-}
-
-type span struct{ off, size uintptr }
-
-// layouts caches immutable per-model layouts (derived data, like
-// encoding/json's type cache).
-var layouts sync.Map // *schema.Model -> *layout
-
-func layoutOf(m *schema.Model) *layout {
-	if v, ok := layouts.Load(m); ok {
-		return v.(*layout)
-	}
-	l := &layout{direct: make([]bool, len(m.Fields)), off: make([]uintptr, len(m.Fields)), sz: make([]uintptr, len(m.Fields)),
-		index: make(map[*schema.Field]int, len(m.Fields)), shallow: true}
-	for i, f := range m.Fields {
-		l.index[f] = i
-		switch {
-		case f.Pointer, f.JSON, f.Kind == schema.KindBytes, f.Kind == schema.KindCustom:
-			l.shallow = false
-		case f.Valuer && f.Type.PkgPath() != "database/sql":
-			l.shallow = false // a custom Valuer may hold slices or maps
-		}
-		off, size, direct := f.Layout()
-		l.direct[i], l.off[i], l.sz[i] = direct, off, size
-		if !direct {
-			l.indirect, l.shallow = true, false
-			continue
-		}
-		if n := len(l.spans); n > 0 && l.spans[n-1].off+l.spans[n-1].size == off {
-			l.spans[n-1].size += size
-			continue
-		}
-		l.spans = append(l.spans, span{off, size})
-	}
-	v, _ := layouts.LoadOrStore(m, l)
-	return v.(*layout)
 }
 
 // sameBytes compares size bytes at a and b.
@@ -96,30 +44,26 @@ func changedFields(e *entry, p unsafe.Pointer) []*schema.Field {
 		return out
 	}
 	l := e.lay
-	if !l.indirect && l.clean(p, e.snapshot) {
+	if !l.Indirect && l.SameBytes(p, e.snapshot) {
 		return nil
 	}
 	var out []*schema.Field
 	for i, f := range m.Fields {
-		if l.direct[i] && sameBytes(unsafe.Add(p, l.off[i]), unsafe.Add(e.snapshot, l.off[i]), l.sz[i]) {
-			continue
-		}
-		if !f.Equal(p, e.snapshot) {
+		if columnChanged(l, i, f, p, e.snapshot) {
 			out = append(out, f)
 		}
 	}
 	return out
 }
 
-// clean reports whether every directly reachable column is byte-for-byte
-// equal in a and b.
-func (l *layout) clean(a, b unsafe.Pointer) bool {
-	for _, sp := range l.spans {
-		if !sameBytes(unsafe.Add(a, sp.off), unsafe.Add(b, sp.off), sp.size) {
-			return false
-		}
+// columnChanged reports whether field f, the i-th column of its model,
+// holds different values at a and b: equal bytes first, then the field's
+// typed comparison.
+func columnChanged(l *schema.MemoryLayout, i int, f *schema.Field, a, b unsafe.Pointer) bool {
+	if c := l.Columns[i]; c.Direct && sameBytes(unsafe.Add(a, c.Offset), unsafe.Add(b, c.Offset), c.Size) {
+		return false
 	}
-	return true
+	return !f.Equal(a, b)
 }
 
 // isDirty reports whether a persistent object has a column that differs
@@ -130,14 +74,11 @@ func isDirty(e *entry, p unsafe.Pointer) bool {
 	}
 	m := e.model
 	l := e.lay
-	if !l.indirect && l.clean(p, e.snapshot) {
+	if !l.Indirect && l.SameBytes(p, e.snapshot) {
 		return false
 	}
 	for i, f := range m.Fields {
-		if l.direct[i] && sameBytes(unsafe.Add(p, l.off[i]), unsafe.Add(e.snapshot, l.off[i]), l.sz[i]) {
-			continue
-		}
-		if !f.Equal(p, e.snapshot) {
+		if columnChanged(l, i, f, p, e.snapshot) {
 			return true
 		}
 	}

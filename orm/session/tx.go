@@ -401,8 +401,8 @@ func (s *Session) restoreRelations(e *entry, p unsafe.Pointer, saved []relBase) 
 				for j, it := range b.items {
 					objs[j] = reflect.NewAt(r.Target.Type, it).Interface()
 				}
-				setRelated(r, p, objs)
-			} else if fv, err := relField(r, p); err == nil {
+				r.SetObjects(p, objs)
+			} else if fv, err := r.FieldValue(p); err == nil {
 				fv.Interface().(schema.RelationEditor).Unload()
 			}
 		}
