@@ -31,12 +31,8 @@ func UpdateBatch(d dialect.Dialect, table string, cols, key []*schema.Field, ver
 	w := NewWriter(d)
 	w.head("UPDATE ", table)
 	w.Raw(" SET ")
-	for i, f := range cols {
-		if i > 0 {
-			w.Raw(", ")
-		}
-		w.Ident(f.Column)
-		w.Raw(" = CASE")
+	w.each(cols, ", ", func(f *schema.Field) {
+		w.Raw("CASE")
 		for range rows {
 			w.Raw(" WHEN ")
 			w.KeyEquals(key)
@@ -46,7 +42,7 @@ func UpdateBatch(d dialect.Dialect, table string, cols, key []*schema.Field, ver
 		w.Raw(" ELSE ")
 		w.Ident(f.Column)
 		w.Raw(" END")
-	}
+	})
 	where := key
 	if version != nil {
 		if len(cols) > 0 {
@@ -97,13 +93,7 @@ func SetNullWhereIn(d dialect.Dialect, table string, cols []*schema.Field, rows 
 	w := NewWriter(d)
 	w.head("UPDATE ", table)
 	w.Raw(" SET ")
-	for i, f := range cols {
-		if i > 0 {
-			w.Raw(", ")
-		}
-		w.Ident(f.Column)
-		w.Raw(" = NULL")
-	}
+	w.each(cols, ", ", func(*schema.Field) { w.Raw("NULL") })
 	w.Raw(" WHERE ")
 	w.KeyIn(cols, rows)
 	return w.String()

@@ -103,13 +103,18 @@ func (w *Writer) Assignments(set []*schema.Field) { w.equals(set, ", ") }
 
 // equals writes "col = ?" for each of fs, separated by sep.
 func (w *Writer) equals(fs []*schema.Field, sep string) {
+	w.each(fs, sep, func(*schema.Field) { w.Param() })
+}
+
+// each writes "col = " and then value(f) for each of fs, separated by sep.
+func (w *Writer) each(fs []*schema.Field, sep string, value func(f *schema.Field)) {
 	for i, f := range fs {
 		if i > 0 {
 			w.Raw(sep)
 		}
 		w.Ident(f.Column)
 		w.Raw(" = ")
-		w.Param()
+		value(f)
 	}
 }
 
