@@ -1,6 +1,9 @@
 package schema
 
-import "unsafe"
+import (
+	"sync"
+	"unsafe"
+)
 
 // generated reports whether the database generates column f of a row to
 // insert from the struct p points to: a zero auto-increment key, or a nil
@@ -44,4 +47,38 @@ func (m *Model) InsertMask(p unsafe.Pointer) (mask uint64, ok bool) {
 		}
 	}
 	return mask, true
+}
+
+// insertSets caches the column sets of InsertColumnsOf per mask.
+type insertSets struct {
+	mu   sync.RWMutex
+	sets map[uint64]*[2][]*Field
+}
+
+// InsertColumnsOf is InsertColumns for the objects whose InsertMask is
+// mask: the written columns are the mask's, the generated ones the rest.
+// The slices are computed once per mask and shared: do not modify them.
+func (m *Model) InsertColumnsOf(mask uint64) (write, generate []*Field) {
+	c := &m.insertSets
+	c.mu.RLock()
+	set := c.sets[mask]
+	c.mu.RUnlock()
+	if set != nil {
+		return set[0], set[1]
+	}
+	set = new([2][]*Field)
+	for i, f := range m.Fields {
+		if mask&(1<<i) != 0 {
+			set[0] = append(set[0], f)
+		} else {
+			set[1] = append(set[1], f)
+		}
+	}
+	c.mu.Lock()
+	if c.sets == nil {
+		c.sets = map[uint64]*[2][]*Field{}
+	}
+	c.sets[mask] = set
+	c.mu.Unlock()
+	return set[0], set[1]
 }

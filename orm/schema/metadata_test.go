@@ -449,3 +449,33 @@ func TestRelationAccessEmbeddedPointer(t *testing.T) {
 		t.Errorf("embedded pointer: Objects %v %v", objs, loaded)
 	}
 }
+
+// TestInsertColumnsOfMatchesInsertColumns: the cached column sets per mask
+// are the ones InsertColumns computes for an object with that mask.
+func TestInsertColumnsOfMatchesInsertColumns(t *testing.T) {
+	type icRow struct {
+		ID   int64 `sqlmodel:"pk"`
+		Name string
+		Note *string `sqlmodel:"default='x'"`
+	}
+	ms, err := schema.NewRegistry().Register(&icRow{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := ms[0]
+	note := "n"
+	for _, obj := range []*icRow{{}, {ID: 7}, {Note: &note}, {ID: 3, Note: &note}} {
+		p := unsafe.Pointer(obj)
+		mask, ok := m.InsertMask(p)
+		if !ok {
+			t.Fatal("InsertMask: not ok for a small model")
+		}
+		w1, g1 := m.InsertColumns(p)
+		for round := 0; round < 2; round++ { // computed, then cached
+			w2, g2 := m.InsertColumnsOf(mask)
+			if !schema.SameFields(w1, w2) || !schema.SameFields(g1, g2) {
+				t.Fatalf("%+v: InsertColumnsOf(%b) = %v / %v, InsertColumns = %v / %v", obj, mask, w2, g2, w1, g1)
+			}
+		}
+	}
+}

@@ -35,6 +35,7 @@ type Model struct {
 	byGoName   map[string]*Field
 	byRelation map[string]*Relation
 	layout     MemoryLayout // computed at registration
+	insertSets insertSets   // InsertColumnsOf's cache
 }
 
 // FieldByColumn returns the field of a column name.

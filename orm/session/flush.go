@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"unsafe"
-
-	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
 // Flush writes every pending INSERT, UPDATE and DELETE in one atomic step:
@@ -41,7 +39,7 @@ func (s *Session) flush(ctx context.Context) error {
 	s.forWrite++
 	s.noAutoFlush++
 	defer func() { s.forWrite--; s.noAutoFlush-- }()
-	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
+	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}, pre: map[*entry]unsafe.Pointer{}}
 	pl, err := f.prepare(ctx)
 	if err != nil {
 		f.undoAll()

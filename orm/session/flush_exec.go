@@ -14,8 +14,9 @@ type flusher struct {
 	s   *Session
 	d   dialect.Dialect
 	pre map[*entry]unsafe.Pointer // copies of objects the flush changes, taken before it changes them
-	// generated lists, per inserted entry, the columns the database filled.
-	generated map[*entry][]*schema.Field
+	// firstPre and preSlabs hold the pre copies, per model.
+	firstPre *snapSlab
+	preSlabs map[*schema.Model]*snapSlab
 	// runner sends the statements, on the flush's transaction (or the pool
 	// for a single statement: see singleStatement).
 	runner
@@ -28,8 +29,28 @@ type flusher struct {
 // touch records an object's pre-flush values before the flush writes into it.
 func (f *flusher) touch(r *row) {
 	if _, ok := f.pre[r.e]; !ok {
-		f.pre[r.e] = takeSnapshot(r.e.model, r.p)
+		f.pre[r.e] = f.preSlab(r.e.model, 1).take(r.p)
 	}
+}
+
+// preSlab returns the slab of pre copies of m, made for at least n of them.
+func (f *flusher) preSlab(m *schema.Model, n int) *snapSlab {
+	if f.firstPre != nil && f.firstPre.m == m {
+		return f.firstPre // most flushes touch one model: no map
+	}
+	if f.firstPre == nil {
+		f.firstPre = newSnapSlab(m, n)
+		return f.firstPre
+	}
+	a := f.preSlabs[m]
+	if a == nil {
+		if f.preSlabs == nil {
+			f.preSlabs = map[*schema.Model]*snapSlab{}
+		}
+		a = newSnapSlab(m, n)
+		f.preSlabs[m] = a
+	}
+	return a
 }
 
 // touchEntry is touch for an object that is not (yet) a row of the plan.
@@ -200,7 +221,7 @@ func (f *flusher) singleStatement(pl *plan) bool {
 				return false
 			}
 		}
-		write, gen := m.InsertColumns(rows[0].p)
+		write, gen := insertColumns(m, rows[0].p, first, true)
 		if len(rows) > rowsPerStatement(f.d, len(write), DefaultBulkBatchSize) {
 			return false
 		}
@@ -236,17 +257,22 @@ func (s *Session) finalize(pl *plan, f *flusher) []*entry {
 	}
 	s.im.reserveKeys(n)
 	for _, t := range pl.tables {
+		rows := len(t.updates)
+		for _, layer := range t.inserts {
+			rows += len(layer)
+		}
+		snaps := newSnapSlab(t.model, rows)
 		for _, layer := range t.inserts {
 			for _, r := range layer {
 				e := r.e
 				if tx != nil {
-					tx.record(e).inserted(f.generated[e], f.pre[e])
+					tx.record(e).inserted(r.generated, f.pre[e])
 				}
 				if id, ok, err := keyOf(e.model, r.p); err == nil && ok {
 					s.im.setID(e, id)
 				}
 				e.state = StatePersistent
-				e.snapshot = takeSnapshot(e.model, r.p)
+				e.snapshot = snaps.take(r.p)
 				s.im.settle(e, true)
 			}
 		}
@@ -255,7 +281,7 @@ func (s *Session) finalize(pl *plan, f *flusher) []*entry {
 			if tx != nil {
 				tx.record(e)
 			}
-			e.snapshot = takeSnapshot(e.model, r.p)
+			e.snapshot = snaps.take(r.p)
 			if id, ok, err := keyOf(e.model, r.p); err == nil && ok && id != e.id {
 				s.im.setID(e, id)
 			}

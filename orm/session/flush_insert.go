@@ -55,6 +55,7 @@ func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
 // next group (see bumpSequence).
 func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) error {
 	ptrs := make([]unsafe.Pointer, len(rows))
+	f.preSlab(m, len(rows))
 	for i, r := range rows {
 		f.touch(r)
 		if err := f.syncForeignKeys(r); err != nil {
@@ -64,7 +65,7 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 			if err := v.Set(r.p, int64(1)); err != nil {
 				return &FlushError{Op: "insert", Table: m.Table, Err: err}
 			}
-			f.generated[r.e] = append(f.generated[r.e], v)
+			r.generated = append(r.generated, v)
 		}
 		ptrs[i] = r.p
 	}
@@ -73,8 +74,7 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 		for start := 0; start < len(g.idx); start += per {
 			part := g.idx[start:min(len(g.idx), start+per)]
 			for _, j := range part {
-				e := rows[j].e
-				f.generated[e] = append(f.generated[e], g.generate...)
+				rows[j].addGenerated(g.generate)
 			}
 			b := insertBatch{m: m, write: g.write, rows: pick(ptrs, part), back: g.generate}
 			if _, err := f.insertRows(ctx, b); err != nil {
@@ -109,7 +109,7 @@ func groupInserts(m *schema.Model, ptrs []unsafe.Pointer) []*insertGroup {
 		// allocation. Models of more than 64 columns compare field lists.
 		mask, ok := m.InsertMask(p)
 		if len(groups) == 0 || !ok || mask != lastMask {
-			write, gen := m.InsertColumns(p)
+			write, gen := insertColumns(m, p, mask, ok)
 			if len(groups) == 0 || ok || !schema.SameFields(write, groups[len(groups)-1].write) {
 				groups = append(groups, &insertGroup{write: write, generate: gen})
 			}
@@ -126,8 +126,21 @@ func (g *insertGroup) explicitKeys(m *schema.Model) bool {
 	return m.AutoIncrement != nil && indexOf(g.write, m.AutoIncrement) >= 0
 }
 
-// pick returns the objects of ptrs at the positions idx.
+// insertColumns is m.InsertColumns(p), from the shared cache when the
+// object's InsertMask is known (ok).
+func insertColumns(m *schema.Model, p unsafe.Pointer, mask uint64, ok bool) (write, generate []*schema.Field) {
+	if ok {
+		return m.InsertColumnsOf(mask)
+	}
+	return m.InsertColumns(p)
+}
+
+// pick returns the objects of ptrs at the positions idx (a subslice of
+// ptrs when the positions are consecutive).
 func pick(ptrs []unsafe.Pointer, idx []int) []unsafe.Pointer {
+	if n := len(idx); n > 0 && idx[n-1]-idx[0] == n-1 {
+		return ptrs[idx[0] : idx[0]+n : idx[0]+n]
+	}
 	out := make([]unsafe.Pointer, len(idx))
 	for i, j := range idx {
 		out[i] = ptrs[j]

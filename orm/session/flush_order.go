@@ -38,6 +38,9 @@ type childOwner struct {
 // collectionOwners maps the children held in the loaded one-to-many
 // relations of tracked objects to their parents.
 func collectionOwners(entries []*entry, size int) map[unsafe.Pointer]childOwner {
+	if len(entries) == 0 {
+		return nil
+	}
 	children := make(map[unsafe.Pointer]childOwner, size)
 	for _, e := range entries {
 		if e.state == StateDeleted {

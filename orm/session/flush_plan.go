@@ -62,6 +62,30 @@ type row struct {
 	// nullFKs are foreign keys inserted as NULL (updates: left as they
 	// are) and set by a post-update; for deletes, keys set to NULL first.
 	nullFKs map[*schema.ForeignKey]bool
+	// generated lists, for an insert, the columns the flush filled in (the
+	// database's generated values, an initial version), for the journal.
+	generated []*schema.Field
+}
+
+// addGenerated records columns the flush fills in. The slice may be shared
+// between rows: it is never written through.
+func (r *row) addGenerated(fs []*schema.Field) {
+	if len(r.generated) == 0 {
+		r.generated = fs
+		return
+	}
+	r.generated = append(r.generated[:len(r.generated):len(r.generated)], fs...)
+}
+
+// rowSlab allocates rows in slabs (one allocation for many rows).
+type rowSlab struct{ buf []row }
+
+func (sl *rowSlab) new(e *entry, p unsafe.Pointer, changed []*schema.Field) *row {
+	if len(sl.buf) == cap(sl.buf) {
+		sl.buf = make([]row, 0, max(4, 2*cap(sl.buf)))
+	}
+	sl.buf = append(sl.buf, row{e: e, p: p, changed: changed})
+	return &sl.buf[len(sl.buf)-1]
 }
 
 // postUpdate is one foreign key of a row written apart from the row's own
@@ -181,7 +205,8 @@ func (s *Session) planRows(pl *plan) error {
 		return err
 	}
 	var entries []*entry
-	if len(inserts) > 0 {
+	if len(inserts) > 0 && s.im.withRel > 0 {
+		// Only relations relate new objects to other tracked ones.
 		entries = s.im.entries()
 	}
 	updates = mergeRelinked(updates, s.linkParents(inserts, entries))
@@ -213,18 +238,19 @@ func (s *Session) planRows(pl *plan) error {
 func (s *Session) pendingRows() (inserts, updates, deletes []*row, err error) {
 	// One sequential pass over the tracked entries; only the rows with
 	// work are sorted into add order below.
+	var slab rowSlab
 	s.im.live(func(e *entry, p unsafe.Pointer) {
 		switch e.state {
 		case StateNew:
-			inserts = append(inserts, &row{e: e, p: p})
+			inserts = append(inserts, slab.new(e, p, nil))
 		case StateDeleted:
-			deletes = append(deletes, &row{e: e, p: p})
+			deletes = append(deletes, slab.new(e, p, nil))
 		case StatePersistent:
 			if ch := changedFields(e, p); len(ch) > 0 {
 				if uerr := checkUnloaded(e, ch); uerr != nil && err == nil {
 					err = uerr
 				}
-				updates = append(updates, &row{e: e, p: p, changed: ch})
+				updates = append(updates, slab.new(e, p, ch))
 			}
 		}
 	})
@@ -238,6 +264,9 @@ func (s *Session) pendingRows() (inserts, updates, deletes []*row, err error) {
 }
 
 func bySeq(rs []*row) {
+	if len(rs) < 2 {
+		return
+	}
 	sort.SliceStable(rs, func(i, j int) bool { return rs[i].e.seq < rs[j].e.seq })
 }
 

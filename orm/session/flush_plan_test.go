@@ -9,7 +9,6 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/relations"
-	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
 type fpTeam struct {
@@ -50,7 +49,7 @@ func planDB(t *testing.T) *DB {
 // planning changed, so that the session can flush for real.
 func planOf(t *testing.T, s *Session) *plan {
 	t.Helper()
-	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}, pre: map[*entry]unsafe.Pointer{}, generated: map[*entry][]*schema.Field{}}
+	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}, pre: map[*entry]unsafe.Pointer{}}
 	s.noAutoFlush++
 	defer func() { s.noAutoFlush-- }()
 	pl, err := f.prepare(context.Background())

@@ -29,6 +29,14 @@ func (s *Session) addObj(obj any) error {
 	if err != nil {
 		return err
 	}
+	if len(m.Relations) == 0 {
+		// Nothing to cascade to: one step, nothing to undo after it.
+		if _, _, err := s.addOne(m, p, true); err != nil {
+			return err
+		}
+		s.unforget(p)
+		return nil
+	}
 	var undo addUndo
 	if err := s.add(m, p, map[unsafe.Pointer]bool{}, &undo, true); err != nil {
 		undo.revert(&s.im)
@@ -67,37 +75,48 @@ func (s *Session) add(m *schema.Model, p unsafe.Pointer, seen map[unsafe.Pointer
 		return nil
 	}
 	seen[p] = true
+	step, changed, err := s.addOne(m, p, root)
+	if err != nil {
+		return err
+	}
+	if changed {
+		*undo = append(*undo, step)
+	}
+	return s.cascadeAdd(m, p, seen, undo)
+}
+
+// addOne tracks the object at p as new, or makes a tracked one strong again
+// (an explicit Add of a deleted one revives it; one reached through a
+// relation stays deleted). It returns how to undo what it changed.
+func (s *Session) addOne(m *schema.Model, p unsafe.Pointer, root bool) (addStep, bool, error) {
 	if e := s.im.lookupPtr(p); e != nil {
 		if e.state == StateDeleted && !root {
-			// Reached through a relation: a deleted object stays deleted;
-			// only an explicit Add of it brings it back.
-			return nil
+			return addStep{}, false, nil
 		}
-		*undo = append(*undo, addStep{e: e, state: e.state, strong: e.strong})
+		step := addStep{e: e, state: e.state, strong: e.strong}
 		if e.state == StateDeleted {
 			e.state = StatePersistent
 		}
 		e.strong = p
-	} else {
-		id, keyed, err := keyOf(m, p)
-		if err != nil {
-			return invalid("%v", err)
-		}
-		if keyed {
-			if other := s.im.lookupID(id); other != nil {
-				return fmt.Errorf("%w: %s key %v", ErrIdentityConflict, m.Name, id)
-			}
-		}
-		if err := s.trackedElsewhere(m, p); err != nil {
-			return err
-		}
-		e := s.im.track(m, p, StateNew)
-		if keyed {
-			s.im.setID(e, id)
-		}
-		*undo = append(*undo, addStep{e: e, created: true})
+		return step, true, nil
 	}
-	return s.cascadeAdd(m, p, seen, undo)
+	id, keyed, err := keyOf(m, p)
+	if err != nil {
+		return addStep{}, false, invalid("%v", err)
+	}
+	if keyed {
+		if other := s.im.lookupID(id); other != nil {
+			return addStep{}, false, fmt.Errorf("%w: %s key %v", ErrIdentityConflict, m.Name, id)
+		}
+	}
+	if err := s.trackedElsewhere(m, p); err != nil {
+		return addStep{}, false, err
+	}
+	e := s.im.track(m, p, StateNew)
+	if keyed {
+		s.im.setID(e, id)
+	}
+	return addStep{e: e, created: true}, true, nil
 }
 
 // cascadeAdd adds the untracked objects held by the loaded relations of

@@ -11,18 +11,59 @@ import (
 // takeSnapshot deep-copies the columns of the struct at p into a new
 // struct of the same type. Relation fields are not copied.
 func takeSnapshot(m *schema.Model, p unsafe.Pointer) unsafe.Pointer {
-	v := reflect.New(m.Type)
-	s := v.UnsafePointer()
+	s := reflect.New(m.Type).UnsafePointer()
+	copyColumns(m, s, p)
+	return s
+}
+
+// copyColumns deep-copies the columns of the struct at p into the struct
+// at dst, of the same type.
+func copyColumns(m *schema.Model, dst, p unsafe.Pointer) {
 	if m.MemoryLayout().Shallow {
 		// Every column is a value without shared mutable memory: one typed
 		// copy of the struct is a deep copy of its columns.
-		v.Elem().Set(reflect.NewAt(m.Type, p).Elem())
-		return s
+		reflect.NewAt(m.Type, dst).Elem().Set(reflect.NewAt(m.Type, p).Elem())
+		return
 	}
 	for _, f := range m.Fields {
-		f.Copy(s, p)
+		f.Copy(dst, p)
 	}
-	return s
+}
+
+// snapSlab hands out snapshot copies of objects of one model from slabs:
+// one allocation for many snapshots (a slab stays allocated while any of
+// its snapshots is in use). A slab holds the number of snapshots asked
+// for; when it is used up the next one is twice as large, up to 256.
+type snapSlab struct {
+	m    *schema.Model
+	want int           // size of the first slab
+	slab reflect.Value // a []T of the model's type, made at the first take
+	next int
+}
+
+func newSnapSlab(m *schema.Model, n int) *snapSlab { return &snapSlab{m: m, want: max(1, n)} }
+
+func (a *snapSlab) grow(n int) {
+	// Powers of two: reflect keeps every array type it makes.
+	size := 1
+	for size < n {
+		size *= 2
+	}
+	a.slab, a.next = reflect.New(reflect.ArrayOf(size, a.m.Type)).Elem(), 0
+}
+
+// take copies the columns of the object at p into the next free snapshot.
+func (a *snapSlab) take(p unsafe.Pointer) unsafe.Pointer {
+	switch {
+	case !a.slab.IsValid():
+		a.grow(a.want)
+	case a.next == a.slab.Len():
+		a.grow(min(256, 2*a.slab.Len()))
+	}
+	dst := a.slab.Index(a.next).Addr().UnsafePointer()
+	a.next++
+	copyColumns(a.m, dst, p)
+	return dst
 }
 
 // sameBytes compares size bytes at a and b.
