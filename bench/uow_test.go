@@ -525,6 +525,12 @@ func (e *uowEnv) insertGraph(entrant string) step {
 			s := orm.NewSession(e.db)
 			defer s.Close()
 			parents := make([]*UParent, uowGraphParents)
+			// The check after Commit reads the last parent's children
+			// through the slice handed to Set: ExpireOnCommit expires the
+			// parents and unloads their clean relations (Items() is then
+			// empty and is not reloaded by itself), while the children
+			// are the same objects and keep the keys the flush set.
+			var lastKids []*UChild
 			for k := range parents {
 				p := &UParent{Name: graphName(n, k)}
 				kids := make([]*UChild, uowGraphKids)
@@ -533,6 +539,7 @@ func (e *uowEnv) insertGraph(entrant string) step {
 				}
 				p.Children.Set(kids)
 				parents[k] = p
+				lastKids = kids
 				if err := s.Add(p); err != nil {
 					return err
 				}
@@ -541,10 +548,13 @@ func (e *uowEnv) insertGraph(entrant string) step {
 				return err
 			}
 			last := parents[uowGraphParents-1]
-			if c := last.Children.Items()[uowGraphKids-1]; c.ParentID != last.ID {
+			if err := needKey(last.ID); err != nil {
+				return err
+			}
+			if c := lastKids[uowGraphKids-1]; c.ParentID != last.ID {
 				return fmt.Errorf("child's parent_id %d, want %d", c.ParentID, last.ID)
 			}
-			return needKey(last.Children.Items()[uowGraphKids-1].ID)
+			return needKey(lastKids[uowGraphKids-1].ID)
 		}
 	}
 	return nil
