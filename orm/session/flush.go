@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"unsafe"
 )
 
 // Flush writes every pending INSERT, UPDATE and DELETE in one atomic step:
@@ -34,12 +33,15 @@ func (s *Session) flush(ctx context.Context) error {
 	if err := s.checkAborted(); err != nil {
 		return err
 	}
+	if len(s.im.list) == 0 {
+		return nil // nothing tracked: nothing to write
+	}
 	// What the flush reads (the delete cascade's children) decides what it
 	// writes: read it on the primary. Those reads do not flush again.
 	s.forWrite++
 	s.noAutoFlush++
 	defer func() { s.forWrite--; s.noAutoFlush-- }()
-	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}, pre: map[*entry]unsafe.Pointer{}}
+	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}}
 	pl, err := f.prepare(ctx)
 	if err != nil {
 		f.undoAll()

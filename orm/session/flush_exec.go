@@ -27,11 +27,7 @@ type flusher struct {
 }
 
 // touch records an object's pre-flush values before the flush writes into it.
-func (f *flusher) touch(r *row) {
-	if _, ok := f.pre[r.e]; !ok {
-		f.pre[r.e] = f.preSlab(r.e.model, 1).take(r.p)
-	}
-}
+func (f *flusher) touch(r *row) { f.touchEntry(r.e, r.p) }
 
 // preSlab returns the slab of pre copies of m, made for at least n of them.
 func (f *flusher) preSlab(m *schema.Model, n int) *snapSlab {
@@ -55,8 +51,11 @@ func (f *flusher) preSlab(m *schema.Model, n int) *snapSlab {
 
 // touchEntry is touch for an object that is not (yet) a row of the plan.
 func (f *flusher) touchEntry(e *entry, p unsafe.Pointer) {
+	if f.pre == nil {
+		f.pre = map[*entry]unsafe.Pointer{}
+	}
 	if _, ok := f.pre[e]; !ok {
-		f.pre[e] = takeSnapshot(e.model, p)
+		f.pre[e] = f.preSlab(e.model, 1).take(p)
 	}
 }
 

@@ -339,7 +339,7 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 	if keyed {
 		s.im.setID(e, id)
 	}
-	e.snapshot = takeSnapshot(m, fresh)
+	e.snapshot = s.im.snapshot(m, fresh)
 	s.im.settle(e, true)
 	return fresh, nil
 }

@@ -222,6 +222,41 @@ type identityMap struct {
 	// owners.go), made at the first object, nil for weak maps.
 	session *Session
 	tag     *ownerTag
+	// slab hands out entries (one allocation for many); snaps hands out
+	// the snapshots of rows of one model loaded one after the other
+	// (strong maps only: a slab stays allocated while any of its
+	// snapshots, or entries, is in use).
+	slab  []entry
+	snapM *schema.Model // model of the last snapshot taken alone
+	snaps *snapSlab     // slab of the model loaded in a row
+}
+
+// newEntry allocates an entry from the slab, which grows 4, 8, … 256.
+func (im *identityMap) newEntry() *entry {
+	if len(im.slab) == cap(im.slab) {
+		im.slab = make([]entry, 0, min(256, max(4, 2*cap(im.slab))))
+	}
+	im.slab = im.slab[:len(im.slab)+1]
+	return &im.slab[len(im.slab)-1]
+}
+
+// snapshot copies the columns of a loaded object for change tracking:
+// from a slab per model in a strong map, on its own in a weak one (whose
+// snapshots go with their objects).
+func (im *identityMap) snapshot(m *schema.Model, p unsafe.Pointer) unsafe.Pointer {
+	switch {
+	case im.weak:
+		return takeSnapshot(m, p)
+	case im.snaps != nil && im.snaps.m == m:
+		return im.snaps.take(p)
+	case im.snapM != m:
+		// The first of its model (a single Get costs one allocation).
+		im.snapM = m
+		return takeSnapshot(m, p)
+	}
+	// A second row of the model in a row: rows of a query.
+	im.snaps = newSnapSlab(m, 8)
+	return im.snaps.take(p)
 }
 
 func newIdentityMap(weakClean bool) identityMap {
@@ -276,7 +311,8 @@ func (im *identityMap) lookupID(id identity) *entry {
 
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
-	e := &entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: m.MemoryLayout()}
+	e := im.newEntry()
+	*e = entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: m.MemoryLayout()}
 	im.ready()
 	im.byPtr[e.addr] = e
 	if im.tag != nil {

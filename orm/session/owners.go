@@ -22,6 +22,9 @@ type ownerTag struct {
 	// keys lists the addresses the map claimed (some since released),
 	// released together when the map is reset or its session collected.
 	keys []uintptr
+	// first holds the first claims, so that a session tracking a few
+	// objects makes no slice for them.
+	first [4]uintptr
 }
 
 const ownerShardCount = 64
@@ -41,6 +44,7 @@ func ownerShardOf(p uintptr) *ownerShard {
 // when s is collected without being closed.
 func newOwnerTag(s *Session) *ownerTag {
 	t := &ownerTag{session: weak.Make(s)}
+	t.keys = t.first[:0]
 	runtime.AddCleanup(s, func(t *ownerTag) { t.releaseAll() }, t)
 	return t
 }
@@ -72,7 +76,7 @@ func (t *ownerTag) releaseAll() {
 	for _, p := range t.keys {
 		t.release(p)
 	}
-	t.keys = nil
+	t.keys = t.first[:0]
 }
 
 // trackedElsewhere reports whether a live session other than the one of

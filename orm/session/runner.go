@@ -10,9 +10,12 @@ import (
 // the rest of the call: one parse for a thousand UPDATEs or INSERT chunks,
 // where drivers would otherwise prepare every time.
 type runner struct {
-	db    *DB
-	c     conn
-	inTx  bool // c is a transaction (else the pool: one statement, no BEGIN)
+	db   *DB
+	c    conn
+	inTx bool // c is a transaction (else the pool: one statement, no BEGIN)
+	// first is the first text run; the maps are made at the second one, so
+	// that a call of one statement allocates nothing for them.
+	first string
 	uses  map[string]int
 	stmts map[string]*sql.Stmt
 }
@@ -46,7 +49,11 @@ func (r *runner) query(ctx context.Context, q string, args []any, each func(*sql
 // second use; nil to run q unprepared.
 func (r *runner) prepared(ctx context.Context, q string) *sql.Stmt {
 	if r.uses == nil {
-		r.uses, r.stmts = map[string]int{}, map[string]*sql.Stmt{}
+		if r.first == "" {
+			r.first = q
+			return nil
+		}
+		r.uses, r.stmts = map[string]int{r.first: 1}, map[string]*sql.Stmt{}
 	}
 	r.uses[q]++
 	st := r.stmts[q]
@@ -71,5 +78,5 @@ func (r *runner) close() {
 	for _, st := range r.stmts {
 		_ = st.Close()
 	}
-	r.stmts, r.uses = nil, nil
+	r.stmts, r.uses, r.first = nil, nil, ""
 }
