@@ -125,11 +125,39 @@ func run(ctx context.Context, out io.Writer, from, to string) error {
 		return err
 	}
 
-	fmt.Fprintln(out, "== Read from the source, write to the target")
 	rs := orm.NewSession(src)
 	defer rs.Close()
 	ws := orm.NewSession(dst)
 	defer ws.Close()
+	if err := copyTeams(ctx, out, rs, ws); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(out, "== Two sessions, two identity maps")
+	a, err := orm.Get[Hero](ctx, rs, 1)
+	if err != nil {
+		return err
+	}
+	b, err := orm.Get[Hero](ctx, ws, 1)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "hero 1: %s in both; same pointer: %v\n", a.Name, a == b)
+	fmt.Fprintf(out, "source session tracks the target's object: %v; target session tracks the source's: %v\n", rs.Contains(b), ws.Contains(a))
+	fmt.Fprintf(out, "tracked: source %d, target %d\n", rs.TrackedCount(), ws.TrackedCount())
+
+	if err := compare(ctx, out, src, dst); err != nil {
+		return err
+	}
+
+	return changeInTarget(ctx, out, src, dst, rs, ws, a, b)
+}
+
+// copyTeams reads the teams with their heroes through the source session
+// rs and writes copies, with the same keys, through the target session ws
+// in one unit of work.
+func copyTeams(ctx context.Context, out io.Writer, rs, ws *orm.Session) error {
+	fmt.Fprintln(out, "== Read from the source, write to the target")
 	teams, err := orm.Select[Team](rs).OrderBy("id").Preload("Heroes").All(ctx)
 	if err != nil {
 		return err
@@ -154,23 +182,13 @@ func run(ctx context.Context, out io.Writer, from, to string) error {
 		return err
 	}
 
-	fmt.Fprintln(out, "== Two sessions, two identity maps")
-	a, err := orm.Get[Hero](ctx, rs, 1)
-	if err != nil {
-		return err
-	}
-	b, err := orm.Get[Hero](ctx, ws, 1)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "hero 1: %s in both; same pointer: %v\n", a.Name, a == b)
-	fmt.Fprintf(out, "source session tracks the target's object: %v; target session tracks the source's: %v\n", rs.Contains(b), ws.Contains(a))
-	fmt.Fprintf(out, "tracked: source %d, target %d\n", rs.TrackedCount(), ws.TrackedCount())
+	return nil
+}
 
-	if err := compare(ctx, out, src, dst); err != nil {
-		return err
-	}
-
+// changeInTarget changes a hero through the target session and shows that
+// the source keeps its own value, and that the target's key generator
+// continues after the copied keys.
+func changeInTarget(ctx context.Context, out io.Writer, src, dst *orm.DB, rs, ws *orm.Session, a, b *Hero) error {
 	fmt.Fprintln(out, "== A change in the target session")
 	b.Age = intp(17)
 	if err := ws.Commit(ctx); err != nil {
