@@ -525,12 +525,14 @@ func (e *uowEnv) insertGraph(entrant string) step {
 			s := orm.NewSession(e.db)
 			defer s.Close()
 			parents := make([]*UParent, uowGraphParents)
+			var lastKid *UChild // Commit expires the parents and their relations
 			for k := range parents {
 				p := &UParent{Name: graphName(n, k)}
 				kids := make([]*UChild, uowGraphKids)
 				for j := range kids {
 					kids[j] = &UChild{Name: p.Name, Value: int64(j)}
 				}
+				lastKid = kids[uowGraphKids-1]
 				p.Children.Set(kids)
 				parents[k] = p
 				if err := s.Add(p); err != nil {
@@ -541,10 +543,10 @@ func (e *uowEnv) insertGraph(entrant string) step {
 				return err
 			}
 			last := parents[uowGraphParents-1]
-			if c := last.Children.Items()[uowGraphKids-1]; c.ParentID != last.ID {
-				return fmt.Errorf("child's parent_id %d, want %d", c.ParentID, last.ID)
+			if lastKid.ParentID != last.ID {
+				return fmt.Errorf("child's parent_id %d, want %d", lastKid.ParentID, last.ID)
 			}
-			return needKey(last.Children.Items()[uowGraphKids-1].ID)
+			return needKey(lastKid.ID)
 		}
 	}
 	return nil
