@@ -41,9 +41,13 @@ type ConstraintError = dialect.ConstraintError
 
 // Errors of the session.
 var (
-	ErrNotFound         = session.ErrNotFound
-	ErrMultipleRows     = session.ErrMultipleRows
-	ErrStaleData        = session.ErrStaleData
+	ErrNotFound     = session.ErrNotFound
+	ErrMultipleRows = session.ErrMultipleRows
+	ErrStaleData    = session.ErrStaleData
+	// ErrNotRun is the QueryEvent.Err of a statement that a pipelined flush
+	// sent but the database skipped because an earlier statement of the
+	// same pipeline failed (PostgreSQL through pgx; see docs/session.md).
+	ErrNotRun           = session.ErrNotRun
 	ErrNotPersistent    = session.ErrNotPersistent
 	ErrIdentityConflict = session.ErrIdentityConflict
 	// ErrTrackedElsewhere reports an object that another session tracks.

@@ -68,6 +68,14 @@ func (e *Engine) Exec(ctx context.Context, c Conn, inTx bool, query string, args
 	return res, err
 }
 
+// Classify is the error a statement's failure becomes, as Exec returns it:
+// classified by the dialect (ErrUniqueViolation, ErrConnectionLost, ...)
+// and matching ctx.Err() when ctx ended. For statements the caller sends
+// itself (a pipeline), between Before and After.
+func (e *Engine) Classify(ctx context.Context, err error) error {
+	return withCtxErr(ctx, e.dialect.ClassifyError(err))
+}
+
 // QueryEach runs a statement with a result set on c and calls each for
 // every row until it returns an error; it returns the number of rows read.
 // The hooks see the whole run, rows included. On a replica (see Reader), a

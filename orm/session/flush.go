@@ -120,7 +120,7 @@ func (f *flusher) execute(ctx context.Context, pl *plan) error {
 		return f.run(ctx, pl)
 	}
 	return s.inFlushTx(ctx, func(c conn) error {
-		f.runner = runner{db: s.db, c: c, inTx: true}
+		f.runner = runner{db: s.db, c: c, inTx: true, pipe: s.db.pipelineOn(s.tx)}
 		defer f.close()
 		return f.run(ctx, pl)
 	}, f.undoAll)

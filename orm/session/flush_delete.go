@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"unsafe"
 
@@ -35,20 +36,37 @@ func (f *flusher) delete(ctx context.Context, m *schema.Model, rows []*row) erro
 				args = append(args, v)
 			}
 		}
-		res, err := f.exec(ctx, q, args...)
 		key := ""
 		if len(chunk) == 1 {
 			key = keyString(m, chunk[0].p)
 		}
+		want := int64(len(chunk))
+		err := f.execCheck(ctx, q, args, func(res sql.Result, err error) error {
+			if err != nil {
+				return &FlushError{Op: "delete", Table: m.Table, Key: key, Err: err}
+			}
+			if n, err := res.RowsAffected(); err == nil && n != want {
+				return &FlushError{Op: "delete", Table: m.Table, Key: key,
+					Err: fmt.Errorf("%w: DELETE matched %d of %d rows (deleted elsewhere or version changed)", ErrStaleData, n, want)}
+			}
+			return nil
+		})
 		if err != nil {
-			return &FlushError{Op: "delete", Table: m.Table, Key: key, Err: err}
-		}
-		if n, err := res.RowsAffected(); err == nil && n != int64(len(chunk)) {
-			return &FlushError{Op: "delete", Table: m.Table, Key: key,
-				Err: fmt.Errorf("%w: DELETE matched %d of %d rows (deleted elsewhere or version changed)", ErrStaleData, n, len(chunk))}
+			return err
 		}
 	}
 	return nil
+}
+
+// failAs returns the check of a statement whose result only its error
+// matters: the error becomes a FlushError of op on table.
+func failAs(op, table, key string) func(sql.Result, error) error {
+	return func(_ sql.Result, err error) error {
+		if err != nil {
+			return &FlushError{Op: op, Table: table, Key: key, Err: err}
+		}
+		return nil
+	}
 }
 
 // unlink sets to NULL a foreign key of a row about to be deleted, to break
@@ -63,10 +81,7 @@ func (f *flusher) unlink(ctx context.Context, pu postUpdate) error {
 		v, _ := k.Value(src)
 		args = append(args, v)
 	}
-	if _, err := f.exec(ctx, q, args...); err != nil {
-		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, src), Err: err}
-	}
-	return nil
+	return f.execCheck(ctx, q, args, failAs("update", m.Table, keyString(m, src)))
 }
 
 // planEndLinks plans the removal of the link rows of objects about to be
@@ -126,8 +141,8 @@ func (f *flusher) deleteEndLinks(ctx context.Context, pl *plan) error {
 			for _, v := range el.except {
 				args = append(args, v...)
 			}
-			if _, err := f.exec(ctx, q, args...); err != nil {
-				return &FlushError{Op: "delete", Table: el.link.Table, Err: err}
+			if err := f.execCheck(ctx, q, args, failAs("delete", el.link.Table, "")); err != nil {
+				return err
 			}
 		}
 	}
@@ -223,8 +238,8 @@ func (f *flusher) runNullify(ctx context.Context) error {
 			for _, k := range part {
 				args = append(args, k...)
 			}
-			if _, err := f.exec(ctx, q, args...); err != nil {
-				return &FlushError{Op: "update", Table: target.Table, Err: err}
+			if err := f.execCheck(ctx, q, args, failAs("update", target.Table, "")); err != nil {
+				return err
 			}
 		}
 	}

@@ -127,6 +127,10 @@ func (f *flusher) afterHooks(ctx context.Context, m *schema.Model, rows []*row, 
 	if !m.Hooks.Has(h) {
 		return nil
 	}
+	// The hooks run once the rows are written.
+	if err := f.sync(ctx); err != nil {
+		return err
+	}
 	for _, r := range rows {
 		if err := f.s.hook(ctx, m, r.p, h); err != nil {
 			return err
@@ -135,7 +139,23 @@ func (f *flusher) afterHooks(ctx context.Context, m *schema.Model, rows []*row, 
 	return nil
 }
 
+// run sends the plan's statements in the order of its steps. In a
+// pipeline (PostgreSQL through pgx, see pipeline.go) the statements whose
+// results are only checked wait in a queue, sent as one batch before the
+// next statement that returns rows (an INSERT that reads keys back), before
+// After hooks, and at the end: a round trip per dependency layer rather
+// than per statement.
 func (f *flusher) run(ctx context.Context, pl *plan) error {
+	if err := f.runSteps(ctx, pl); err != nil {
+		return err
+	}
+	return f.sync(ctx)
+}
+
+// runSteps runs the steps of the plan: inserts and updates per table,
+// post-updates, link rows, the cascade's NULLs, link rows of deleted ends,
+// unlinks, deletes children first.
+func (f *flusher) runSteps(ctx context.Context, pl *plan) error {
 	for _, t := range pl.tables {
 		for _, layer := range t.inserts {
 			if err := f.insert(ctx, t.model, layer); err != nil {

@@ -54,6 +54,9 @@ func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
 // keys moves the key sequence, where the database does not, before the
 // next group (see bumpSequence).
 func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) error {
+	if err := f.needParentKeys(ctx, rows); err != nil {
+		return err
+	}
 	ptrs := make([]unsafe.Pointer, len(rows))
 	f.preSlab(m, len(rows))
 	for i, r := range rows {
@@ -83,12 +86,35 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 		}
 		// Before the next group, which may generate keys.
 		if g.explicitKeys(m) {
+			if err := f.sync(ctx); err != nil {
+				return err
+			}
 			if err := f.s.db.bumpSequence(ctx, f.c, true, m); err != nil {
 				return &FlushError{Op: "insert", Table: m.Table, Err: err}
 			}
 		}
 	}
 	return nil
+}
+
+// needParentKeys sends the pipeline's queue when it holds the INSERT that
+// generates the key of a parent of one of rows, which rows copy.
+func (f *flusher) needParentKeys(ctx context.Context, rows []*row) error {
+	if f.pipe == nil || len(f.pipe.filling) == 0 {
+		return nil
+	}
+	var ps []unsafe.Pointer
+	for _, r := range rows {
+		for _, pr := range r.parents {
+			if p := pr.e.ptr(); p != nil {
+				ps = append(ps, p)
+			}
+		}
+	}
+	if len(ps) == 0 {
+		return nil
+	}
+	return f.needKeys(ctx, ps...)
 }
 
 // insertGroup is consecutive objects of one model that write the same
@@ -207,11 +233,33 @@ func (r *runner) insertRows(ctx context.Context, b insertBatch) (int64, error) {
 		}
 		return &FlushError{Op: "insert", Table: m.Table, Key: key, Err: err}
 	}
+	if len(b.back) == 0 {
+		// Nothing to read back: the statement may wait in a pipeline
+		// (which then reports every row, as the check requires).
+		n := int64(len(b.rows))
+		err := r.execCheck(ctx, q, args, func(res sql.Result, err error) error {
+			if err != nil {
+				return fail(err)
+			}
+			k, err := res.RowsAffected()
+			if err != nil {
+				return fail(err)
+			}
+			if b.conflict == "" && k != int64(len(b.rows)) {
+				return fail(fmt.Errorf("INSERT affected %d rows, want %d", k, len(b.rows)))
+			}
+			n = k
+			return nil
+		})
+		return n, err
+	}
 	if returning {
-		if err := r.insertReturning(ctx, b, q, args); err != nil {
-			return 0, fail(err)
-		}
-		return int64(len(b.rows)), nil
+		return int64(len(b.rows)), r.insertReturning(ctx, b, q, args, fail)
+	}
+	// Generated columns are read back by LastInsertId and a SELECT: the
+	// statements queued before this one are sent first.
+	if err := r.sync(ctx); err != nil {
+		return 0, err
 	}
 	res, err := r.exec(ctx, q, args...)
 	if err != nil {
@@ -236,8 +284,10 @@ func (r *runner) insertRows(ctx context.Context, b insertBatch) (int64, error) {
 // insertReturning runs an INSERT … RETURNING, scanning the generated
 // columns straight into the objects: RETURNING lists rows in VALUES order
 // on every database we support; should one ever list them otherwise, the
-// keys are put back in order by reorderGenerated.
-func (r *runner) insertReturning(ctx context.Context, b insertBatch, q string, args []any) error {
+// keys are put back in order by reorderGenerated. fail makes the flush's
+// error of the statement's. In a pipeline the statement is queued
+// (queryCheck).
+func (r *runner) insertReturning(ctx context.Context, b insertBatch, q string, args []any, fail func(error) error) error {
 	dest := make([]any, len(b.back))
 	scanners := make([]*schema.ColumnScanner, len(b.back))
 	for j, fl := range b.back {
@@ -245,7 +295,7 @@ func (r *runner) insertReturning(ctx context.Context, b insertBatch, q string, a
 		dest[j] = scanners[j]
 	}
 	i := 0
-	_, err := r.query(ctx, q, args, func(rs *sql.Rows) error {
+	row := func(scan func(...any) error) error {
 		if i >= len(b.rows) {
 			return fmt.Errorf("INSERT RETURNING gave more rows than the %d inserted", len(b.rows))
 		}
@@ -253,15 +303,20 @@ func (r *runner) insertReturning(ctx context.Context, b insertBatch, q string, a
 			sc.Bind(b.rows[i])
 		}
 		i++
-		return rs.Scan(dest...)
+		return scan(dest...)
+	}
+	return r.queryCheck(ctx, q, args, b.rows, row, func(_ sql.Result, err error) error {
+		if err != nil {
+			return fail(err)
+		}
+		if i != len(b.rows) {
+			return fail(fmt.Errorf("INSERT RETURNING gave %d rows for %d", i, len(b.rows)))
+		}
+		if err := reorderGenerated(b.m, b.back, b.rows); err != nil {
+			return fail(err)
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if i != len(b.rows) {
-		return fmt.Errorf("INSERT RETURNING gave %d rows for %d", i, len(b.rows))
-	}
-	return reorderGenerated(b.m, b.back, b.rows)
 }
 
 // assignInsertIDs sets the auto-increment keys of the rows, when b reads

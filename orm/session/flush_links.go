@@ -226,6 +226,10 @@ func (f *flusher) writeLinks(ctx context.Context, ops []linkOp) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	// Link rows carry the keys of both ends, some generated in this flush.
+	if err := f.needKeys(ctx); err != nil {
+		return err
+	}
 	type pending struct {
 		row              linkRow
 		linked, unlinked bool
@@ -317,8 +321,8 @@ func (f *flusher) linkStatements(ctx context.Context, op string, m *schema.Model
 		for i := ch[0]; i < ch[1]; i++ {
 			args = append(args, vals(i)...)
 		}
-		if _, err := f.exec(ctx, text(ch[1]-ch[0]), args...); err != nil {
-			return &FlushError{Op: op, Table: m.Table, Err: err}
+		if err := f.execCheck(ctx, text(ch[1]-ch[0]), args, failAs(op, m.Table, "")); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -92,15 +92,16 @@ func (f *flusher) updateOne(ctx context.Context, m *schema.Model, op updateOp) e
 	if ver != nil {
 		args = append(args, op.oldVersion)
 	}
-	res, err := f.exec(ctx, q, args...)
-	if err != nil {
-		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
-	}
-	if n, err := res.RowsAffected(); err == nil && n != 1 {
-		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc),
-			Err: fmt.Errorf("%w: UPDATE matched %d rows, want 1 (row deleted or version changed)", ErrStaleData, n)}
-	}
-	return nil
+	return f.execCheck(ctx, q, args, func(res sql.Result, err error) error {
+		if err != nil {
+			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc), Err: err}
+		}
+		if n, err := res.RowsAffected(); err == nil && n != 1 {
+			return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, keySrc),
+				Err: fmt.Errorf("%w: UPDATE matched %d rows, want 1 (row deleted or version changed)", ErrStaleData, n)}
+		}
+		return nil
+	})
 }
 
 func toInt64(v any) int64 {
@@ -118,6 +119,9 @@ func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
 	r, fk := pu.r, pu.fk
 	m := r.e.model
 	parent, _ := r.parents.get(fk)
+	if err := f.needKeys(ctx); err != nil {
+		return err
+	}
 	f.touch(r)
 	if err := copyKey(fk, r.p, parent); err != nil {
 		return &FlushError{Op: "update", Table: m.Table, Err: err}
@@ -132,10 +136,7 @@ func (f *flusher) postUpdate(ctx context.Context, pu postUpdate) error {
 		v, _ := k.Value(r.p)
 		args = append(args, v)
 	}
-	if _, err := f.exec(ctx, q, args...); err != nil {
-		return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, r.p), Err: err}
-	}
-	return nil
+	return f.execCheck(ctx, q, args, failAs("update", m.Table, keyString(m, r.p)))
 }
 
 // maxBatchUpdateRows bounds the rows one batched UPDATE carries: its CASE
@@ -154,6 +155,9 @@ func (f *flusher) updates(ctx context.Context, m *schema.Model, rows []*row) err
 	type colSet struct {
 		mask uint64
 		sig  string
+	}
+	if err := f.needParentKeys(ctx, rows); err != nil {
+		return err
 	}
 	var groups [][]updateOp
 	index := map[colSet]int{}
@@ -190,6 +194,10 @@ func (f *flusher) updates(ctx context.Context, m *schema.Model, rows []*row) err
 		}
 	}
 	if m.Hooks.Has(schema.HookAfterUpdate) {
+		// The hooks run once the rows are written.
+		if err := f.sync(ctx); err != nil {
+			return err
+		}
 		for _, g := range groups {
 			for _, op := range g {
 				if err := f.s.hook(ctx, m, op.r.p, schema.HookAfterUpdate); err != nil {
@@ -259,21 +267,22 @@ func (f *flusher) updateBatch(ctx context.Context, m *schema.Model, ops []update
 			args = append(args, op.oldVersion)
 		}
 	}
-	res, err := f.exec(ctx, q, args...)
-	if err != nil {
-		key := ""
-		if len(ops) == 1 {
-			key = keyString(m, ops[0].keySrc)
+	return f.execCheck(ctx, q, args, func(res sql.Result, err error) error {
+		if err != nil {
+			key := ""
+			if len(ops) == 1 {
+				key = keyString(m, ops[0].keySrc)
+			}
+			return &FlushError{Op: "update", Table: m.Table, Key: key, Err: err}
 		}
-		return &FlushError{Op: "update", Table: m.Table, Key: key, Err: err}
-	}
-	n, err := res.RowsAffected()
-	if err != nil || n == int64(len(ops)) {
-		return nil
-	}
-	stale := f.staleRow(ctx, m, ops)
-	return &FlushError{Op: "update", Table: m.Table, Key: stale,
-		Err: fmt.Errorf("%w: UPDATE of %d rows matched %d (a row deleted or its version changed)", ErrStaleData, len(ops), n)}
+		n, err := res.RowsAffected()
+		if err != nil || n == int64(len(ops)) {
+			return nil
+		}
+		stale := f.staleRow(ctx, m, ops)
+		return &FlushError{Op: "update", Table: m.Table, Key: stale,
+			Err: fmt.Errorf("%w: UPDATE of %d rows matched %d (a row deleted or its version changed)", ErrStaleData, len(ops), n)}
+	})
 }
 
 // staleRow names a row of a batched UPDATE that matched nothing: one that

@@ -18,6 +18,10 @@ type runner struct {
 	first string
 	uses  map[string]int
 	stmts map[string]*sql.Stmt
+	// pipe, when set, queues the statements given to execCheck and sends
+	// them as one batch (pgx): see pipeline.go. Prepared statements are
+	// not used then; pgx's statement cache serves repeated texts.
+	pipe *pipeline
 }
 
 // stmtConn runs a prepared statement through the conn interface, so that
@@ -34,6 +38,9 @@ func (c stmtConn) QueryContext(ctx context.Context, _ string, args ...any) (*sql
 
 // exec runs a statement, prepared once its text repeats.
 func (r *runner) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if r.pipe != nil {
+		return r.db.exec(ctx, r.c, r.inTx, q, args...)
+	}
 	if st := r.prepared(ctx, q); st != nil {
 		return r.db.exec(ctx, stmtConn{st}, r.inTx, q, args...)
 	}
