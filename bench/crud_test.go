@@ -9,7 +9,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/uptrace/bun"
-	"gorm.io/gorm"
 
 	"github.com/sqlmodel-go/sqlmodel/bench/internal/benchdb"
 	"github.com/sqlmodel-go/sqlmodel/orm"
@@ -24,8 +23,10 @@ import (
 // ReadSlice; entrant: raw (database/sql, the floor), sqlx, gorm, bun,
 // session (orm.NewSession per operation) and db (*orm.DB, no session).
 //
-// Fairness: all entrants of a target share one pool (the ORM's db.SQL(),
-// hence the same driver and DSN settings); before each entrant the table is
+// Fairness: all entrants of a target use the same driver and DSN settings,
+// on one pool (the ORM's db.SQL()) but for Bun on pgx, which gets a pool of
+// its own with the simple protocol its documentation asks for (openPeers
+// says how each peer is configured, and why); before each entrant the table is
 // emptied and seeded with crudSeedRows rows, so every Update hits an
 // existing row (checked), every Read finds its row and every ReadSlice reads
 // exactly 100 rows (checked); every entrant builds a new object per row and
@@ -38,8 +39,10 @@ const (
 	sliceRows    = 100
 )
 
-// Entrants are the contenders of the standard operations, in report order.
-var entrants = []string{"raw", "sqlx", "gorm", "bun", "session", "db"}
+// Entrants are the contenders of the standard operations, in report order:
+// gorm-noprep and bun-shared are the peers as configured before issue 18
+// (see openPeers), bun-shared on pgx only.
+var entrants = []string{"raw", "sqlx", "gorm", "gorm-noprep", "bun", "bun-shared", "session", "db"}
 
 // gormModel is Model written for GORM (its conventions give the same table
 // and columns).
@@ -92,15 +95,15 @@ func newBunModel(i int) *bunModel {
 	return m
 }
 
-// crudEnv is one target's database with every entrant's handle on the same
-// pool, and the hand-written SQL of the raw entrant.
+// crudEnv is one target's database with every entrant's handle (on the
+// shared pool, but Bun on pgx: see openPeers), and the hand-written SQL of
+// the raw entrant.
 type crudEnv struct {
 	tg   benchdb.Target
 	db   *orm.DB
 	pool *sql.DB
 	x    *sqlx.DB
-	g    *gorm.DB
-	bn   *bun.DB
+	peers
 
 	pg                                  bool // RETURNING id for keys
 	insertQ, multiQ, updateQ            string
@@ -123,8 +126,7 @@ func newCrudEnv(b *testing.B, tg benchdb.Target) *crudEnv {
 	r := Quote(d, "right")
 	e := &crudEnv{tg: tg, db: db, pool: db.SQL(), pg: d == "postgres"}
 	e.x = sqlx.NewDb(e.pool, tg.Driver)
-	e.g = openGorm(b, d, e.pool)
-	e.bn = openBun(d, e.pool)
+	e.peers = openPeers(b, tg, e.pool)
 	e.selCols = "id, name, title, fax, web, age, " + r + ", counter"
 	e.insertQ = InsertSQL(d, 1, e.pg)
 	e.multiQ = InsertSQL(d, multiRows, e.pg)
@@ -177,6 +179,9 @@ func BenchmarkCRUD(b *testing.B) {
 		for _, op := range crudOps {
 			b.Run(op.name, func(b *testing.B) {
 				for _, name := range entrants {
+					if !e.runs(name) {
+						continue
+					}
 					b.Run(name, func(b *testing.B) {
 						ctx := context.Background()
 						st := op.make(e, name)
@@ -307,18 +312,20 @@ func (e *crudEnv) insertStep(entrant string) step {
 			}
 			return needKey(m.ID)
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, i int) error {
 			m := newGormModel(i)
-			if err := e.g.WithContext(ctx).Create(m).Error; err != nil {
+			if err := g.WithContext(ctx).Create(m).Error; err != nil {
 				return err
 			}
 			return needKey(m.ID)
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, i int) error {
 			m := newBunModel(i)
-			if _, err := e.bn.NewInsert().Model(m).Exec(ctx); err != nil {
+			if _, err := bn.NewInsert().Model(m).Exec(ctx); err != nil {
 				return err
 			}
 			return needKey(m.ID)
@@ -432,24 +439,26 @@ func (e *crudEnv) insertMultiStep(entrant string) step {
 			}
 			return needKey(ms[multiRows-1].ID)
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, i int) error {
 			ms := make([]*gormModel, multiRows)
 			for j := range ms {
 				ms[j] = newGormModel(i*multiRows + j)
 			}
-			if err := e.g.WithContext(ctx).Create(&ms).Error; err != nil {
+			if err := g.WithContext(ctx).Create(&ms).Error; err != nil {
 				return err
 			}
 			return needKey(ms[multiRows-1].ID)
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, i int) error {
 			ms := make([]*bunModel, multiRows)
 			for j := range ms {
 				ms[j] = newBunModel(i*multiRows + j)
 			}
-			if _, err := e.bn.NewInsert().Model(&ms).Exec(ctx); err != nil {
+			if _, err := bn.NewInsert().Model(&ms).Exec(ctx); err != nil {
 				return err
 			}
 			return needKey(ms[multiRows-1].ID)
@@ -490,11 +499,12 @@ func (e *crudEnv) updateStep(entrant string) step {
 			m.ID = updateKey(i)
 			return one(e.x.NamedExecContext(ctx, e.namedUpdateQ, m))
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, i int) error {
 			m := newGormModel(i)
 			m.ID = updateKey(i)
-			res := e.g.WithContext(ctx).Save(m)
+			res := g.WithContext(ctx).Save(m)
 			if res.Error != nil {
 				return res.Error
 			}
@@ -503,11 +513,12 @@ func (e *crudEnv) updateStep(entrant string) step {
 			}
 			return nil
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, i int) error {
 			m := newBunModel(i)
 			m.ID = updateKey(i)
-			return one(e.bn.NewUpdate().Model(m).WherePK().Exec(ctx))
+			return one(bn.NewUpdate().Model(m).WherePK().Exec(ctx))
 		}
 	case "session":
 		// The row is not loaded first: MarkDirty attaches the object by its
@@ -544,15 +555,17 @@ func (e *crudEnv) readStep(entrant string) step {
 			m := new(Model)
 			return e.x.GetContext(ctx, m, e.readQ, readKey(i))
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, i int) error {
 			m := new(gormModel)
-			return e.g.WithContext(ctx).First(m, readKey(i)).Error
+			return g.WithContext(ctx).First(m, readKey(i)).Error
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, i int) error {
 			m := new(bunModel)
-			return e.bn.NewSelect().Model(m).Where("id = ?", readKey(i)).Scan(ctx)
+			return bn.NewSelect().Model(m).Where("id = ?", readKey(i)).Scan(ctx)
 		}
 	case "session":
 		return func(ctx context.Context, i int) error {
@@ -607,18 +620,20 @@ func (e *crudEnv) sliceStep(entrant string) step {
 			}
 			return hundred(len(out))
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, i int) error {
 			var out []*gormModel
-			if err := e.g.WithContext(ctx).Where("id > ?", int64(0)).Order("id").Limit(sliceRows).Find(&out).Error; err != nil {
+			if err := g.WithContext(ctx).Where("id > ?", int64(0)).Order("id").Limit(sliceRows).Find(&out).Error; err != nil {
 				return err
 			}
 			return hundred(len(out))
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, i int) error {
 			var out []*bunModel
-			if err := e.bn.NewSelect().Model(&out).Where("id > ?", int64(0)).Order("id").Limit(sliceRows).Scan(ctx); err != nil {
+			if err := bn.NewSelect().Model(&out).Where("id > ?", int64(0)).Order("id").Limit(sliceRows).Scan(ctx); err != nil {
 				return err
 			}
 			return hundred(len(out))

@@ -29,7 +29,9 @@ import (
 // Children), bun (Relation, then Update().WherePK() of each changed child
 // in RunInTx; Insert of the parents, then of the children) and session
 // (Select.Preload, change the fields, Commit; Add of the parents, whose
-// loaded Children cascade, Commit).
+// loaded Children cascade, Commit). gorm-noprep and bun-shared (pgx only)
+// do what gorm and bun do, with the peers as configured before issue 18
+// (see openPeers).
 
 const (
 	uowParents      = 100
@@ -38,7 +40,7 @@ const (
 	uowGraphKids    = 9 // per parent, InsertGraph: 100 + 900 = 1,000 objects
 )
 
-var uowEntrants = []string{"raw", "gorm", "bun", "session"}
+var uowEntrants = []string{"raw", "gorm", "gorm-noprep", "bun", "bun-shared", "session"}
 
 // UParent is the parent of the unit-of-work scenarios.
 type UParent struct {
@@ -107,14 +109,13 @@ type bunUChild struct {
 }
 
 // uowEnv is one target's database with the scenario tables and every
-// entrant's handle on the same pool.
+// entrant's handle (configured as openPeers says).
 type uowEnv struct {
 	tg   benchdb.Target
 	db   *orm.DB
 	pool *sql.DB
-	g    *gorm.DB
-	bn   *bun.DB
-	pg   bool
+	peers
+	pg bool
 }
 
 func newUoWEnv(b *testing.B, tg benchdb.Target) *uowEnv {
@@ -123,7 +124,7 @@ func newUoWEnv(b *testing.B, tg benchdb.Target) *uowEnv {
 	if err := db.CreateAll(context.Background(), &UParent{}, &UChild{}); err != nil {
 		b.Fatalf("create tables: %v", err)
 	}
-	return &uowEnv{tg: tg, db: db, pool: db.SQL(), g: openGorm(b, tg.Dialect, db.SQL()), bn: openBun(tg.Dialect, db.SQL()), pg: tg.Dialect == "postgres"}
+	return &uowEnv{tg: tg, db: db, pool: db.SQL(), peers: openPeers(b, tg, db.SQL()), pg: tg.Dialect == "postgres"}
 }
 
 // reset empties both tables and restarts their keys.
@@ -201,6 +202,9 @@ func BenchmarkUoW(b *testing.B) {
 		e := newUoWEnv(b, tg)
 		b.Run("LoadChangeSave", func(b *testing.B) {
 			for _, name := range uowEntrants {
+				if !e.runs(name) {
+					continue
+				}
 				b.Run(name, func(b *testing.B) {
 					ctx := context.Background()
 					st := e.loadChangeSave(name)
@@ -223,6 +227,9 @@ func BenchmarkUoW(b *testing.B) {
 		})
 		b.Run("InsertGraph", func(b *testing.B) {
 			for _, name := range uowEntrants {
+				if !e.runs(name) {
+					continue
+				}
 				b.Run(name, func(b *testing.B) {
 					ctx := context.Background()
 					st := e.insertGraph(name)
@@ -320,17 +327,18 @@ func (e *uowEnv) loadChangeSave(entrant string) step {
 			}
 			return tx.Commit()
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, n int) error {
 			var parents []*gormUParent
-			if err := e.g.WithContext(ctx).Preload("Children").Order("id").Find(&parents).Error; err != nil {
+			if err := g.WithContext(ctx).Preload("Children").Order("id").Find(&parents).Error; err != nil {
 				return err
 			}
 			if len(parents) != uowParents || len(parents[0].Children) != uowChildren {
 				return fmt.Errorf("loaded %d parents", len(parents))
 			}
 			v := changedValue(n)
-			return e.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			return g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				for _, p := range parents {
 					c := &p.Children[0]
 					c.Value = v
@@ -341,17 +349,18 @@ func (e *uowEnv) loadChangeSave(entrant string) step {
 				return nil
 			})
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, n int) error {
 			var parents []*bunUParent
-			if err := e.bn.NewSelect().Model(&parents).Relation("Children").Order("id").Scan(ctx); err != nil {
+			if err := bn.NewSelect().Model(&parents).Relation("Children").Order("id").Scan(ctx); err != nil {
 				return err
 			}
 			if len(parents) != uowParents || len(parents[0].Children) != uowChildren {
 				return fmt.Errorf("loaded %d parents", len(parents))
 			}
 			v := changedValue(n)
-			return e.bn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			return bn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 				for _, p := range parents {
 					c := p.Children[0]
 					c.Value = v
@@ -475,7 +484,8 @@ func (e *uowEnv) insertGraph(entrant string) step {
 			}
 			return tx.Commit()
 		}
-	case "gorm":
+	case "gorm", "gorm-noprep":
+		g := e.gormOf(entrant)
 		return func(ctx context.Context, n int) error {
 			parents := make([]*gormUParent, uowGraphParents)
 			for k := range parents {
@@ -485,13 +495,14 @@ func (e *uowEnv) insertGraph(entrant string) step {
 				}
 				parents[k] = p
 			}
-			err := e.g.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return tx.Create(&parents).Error })
+			err := g.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return tx.Create(&parents).Error })
 			if err != nil {
 				return err
 			}
 			return needKey(parents[uowGraphParents-1].Children[uowGraphKids-1].ID)
 		}
-	case "bun":
+	case "bun", "bun-shared":
+		bn := e.bunOf(entrant)
 		return func(ctx context.Context, n int) error {
 			parents := make([]*bunUParent, uowGraphParents)
 			for k := range parents {
@@ -501,7 +512,7 @@ func (e *uowEnv) insertGraph(entrant string) step {
 				}
 				parents[k] = p
 			}
-			err := e.bn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			err := bn.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 				if _, err := tx.NewInsert().Model(&parents).Exec(ctx); err != nil {
 					return err
 				}

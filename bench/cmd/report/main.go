@@ -8,8 +8,8 @@
 //	go run ./cmd/report -in results.txt # re-render from a saved run
 //
 // It compiles the benchmarks once (go test -c), runs the passes listed in
-// passes (the standard operations, the unit-of-work scenarios, the 100k
-// bulk loads) with -benchmem, saves the raw output (-raw), parses it, asks
+// passes (the standard operations, the unit-of-work scenarios, the
+// 1,000 × 10 preload, the 100k bulk loads) with -benchmem, saves the raw output (-raw), parses it, asks
 // each database server for its version, and writes the Markdown file
 // (-out). Every ratio in the file compares two benchmarks of the same run.
 // Sections of the old file named in keptSections (figures of benchmarks
@@ -44,6 +44,7 @@ type pass struct {
 var passes = []pass{
 	{bench: "^BenchmarkCRUD$", benchtime: "0.25s", count: 5},
 	{bench: "^BenchmarkUoW$", benchtime: "0.3s", count: 4},
+	{bench: "^BenchmarkPreload(Peers)?$", benchtime: "5x", count: 3},
 	{bench: "^BenchmarkBulkInsert$", benchtime: "2x", count: 2},
 }
 
@@ -51,6 +52,7 @@ var passes = []pass{
 var quickPasses = []pass{
 	{bench: "^BenchmarkCRUD$", benchtime: "20x", count: 1},
 	{bench: "^BenchmarkUoW$", benchtime: "3x", count: 1},
+	{bench: "^BenchmarkPreload(Peers)?$", benchtime: "1x", count: 1},
 	{bench: "^BenchmarkBulkInsert$", benchtime: "1x", count: 1},
 }
 

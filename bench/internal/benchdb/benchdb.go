@@ -23,14 +23,20 @@
 //
 // A server that cannot be reached skips the (sub)benchmark with the reason.
 //
-// Every entrant of one comparison must use the same driver and the same
+// Every entrant of one comparison uses the same driver and the same
 // connection settings; Target.OpenORM returns an *orm.DB whose SQL() pool is
-// what the raw database/sql entrants use.
+// what the raw database/sql entrants use. A peer whose own documentation
+// asks for a driver setting of its own gets a pool of its own with that
+// setting and nothing else changed (OpenSimpleProtocol, for Bun on pgx).
 package benchdb
 
 import (
+	"database/sql"
 	"fmt"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
@@ -130,4 +136,28 @@ func newTarget(tb testing.TB, name, dialect string, opts ...ormtest.TargetOption
 		return Target{}, err
 	}
 	return Target{Name: name, Target: tg}, nil
+}
+
+// OpenSimpleProtocol opens a pool of its own on a pgx target whose
+// connections use pgx's simple protocol (pgx.ConnConfig.DefaultQueryExecMode
+// = pgx.QueryExecModeSimpleProtocol), with the target's DSN otherwise
+// unchanged: search_path, synchronous_commit and database/sql's default pool
+// settings, as the ORM's pool. This is how Bun's PostgreSQL guide (section
+// "pgx" of bun.uptrace.dev/postgres) says to use pgx: Bun formats values into
+// the SQL text, so pgx's default statement cache would prepare every
+// distinct text. The pool is closed at cleanup, before the schema is
+// dropped.
+func (tg Target) OpenSimpleProtocol(tb testing.TB) (*sql.DB, error) {
+	tb.Helper()
+	if tg.Driver != "pgx" {
+		return nil, fmt.Errorf("benchdb: OpenSimpleProtocol needs a pgx target, not %s", tg.Driver)
+	}
+	cfg, err := pgx.ParseConfig(tg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	db := stdlib.OpenDB(*cfg)
+	tb.Cleanup(func() { _ = db.Close() })
+	return db, nil
 }

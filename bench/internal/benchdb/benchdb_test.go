@@ -1,6 +1,8 @@
 package benchdb
 
 import (
+	"database/sql"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -45,5 +47,47 @@ func TestTargetSettings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Bun's pool on pgx prepares nothing: after reads of distinct keys (as Bun
+// sends them, values in the text) and one with an argument, its connection
+// holds no prepared statement, where the shared pool's holds one per text.
+func TestOpenSimpleProtocol(t *testing.T) {
+	tg, err := NewTarget(t, "pgx")
+	if err != nil {
+		t.Skipf("pgx unavailable: %v", err)
+	}
+	count := func(db *sql.DB) int {
+		conn, err := db.Conn(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		for i := range 3 {
+			var n int
+			if err := conn.QueryRowContext(t.Context(), "SELECT "+strconv.Itoa(i)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := conn.QueryRowContext(t.Context(), "SELECT count(*) FROM pg_prepared_statements WHERE $1 > 0", 1).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	simple, err := tg.OpenSimpleProtocol(t)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := count(simple); n != 0 {
+		t.Errorf("simple-protocol pool: %d prepared statements, want 0", n)
+	}
+	if n := count(tg.Open(t)); n < 3 {
+		t.Errorf("shared (default) pool: %d prepared statements, want at least 3", n)
+	}
+	var path string
+	if err := simple.QueryRow("SHOW search_path").Scan(&path); err != nil || path != tg.Schema {
+		t.Errorf("search_path %q (%v), want %q", path, err, tg.Schema)
 	}
 }
