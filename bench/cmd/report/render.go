@@ -20,7 +20,8 @@ var (
 // keptSections are sections of the previous document carried over as they
 // are: figures of benchmarks this command does not run.
 var keptSections = []string{"Session core (issue 3)", "Relationships (issue 6)", "Session guard (issue 14)",
-	"Values and streaming (issue 15)", "Restructuring (issue 17): before vs after"}
+	"Values and streaming (issue 15)", "Restructuring (issue 17): before vs after",
+	"Pipelined flush on pgx (issue 18)"}
 
 // keep extracts keptSections (at heading level 2 or 3) from the old
 // document.
