@@ -795,6 +795,16 @@ func TestRlPreloadErrors(t *testing.T) {
 		if _, err := orm.Select[rlHero](db).Preload("Team").All(ctx); !errors.Is(err, orm.ErrInvalidArgument) {
 			t.Errorf("Select on a DB with Preload: %v, want ErrInvalidArgument", err)
 		}
+		// A misspelt path is reported whether or not the query finds rows
+		// (it used to pass silently when none matched).
+		for _, path := range []string{"Teem", "Team.Nope"} {
+			if _, err := orm.Select[rlHero](s).Where("id = ?", 999).Preload(path).All(ctx); !errors.Is(err, orm.ErrInvalidArgument) {
+				t.Errorf("Preload(%q) on a query without rows: %v, want ErrInvalidArgument", path, err)
+			}
+		}
+		if got, err := orm.Select[rlHero](s).Where("id = ?", 999).Preload("Team.Heroes").All(ctx); err != nil || len(got) != 0 {
+			t.Errorf("valid nested Preload on a query without rows: %v, %v", got, err)
+		}
 		// No parents: nothing to do.
 		if err := orm.Preload(ctx, s, []*rlHero{}, "Team"); err != nil {
 			t.Errorf("Preload of no parents: %v", err)

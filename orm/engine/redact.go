@@ -4,9 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
 // Drivers may echo a DSN in their errors: lib/pq parses a URL DSN on every
@@ -118,6 +122,9 @@ func dsnSecrets(dsn string) []string {
 // opening the connector and of every connection attempt.
 func openPool(driverName, dsn string) (*sql.DB, error) {
 	secrets := dsnSecrets(dsn)
+	if !slices.Contains(sql.Drivers(), driverName) {
+		return nil, fmt.Errorf("%w: no database/sql driver %q is registered: import the driver package (pgx: github.com/jackc/pgx/v5/stdlib registers \"pgx\"; lib/pq registers \"postgres\"; github.com/go-sql-driver/mysql registers \"mysql\"; github.com/mattn/go-sqlite3 registers \"sqlite3\")", dialect.ErrInvalidArgument, driverName)
+	}
 	probe, err := sql.Open(driverName, "")
 	if err != nil {
 		return nil, err // unknown driver: no DSN involved

@@ -44,13 +44,38 @@ func (q *Query[T]) Preload(paths ...string) *Query[T] {
 
 // afterLoad runs the query's preloads on its results.
 func (q *Query[T]) afterLoad(ctx context.Context, out []*T) error {
-	if len(q.preload) == 0 || len(out) == 0 {
+	if len(q.preload) == 0 {
 		return nil
 	}
 	if q.s == nil {
 		return invalid("Preload needs a Session, not a DB")
 	}
+	// A misspelt path is an error whether or not the query found rows.
+	if err := checkPreloadPaths(q.sel.Model, q.preload); err != nil {
+		return err
+	}
+	if len(out) == 0 {
+		return nil
+	}
 	return q.s.preload(ctx, q.sel.Model, ptrs(out), q.preload)
+}
+
+// checkPreloadPaths reports a path of Preload naming no relation, at any
+// level ("Team.Headquarters.City").
+func checkPreloadPaths(m *schema.Model, paths []string) error {
+	for _, p := range paths {
+		cur := m
+		for rest, more := p, true; more; {
+			var name string
+			name, rest, more = cutPath(rest)
+			rel, ok := cur.Relation(name)
+			if !ok {
+				return fmt.Errorf("%w: Preload(%q): %s has no relation %q", ErrInvalidArgument, p, cur.Name, name)
+			}
+			cur = rel.Target
+		}
+	}
+	return nil
 }
 
 // Select starts a query for model T on a *Session or a *DB.
