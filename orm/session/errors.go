@@ -132,7 +132,9 @@ func (e *FlushError) Error() string {
 		fmt.Fprintf(&b, " key %s", e.Key)
 	}
 	b.WriteString(": ")
-	b.WriteString(e.Err.Error())
+	// The cause's own "orm: " would say it twice ("orm: flush: insert
+	// user: orm: unique violation").
+	b.WriteString(strings.TrimPrefix(e.Err.Error(), "orm: "))
 	return b.String()
 }
 
