@@ -71,6 +71,11 @@ var (
 	// it, from another goroutine, was in progress; see
 	// session.ErrConcurrentUse.
 	ErrConcurrentUse = session.ErrConcurrentUse
+	// ErrCommitInDoubt reports a connection lost after COMMIT was sent and
+	// before its answer: the transaction may or may not have been applied.
+	// It also matches ErrConnectionLost; RunInTx never retries it. See
+	// session.ErrCommitInDoubt and docs/transactions.md.
+	ErrCommitInDoubt = session.ErrCommitInDoubt
 )
 
 // ErrUnknownColumn reports a column name (in Col, OrderBy, GroupBy,

@@ -32,7 +32,11 @@ func MergeWithoutLoad[T any](ctx context.Context, s *Session, obj *T) (*T, error
 }
 
 // RunInTx runs fn in a fresh session inside a transaction, retrying
-// serialization failures, deadlocks and lock timeouts; see session.RunInTx.
+// serialization failures, deadlocks and lock timeouts, and connections lost
+// before COMMIT was sent (a lost COMMIT is ErrCommitInDoubt, never
+// retried); see session.RunInTx. It does not by itself make a
+// read-modify-write safe at the default isolation level: see
+// docs/transactions.md.
 func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxOption) error {
 	return session.RunInTx(ctx, db, fn, opts...)
 }
@@ -48,6 +52,12 @@ func WithMaxRetries(n int) TxOption { return session.WithMaxRetries(n) }
 
 // WithBackoff sets RunInTx's first delay and its cap.
 func WithBackoff(base, maxDelay time.Duration) TxOption { return session.WithBackoff(base, maxDelay) }
+
+// WithReconnectBackoff sets RunInTx's first delay after a lost connection
+// and its cap (defaults 100 ms and 2 s); see session.WithReconnectBackoff.
+func WithReconnectBackoff(base, maxDelay time.Duration) TxOption {
+	return session.WithReconnectBackoff(base, maxDelay)
+}
 
 // WithSessionConfig sets the configuration of RunInTx's sessions.
 func WithSessionConfig(cfg SessionConfig) TxOption { return session.WithSessionConfig(cfg) }

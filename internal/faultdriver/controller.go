@@ -20,8 +20,10 @@ const (
 	// statement. A failing COMMIT rolls the inner transaction back first,
 	// as a database that refuses a COMMIT does.
 	Fail Action = iota + 1
-	// BadConn closes the inner connection and returns driver.ErrBadConn;
-	// every later use of the connection returns driver.ErrBadConn too, and
+	// BadConn closes the inner connection and returns driver.ErrBadConn
+	// (or Fault.Err when set: a driver's own form of a broken connection,
+	// such as mysql.ErrInvalidConn or PostgreSQL's FATAL 57P01); every
+	// later use of the connection returns driver.ErrBadConn, and
 	// database/sql discards it.
 	BadConn
 	// Block waits until the statement's context is done and returns its
@@ -60,7 +62,13 @@ type Fault struct {
 	At int
 	// Commit fires the fault at the next COMMIT instead of a statement.
 	Commit bool
-	// Err is the error of a Fail fault; ErrInjected when nil.
+	// Begin fires the fault at the next BEGIN instead of a statement.
+	// database/sql begins again on another connection after
+	// driver.ErrBadConn, so only a Fail fault or a BadConn fault with an
+	// Err of its own reaches the caller.
+	Begin bool
+	// Err is the error of a Fail fault (ErrInjected when nil), or the
+	// error a BadConn fault returns instead of driver.ErrBadConn.
 	Err error
 	// After runs the statement (or COMMIT) in the inner driver first and
 	// then reports the fault, as a connection lost before the reply would.
@@ -72,6 +80,8 @@ func (f Fault) String() string {
 	where := fmt.Sprintf("statement %d", f.At)
 	if f.Commit {
 		where = "commit"
+	} else if f.Begin {
+		where = "begin"
 	}
 	if f.After {
 		where += " (after running it)"
@@ -242,7 +252,7 @@ func (c *Controller) statement(op, query string) *Fault {
 	}
 	c.log = append(c.log, Event{Op: op, Query: query})
 	c.n++
-	if f := c.fault; f != nil && !f.Commit && f.At == c.n {
+	if f := c.fault; f != nil && !f.Commit && !f.Begin && f.At == c.n {
 		c.fault = nil
 		c.fired = append(c.fired, *f)
 		return f
@@ -251,7 +261,7 @@ func (c *Controller) statement(op, query string) *Fault {
 }
 
 // control counts a transaction-control call and returns the fault a COMMIT
-// fires, if any.
+// or BEGIN fires, if any.
 func (c *Controller) control(op string) *Fault {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -264,7 +274,7 @@ func (c *Controller) control(op string) *Fault {
 		c.counts.Rollback++
 	}
 	c.log = append(c.log, Event{Op: op})
-	if f := c.fault; op == "commit" && f != nil && f.Commit {
+	if f := c.fault; f != nil && (op == "commit" && f.Commit || op == "begin" && f.Begin) {
 		c.fault = nil
 		c.fired = append(c.fired, *f)
 		return f

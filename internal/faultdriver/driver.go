@@ -153,6 +153,9 @@ func (c *conn) apply(ctx context.Context, f *Fault) error {
 	switch f.Action {
 	case BadConn:
 		c.kill()
+		if f.Err != nil {
+			return f.Err
+		}
 		return driver.ErrBadConn
 	case Block:
 		return c.ctl.block(ctx)
@@ -202,7 +205,10 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 	if c.bad.Load() {
 		return nil, driver.ErrBadConn
 	}
-	c.ctl.control("begin")
+	f := c.ctl.control("begin")
+	if f != nil && !f.After {
+		return nil, c.apply(ctx, f)
+	}
 	var itx driver.Tx
 	var err error
 	if b, ok := c.inner.(driver.ConnBeginTx); ok {
@@ -212,6 +218,12 @@ func (c *conn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, e
 			return nil, errors.New("faultdriver: the inner driver does not support transaction options")
 		}
 		itx, err = c.inner.Begin() //nolint:staticcheck // fallback of database/sql itself
+	}
+	if f != nil {
+		if err == nil {
+			_ = itx.Rollback()
+		}
+		return nil, c.apply(ctx, f)
 	}
 	if err != nil {
 		return nil, err

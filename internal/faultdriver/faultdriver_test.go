@@ -195,6 +195,37 @@ func TestFaultDriverBadConn(t *testing.T) {
 	})
 }
 
+// A fault at BEGIN: ErrBadConn is absorbed by database/sql, which begins
+// again on a new connection; a BadConn fault with a driver error of its own
+// reaches the caller, and the pool drops the dead connection either way.
+func TestFaultDriverBegin(t *testing.T) {
+	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {
+		ctx := context.Background()
+		db, ctl := fdOpen(t, tg)
+		if err := db.PingContext(ctx); err != nil {
+			t.Fatal(err)
+		}
+		ctl.Reset()
+		ctl.Arm(faultdriver.Fault{Action: faultdriver.BadConn, Begin: true})
+		tx, err := db.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatalf("BEGIN after an ErrBadConn: %v (database/sql should begin again)", err)
+		}
+		_ = tx.Rollback()
+		if c := ctl.Counts(); c.Begin != 2 || len(ctl.Fired()) != 1 {
+			t.Fatalf("counts %+v, fired %v: want 2 BEGINs, one fault", c, ctl.Fired())
+		}
+		own := errors.New("server closed the connection")
+		ctl.Arm(faultdriver.Fault{Action: faultdriver.BadConn, Begin: true, Err: own})
+		if _, err := db.BeginTx(ctx, nil); !errors.Is(err, own) {
+			t.Fatalf("BEGIN: %v, want the fault's own error", err)
+		}
+		if st := db.Stats(); st.InUse != 0 || st.OpenConnections != ctl.Live() {
+			t.Fatalf("stats %+v, %d live connections: the pool kept the dead one", st, ctl.Live())
+		}
+	})
+}
+
 // Block waits for the statement's context; the connection stays usable.
 func TestFaultDriverBlock(t *testing.T) {
 	testkit.EachTarget(t, func(t *testing.T, tg testkit.Target) {

@@ -14,11 +14,22 @@ import (
 
 // ErrConnectionLost reports a statement, commit or rollback whose connection
 // broke: the server closed it (restart, pg_terminate_backend, KILL), the
-// network failed, or the driver found it dead. Work of an open transaction
-// on that connection is lost; a COMMIT whose answer never came may or may not
-// have been applied. It is not retryable by IsRetryable: decide yourself
-// whether redoing the work is safe.
+// network failed, or the driver found it dead; it also covers a connection
+// that could not be opened (refused, closed during the handshake, or
+// PostgreSQL's 57P03 "starting up" / "shutting down"), which is what a
+// restarting server looks like. Work of an open transaction on that
+// connection is lost; a COMMIT whose answer never came may or may not have
+// been applied (the session reports that as its ErrCommitInDoubt). It is not
+// retryable by IsRetryable; RunInTx retries it when it happened before
+// COMMIT was sent.
 var ErrConnectionLost = errors.New("orm: connection lost")
+
+// SentNothing reports whether the driver says that the call which failed
+// sent nothing to the server, so that a COMMIT failing so was certainly
+// not applied. Only pgx says so (pgconn.SafeToRetry); the other drivers do
+// not say it reliably (lib/pq answers driver.ErrBadConn also after it sent
+// the statement), so false means "unknown".
+func SentNothing(err error) bool { return pgconn.SafeToRetry(err) }
 
 // lostError is a driver error that means the connection broke.
 type lostError struct{ err error }

@@ -251,7 +251,7 @@ func runBulk(ctx context.Context, db *DB, s *Session, single, needConn bool, fn 
 	}
 	if err := db.control(ctx, "commit", "COMMIT", func(context.Context) error { return tx.Commit() }); err != nil {
 		undo()
-		return fmt.Errorf("orm: commit: %w", err)
+		return fmt.Errorf("orm: commit: %w", commitError(err))
 	}
 	return nil
 }

@@ -80,7 +80,19 @@ var (
 	// out, and the object's value is not the database's. Load the object
 	// (Get, Refresh) before changing the column, or write it with a
 	// set-based Update. Nothing was written.
-	ErrNotLoaded          = errors.New("orm: column was never loaded")
+	ErrNotLoaded = errors.New("orm: column was never loaded")
+	// ErrCommitInDoubt reports a COMMIT whose connection was lost after
+	// the COMMIT was sent and before its answer came: the transaction may
+	// or may not have been applied, and only the database can tell. The
+	// error also matches ErrConnectionLost (dialect.ErrConnectionLost) and
+	// wraps the driver's error. RunInTx never retries it, and Session.Commit
+	// returns it too (for the session's transaction and for the one a
+	// flush opened itself). Reconcile before doing the work again: an
+	// idempotency key written in the transaction, or a version check on the
+	// next read; see docs/transactions.md. A lost connection that the
+	// driver proves happened before COMMIT was sent (pgx) is a plain
+	// ErrConnectionLost.
+	ErrCommitInDoubt      = errors.New("orm: commit in doubt: the connection was lost after COMMIT was sent; the transaction may or may not have been applied")
 	ErrTransactionAborted = errors.New("orm: the session's transaction was rolled back after an error; call Rollback before using the session again")
 )
 
@@ -94,9 +106,35 @@ func (e *abortedError) Error() string {
 // Unwrap returns ErrTransactionAborted and the cause, for errors.Is.
 func (e *abortedError) Unwrap() []error { return []error{ErrTransactionAborted, e.cause} }
 
+// commitInDoubtError is ErrCommitInDoubt with the COMMIT's error.
+type commitInDoubtError struct{ err error }
+
+func (e *commitInDoubtError) Error() string {
+	return "orm: commit in doubt (the transaction may or may not have been applied): " + e.err.Error()
+}
+
+// Unwrap returns ErrCommitInDoubt and the COMMIT's error, for errors.Is.
+func (e *commitInDoubtError) Unwrap() []error { return []error{ErrCommitInDoubt, e.err} }
+
+// commitError returns the error of a failed COMMIT: ErrCommitInDoubt
+// wrapping err when the connection was lost, unless the driver says the
+// COMMIT was never sent. Any other failure means the database answered
+// (and rolled back).
+func commitError(err error) error {
+	if errors.Is(err, dialect.ErrConnectionLost) && !dialect.SentNothing(err) && !errors.Is(err, ErrCommitInDoubt) {
+		return &commitInDoubtError{err: err}
+	}
+	return err
+}
+
 // abort ends the session's transaction after an error that lost it: the
-// journal is undone, and the session refuses work until Rollback.
+// journal is undone, and the session refuses work until Rollback. A
+// transaction whose connection was lost gives that connection up for good
+// (see txState.release).
 func (s *Session) abort(cause error) {
+	if s.tx != nil && errors.Is(cause, dialect.ErrConnectionLost) {
+		s.tx.lost = true
+	}
 	s.undoTx()
 	if s.aborted == nil {
 		s.aborted = cause

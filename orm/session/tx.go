@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"reflect"
@@ -26,6 +27,9 @@ type txState struct {
 	// adds a level above it.
 	levels []*level
 	spSeq  int
+	// lost is set when the transaction ended because its connection was
+	// lost: release then discards conn instead of pooling it.
+	lost bool
 }
 
 // level is the journal of a transaction or of one savepoint.
@@ -61,9 +65,15 @@ func (l *level) rec(e *entry) (*journalRec, bool) {
 }
 
 // release returns the transaction's own connection to the pool once the
-// transaction has ended.
+// transaction has ended. A connection that was lost is discarded: Raw
+// returning driver.ErrBadConn makes database/sql close it, whether or not
+// the driver's own validity check (pgx: IsClosed) noticed the loss, so the
+// pool never hands it out again.
 func (t *txState) release() {
 	if t != nil && t.conn != nil {
+		if t.lost {
+			_ = t.conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
 		_ = t.conn.Close()
 		t.conn = nil
 	}
@@ -257,8 +267,10 @@ func (s *Session) commit(ctx context.Context) error {
 		s.drainIters()
 		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
 		if err != nil {
-			// The database rolled the transaction back.
-			err = fmt.Errorf("orm: commit: %w", err)
+			// The database rolled the transaction back, or (connection
+			// lost after COMMIT was sent) nobody knows: ErrCommitInDoubt.
+			// Either way the session undoes the transaction in memory.
+			err = fmt.Errorf("orm: commit: %w", commitError(err))
 			s.abort(err)
 			return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 		}
@@ -433,6 +445,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 		t := s.tx
 		if err := fn(t.tx); err != nil {
 			rbErr := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+			t.lost = errors.Is(err, dialect.ErrConnectionLost)
 			t.release()
 			s.tx = nil
 			if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
@@ -445,9 +458,10 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 		// instead of losing the unit of work with the transaction.
 		if !s.cfg.AutoBegin || (s.committing && len(s.ev.afterFlush) == 0) {
 			if err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() }); err != nil {
+				t.lost = errors.Is(err, dialect.ErrConnectionLost)
 				t.release()
 				s.tx = nil
-				return &FlushError{Op: "commit", Err: err}
+				return &FlushError{Op: "commit", Err: commitError(err)}
 			}
 			t.release()
 			s.tx = nil
