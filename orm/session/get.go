@@ -335,13 +335,19 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 			return e.ptr(), nil
 		}
 	}
+	return s.trackNew(m, fresh, id, keyed), nil
+}
+
+// trackNew tracks a row whose key (id, when keyed) the session does not
+// track yet: it becomes Persistent with a snapshot.
+func (s *Session) trackNew(m *schema.Model, fresh unsafe.Pointer, id identity, keyed bool) unsafe.Pointer {
 	e := s.im.track(m, fresh, StatePersistent)
 	if keyed {
 		s.im.setID(e, id)
 	}
 	e.snapshot = takeSnapshot(m, fresh)
 	s.im.settle(e, true)
-	return fresh, nil
+	return fresh
 }
 
 // apply loads database values into a tracked object in place: columns
