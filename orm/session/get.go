@@ -338,6 +338,30 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 	return s.trackNew(m, fresh, id, keyed), nil
 }
 
+// reserveRows makes room in the identity map for n more rows at once (their
+// keys and addresses), rather than growing both maps step by step while a
+// large load tracks them. Maps larger than n are left to grow as they do,
+// so that the copy costs at most the rows being added.
+func (im *identityMap) reserveRows(n int) {
+	if n < 64 {
+		return
+	}
+	if im.byPtr == nil {
+		im.byPtr = make(map[uintptr]*entry, n)
+		im.byID = make(map[identity]*entry, n)
+		return
+	}
+	im.reserveKeys(n)
+	if n < len(im.byPtr) {
+		return
+	}
+	grown := make(map[uintptr]*entry, len(im.byPtr)+n)
+	for k, e := range im.byPtr {
+		grown[k] = e
+	}
+	im.byPtr = grown
+}
+
 // trackNew tracks a row whose key (id, when keyed) the session does not
 // track yet: it becomes Persistent with a snapshot.
 func (s *Session) trackNew(m *schema.Model, fresh unsafe.Pointer, id identity, keyed bool) unsafe.Pointer {

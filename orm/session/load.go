@@ -115,15 +115,16 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 		}
 		missing = append(missing, pk.keyArgs(sl)...)
 	}
-	err := s.selectIn(ctx, target, rel.RemoteFields, missing, nil, func(p unsafe.Pointer) {
+	rows, err := s.selectIn(ctx, target, rel.RemoteFields, missing, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range rows {
 		if k, ok := keyOnly(rel.RemoteFields, p); ok {
 			if sl, ok := pk.ix.slot(k); ok {
 				targets[sl] = p
 			}
 		}
-	})
-	if err != nil {
-		return nil, err
 	}
 	var out []unsafe.Pointer
 	got := make(map[unsafe.Pointer]bool, len(targets))
@@ -145,11 +146,12 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 	return out, nil
 }
 
-// loadRows runs a SELECT of all target columns (plus extra trailing columns,
-// of one model, scanned into one scratch instance of it) and resolves each
-// row through the identity map; each gets the resolved object and the
-// scratch instance holding the row's extra columns.
-func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field, each func(p, extraP unsafe.Pointer)) error {
+// loadRows runs a SELECT of all target columns (plus extra trailing
+// columns, of one model) and resolves the rows through the identity map
+// once all are read, so that the map grows once. It returns the resolved
+// objects in row order and, with extra columns, the key of each row's
+// extra columns.
+func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field) ([]unsafe.Pointer, []rowKey, error) {
 	c, inTx := s.readConn(ctx)
 	sc := s.db.getScanner(m)
 	defer s.db.putScanner(sc)
@@ -164,40 +166,59 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 			dest[len(sc.dest)+i] = esc
 		}
 	}
-	_, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
+	var rows []unsafe.Pointer
+	var keys []rowKey
+	_, err := s.db.query(ctx, c, inTx, q, args, func(r *sql.Rows) error {
 		_, p := m.New()
 		for _, col := range sc.scanners {
 			col.Bind(p)
 		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		obj, err := s.resolveLoaded(ctx, m, p)
-		if err != nil {
-			return err
+		rows = append(rows, p)
+		if extraP != nil {
+			k, ok := keyOnly(extra, extraP)
+			keys = append(keys, rowKey{k, ok})
 		}
-		each(obj, extraP)
 		return nil
 	})
-	return err
+	if err != nil {
+		return nil, nil, err
+	}
+	s.im.reserveRows(len(rows))
+	for i, p := range rows {
+		if rows[i], err = s.resolveLoaded(ctx, m, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rows, keys, nil
+}
+
+// rowKey is the key of a row's extra columns; ok is false when one of them
+// is NULL.
+type rowKey struct {
+	k  idKey
+	ok bool
 }
 
 // loadOneToMany: one IN query on the children's foreign key, grouped per
 // parent in the query's order (one-to-one takes the first child).
 func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	pk := keysOf(rel.LocalFields, parents)
-	var out []unsafe.Pointer
-	var hits []hit
-	err := s.selectIn(ctx, rel.Target, rel.RemoteFields, pk.args, rel, func(p unsafe.Pointer) {
+	rows, err := s.selectIn(ctx, rel.Target, rel.RemoteFields, pk.args, rel)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]hit, 0, len(rows))
+	out := rows[:0] // the children with a foreign key, in place
+	for _, p := range rows {
 		if k, ok := keyOnly(rel.RemoteFields, p); ok {
 			out = append(out, p)
 			if sl, ok := pk.ix.slot(k); ok {
 				hits = append(hits, hit{sl, p})
 			}
 		}
-	})
-	if err != nil {
-		return nil, err
 	}
 	groups := groupHits(hits, pk.ix.n)
 	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
@@ -232,24 +253,23 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 	var hits []hit
 	for _, ch := range s.chunks(int(pk.ix.n), len(link.LocalColumns)) {
 		q := statement.SelectLinked(s.db.dialect, rel, ch[1]-ch[0])
-		args := pk.args[ch[0]*pk.width : ch[1]*pk.width]
 		// The link's local key columns scan into the parent's key fields, so
 		// that they normalise exactly like the parents' keys.
-		err := s.loadRows(ctx, target, q, args, rel.LocalFields, func(p, extraP unsafe.Pointer) {
-			k, ok := keyOnly(rel.LocalFields, extraP)
-			if !ok {
-				return
+		rows, keys, err := s.loadRows(ctx, target, q, pk.args[ch[0]*pk.width:ch[1]*pk.width], rel.LocalFields)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range rows {
+			if !keys[i].ok {
+				continue
 			}
-			if sl, ok := pk.ix.slot(k); ok {
+			if sl, ok := pk.ix.slot(keys[i].k); ok {
 				hits = append(hits, hit{sl, p})
 			}
 			if !got[p] {
 				got[p] = true
 				out = append(out, p)
 			}
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
 	groups := groupHits(hits, pk.ix.n)
@@ -265,16 +285,23 @@ func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, pare
 
 // selectIn loads the rows of m whose cols match one of the keys in args
 // (len(cols) values per key), chunked under the bind limit, ordered by the
-// relation's order_by when rel is given.
-func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.Field, args []any, rel *schema.Relation, each func(p unsafe.Pointer)) error {
+// relation's order_by when rel is given, and returns them resolved.
+func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.Field, args []any, rel *schema.Relation) ([]unsafe.Pointer, error) {
 	w := len(cols)
+	var all []unsafe.Pointer
 	for _, ch := range s.chunks(len(args)/w, w) {
 		q := statement.SelectIn(s.db.dialect, m.Table, m.Fields, cols, ch[1]-ch[0], rel)
-		if err := s.loadRows(ctx, m, q, args[ch[0]*w:ch[1]*w], nil, func(p, _ unsafe.Pointer) { each(p) }); err != nil {
-			return err
+		rows, _, err := s.loadRows(ctx, m, q, args[ch[0]*w:ch[1]*w], nil)
+		if err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = rows
+		} else {
+			all = append(all, rows...)
 		}
 	}
-	return nil
+	return all, nil
 }
 
 // keyOnly is tupleKey without the values, allocation-free for a single
