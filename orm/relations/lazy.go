@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -57,6 +58,25 @@ func (l *Lazy[T]) SetRelated(objs []any) {
 		return
 	}
 	l.Set(objs[0].(*T))
+}
+
+// AppendRelatedPointers implements schema.RelationPointers: the address of
+// the related object (none when it is nil), appended to dst.
+func (l *Lazy[T]) AppendRelatedPointers(dst []unsafe.Pointer) ([]unsafe.Pointer, bool) {
+	if l.value != nil {
+		dst = append(dst, unsafe.Pointer(l.value))
+	}
+	return dst, l.loaded
+}
+
+// SetRelatedPointers implements schema.RelationPointers: the first address
+// (a T value) becomes the related object; none sets nil.
+func (l *Lazy[T]) SetRelatedPointers(ptrs []unsafe.Pointer) {
+	if len(ptrs) == 0 || ptrs[0] == nil {
+		l.Set(nil)
+		return
+	}
+	l.Set((*T)(ptrs[0]))
 }
 
 // Unload implements schema.RelationEditor: the relation is "not loaded".

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -84,6 +85,37 @@ func (r *RelatedMany[T]) SetRelated(objs []any) {
 		}
 	}
 	r.items, r.loaded = items, true
+}
+
+// AppendRelatedPointers implements schema.RelationPointers: the addresses
+// of the loaded items, appended to dst.
+func (r *RelatedMany[T]) AppendRelatedPointers(dst []unsafe.Pointer) ([]unsafe.Pointer, bool) {
+	for _, it := range r.items {
+		if it != nil {
+			dst = append(dst, unsafe.Pointer(it))
+		}
+	}
+	return dst, r.loaded
+}
+
+// SetRelatedPointers implements schema.RelationPointers: SetRelated for
+// addresses of T values. Without pending Link or Unlink calls the
+// collection keeps ptrs as its items, without a copy.
+func (r *RelatedMany[T]) SetRelatedPointers(ptrs []unsafe.Pointer) {
+	if len(r.ops) > 0 {
+		objs := make([]any, len(ptrs))
+		for i, p := range ptrs {
+			objs[i] = (*T)(p)
+		}
+		r.SetRelated(objs)
+		return
+	}
+	if len(ptrs) == 0 {
+		r.items, r.loaded = []*T{}, true
+		return
+	}
+	// *T and unsafe.Pointer have the same representation.
+	r.items, r.loaded = unsafe.Slice((**T)(unsafe.Pointer(unsafe.SliceData(ptrs))), len(ptrs)), true
 }
 
 func containsAny[T any](objs []any, obj *T) bool {

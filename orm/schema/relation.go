@@ -3,6 +3,7 @@ package schema
 import (
 	"reflect"
 	"strconv"
+	"unsafe"
 )
 
 // Shape is what a relation placeholder type holds: one object or many.
@@ -121,6 +122,23 @@ type RelationValue interface {
 // holds *T values (at most one for a Lazy; none means "loaded, empty").
 type RelationSetter interface {
 	SetRelated(objs []any)
+}
+
+// RelationPointers is implemented, on their pointer, by the relation
+// placeholder types so that loaders and the session's bookkeeping can read
+// and fill them with addresses of T values, without boxing each object into
+// an interface: the batch loaders set thousands of relations at a time.
+// Types that implement only RelationValue and RelationSetter still work,
+// through those.
+type RelationPointers interface {
+	// AppendRelatedPointers appends the addresses of the related objects
+	// (the object of a Lazy, none when it is nil; the items of a
+	// RelatedMany) to dst and reports whether the relation is loaded.
+	AppendRelatedPointers(dst []unsafe.Pointer) ([]unsafe.Pointer, bool)
+	// SetRelatedPointers is SetRelated for addresses of T values (at most
+	// one for a Lazy; none means "loaded, empty"). The relation may keep
+	// ptrs as its storage: the caller must not use it afterwards.
+	SetRelatedPointers(ptrs []unsafe.Pointer)
 }
 
 // LinkOps is implemented by RelatedMany to hand its pending Link and

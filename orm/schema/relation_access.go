@@ -60,3 +60,47 @@ func (r *Relation) SetObjects(p unsafe.Pointer, objs []any) {
 		fv.Interface().(RelationSetter).SetRelated(objs)
 	}
 }
+
+// AppendPointers appends the addresses of the objects the relation field of
+// the struct p points to holds to dst, and reports whether it is loaded:
+// without boxing when the field's type implements RelationPointers, through
+// RelationValue otherwise. Nil objects are left out.
+func (r *Relation) AppendPointers(p unsafe.Pointer, dst []unsafe.Pointer) ([]unsafe.Pointer, bool) {
+	fv, err := r.FieldValue(p)
+	if err != nil {
+		return dst, false
+	}
+	switch v := fv.Interface().(type) {
+	case RelationPointers:
+		return v.AppendRelatedPointers(dst)
+	case RelationValue:
+		objs, loaded := v.RelatedObjects()
+		for _, o := range objs {
+			if op := reflect.ValueOf(o).UnsafePointer(); op != nil {
+				dst = append(dst, op)
+			}
+		}
+		return dst, loaded
+	}
+	return dst, false
+}
+
+// SetPointers is SetObjects for addresses of r.Target values: without
+// boxing when the field's type implements RelationPointers (which may keep
+// ptrs as its storage), through RelationSetter otherwise.
+func (r *Relation) SetPointers(p unsafe.Pointer, ptrs []unsafe.Pointer) {
+	fv, err := r.FieldValue(p)
+	if err != nil {
+		return
+	}
+	switch v := fv.Interface().(type) {
+	case RelationPointers:
+		v.SetRelatedPointers(ptrs)
+	case RelationSetter:
+		objs := make([]any, len(ptrs))
+		for i, op := range ptrs {
+			objs[i] = reflect.NewAt(r.Target.Type, op).Interface()
+		}
+		v.SetRelated(objs)
+	}
+}

@@ -335,13 +335,92 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 			return e.ptr(), nil
 		}
 	}
+	return s.trackNew(m, fresh, id, keyed), nil
+}
+
+// reserveRows makes room in the identity map for n more rows at once (their
+// keys and addresses), rather than growing both maps step by step while a
+// large load tracks them. Maps larger than n are left to grow as they do,
+// so that the copy costs at most the rows being added.
+func (im *identityMap) reserveRows(n int) {
+	if n < 64 {
+		return
+	}
+	if im.byPtr == nil {
+		im.byPtr = make(map[uintptr]*entry, n)
+		im.byID = make(map[identity]*entry, n)
+		return
+	}
+	im.reserveKeys(n)
+	if n < len(im.byPtr) {
+		return
+	}
+	grown := make(map[uintptr]*entry, len(im.byPtr)+n)
+	for k, e := range im.byPtr {
+		grown[k] = e
+	}
+	im.byPtr = grown
+}
+
+// resolveLoaded is track for the rows of queries and loaders: a row whose
+// key the session tracks is returned as the tracked instance, whatever its
+// state (an object deleted in the session but not flushed still has its
+// row, so it is returned, as in SQLAlchemy; with AutoFlush the delete was
+// flushed before the query and the row is gone). AfterLoad runs for rows
+// that became or refreshed tracked objects.
+func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, error) {
+	var out unsafe.Pointer
+	if zeroGeneratedKey(m, p) {
+		// A row with key 0 (see rowKeyOf): track finds or tracks it.
+		var err error
+		if out, err = s.track(ctx, m, p, false); err != nil {
+			return nil, err
+		}
+	} else {
+		// One key and one lookup: otherwise keyOf gives rowKeyOf's answer.
+		id, keyed, err := rowKeyOf(m, p)
+		if err != nil {
+			return nil, err
+		}
+		if keyed {
+			if e := s.im.lookupID(id); e != nil {
+				if e.expired {
+					s.apply(e, p)
+					if err := s.hook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
+						return nil, err
+					}
+				}
+				return e.ptr(), nil
+			}
+		}
+		out = s.trackNew(m, p, id, keyed)
+	}
+	return out, s.hook(ctx, m, out, schema.HookAfterLoad)
+}
+
+// zeroGeneratedKey reports whether the object at p has a single generated
+// key column holding its zero value: where keyOf and rowKeyOf differ.
+func zeroGeneratedKey(m *schema.Model, p unsafe.Pointer) bool {
+	if len(m.PrimaryKey) != 1 || !m.PrimaryKey[0].AutoIncrement {
+		return false
+	}
+	f := m.PrimaryKey[0]
+	if n, ok := f.Int64(p); ok {
+		return n == 0
+	}
+	return f.IsZero(p)
+}
+
+// trackNew tracks a row whose key (id, when keyed) the session does not
+// track yet: it becomes Persistent with a snapshot.
+func (s *Session) trackNew(m *schema.Model, fresh unsafe.Pointer, id identity, keyed bool) unsafe.Pointer {
 	e := s.im.track(m, fresh, StatePersistent)
 	if keyed {
 		s.im.setID(e, id)
 	}
 	e.snapshot = s.im.snapshot(m, fresh)
 	s.im.settle(e, true)
-	return fresh, nil
+	return fresh
 }
 
 // apply loads database values into a tracked object in place: columns

@@ -5,9 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"math"
-	"reflect"
-	"slices"
-	"strings"
+	"strconv"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -34,21 +32,28 @@ func tupleKey(fs []*schema.Field, p unsafe.Pointer) (idKey, []any, bool) {
 	return k, vals, err == nil
 }
 
-// keyOfValues normalises a tuple of driver values into one key.
+// keyOfValues normalises a tuple of driver values into one key: for
+// several values, the length-prefixed "kind:value" of each, as keyOfMode
+// encodes composite primary keys.
 func keyOfValues(vals []any) (idKey, error) {
 	if len(vals) == 1 {
 		return normKey(vals[0])
 	}
-	var b strings.Builder
+	var b []byte
 	for _, v := range vals {
 		k, err := normKey(v)
 		if err != nil {
 			return idKey{}, err
 		}
-		s := fmt.Sprintf("%d:%s", k.kind, k.String())
-		fmt.Fprintf(&b, "%d:%s", len(s), s)
+		s := k.String()
+		kind := strconv.Itoa(int(k.kind))
+		b = strconv.AppendInt(b, int64(len(kind)+1+len(s)), 10)
+		b = append(b, ':')
+		b = append(b, kind...)
+		b = append(b, ':')
+		b = append(b, s...)
 	}
-	return idKey{kind: 3, s: b.String()}, nil
+	return idKey{kind: 3, s: string(b)}, nil
 }
 
 // loadRelation loads rel for every parent (pointers to rel.Model) whose
@@ -59,7 +64,7 @@ func (s *Session) loadRelation(ctx context.Context, rel *schema.Relation, parent
 		return nil, ErrSessionClosed
 	}
 	var todo []unsafe.Pointer
-	seen := map[unsafe.Pointer]bool{}
+	seen := make(map[unsafe.Pointer]bool, len(parents))
 	for _, p := range parents {
 		if p != nil && !seen[p] && !rel.Loaded(p) {
 			seen[p] = true
@@ -97,64 +102,60 @@ func (s *Session) chunks(n, k int) [][2]int {
 // distinct foreign-key values; targets already tracked need no SQL.
 func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	target := rel.Target
-	byKey := map[idKey]unsafe.Pointer{}
-	var missingVals [][]any
-	pending := map[idKey]bool{}
+	pk := keysOf(rel.LocalFields, parents)
+	targets := make([]unsafe.Pointer, pk.ix.n)
+	var missing []any
 	usesPK := schema.SameFields(rel.RemoteFields, target.PrimaryKey)
-	for _, p := range parents {
-		k, vals, ok := tupleKey(rel.LocalFields, p)
-		if !ok {
-			continue
-		}
-		if _, done := byKey[k]; done || pending[k] {
-			continue
-		}
+	for sl := range pk.ix.n {
 		if usesPK {
-			if e := s.im.lookupID(identity{target, k}); e != nil && !e.expired {
-				byKey[k] = e.ptr()
+			if e := s.im.lookupID(identity{target, pk.keys[sl]}); e != nil && !e.expired {
+				targets[sl] = e.ptr()
 				continue
 			}
 		}
-		pending[k] = true
-
-		missingVals = append(missingVals, vals)
+		missing = append(missing, pk.keyArgs(sl)...)
 	}
-	err := s.selectIn(ctx, target, rel.RemoteFields, missingVals, nil, func(p unsafe.Pointer) {
-		if k, ok := keyOnly(rel.RemoteFields, p); ok {
-			byKey[k] = p
-		}
-	})
+	rows, err := s.selectIn(ctx, target, rel.RemoteFields, missing, nil)
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range rows {
+		if k, ok := keyOnly(rel.RemoteFields, p); ok {
+			if sl, ok := pk.ix.slot(k); ok {
+				targets[sl] = p
+			}
+		}
+	}
 	var out []unsafe.Pointer
-	got := map[unsafe.Pointer]bool{}
-	for _, p := range parents {
-		k, ok := keyOnly(rel.LocalFields, p)
-		var objs []any
-		if ok {
-			if t := byKey[k]; t != nil {
-				objs = []any{reflect.NewAt(target.Type, t).Interface()}
+	got := make(map[unsafe.Pointer]bool, len(targets))
+	var one [1]unsafe.Pointer
+	for i, p := range parents {
+		var items []unsafe.Pointer
+		if sl := pk.slots[i]; sl >= 0 {
+			if t := targets[sl]; t != nil {
+				one[0] = t
+				items = one[:]
 				if !got[t] {
 					got[t] = true
 					out = append(out, t)
 				}
 			}
 		}
-		rel.SetObjects(p, objs)
-		s.loadedRelation(rel, p)
+		s.setLoaded(rel, p, items)
 	}
 	return out, nil
 }
 
-// loadRows runs a SELECT of all target columns (plus extra trailing columns
-// scanned into fresh values) and resolves each row through the identity map.
-func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field, each func(p unsafe.Pointer, extra []any)) error {
+// loadRows runs a SELECT of all target columns (plus extra trailing
+// columns, of one model) and resolves the rows through the identity map
+// once all are read, so that the map grows once. It returns the resolved
+// objects in row order and, with extra columns, the key of each row's
+// extra columns.
+func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field) ([]unsafe.Pointer, []rowKey, error) {
 	c, inTx := s.readConn(ctx)
 	sc := s.db.getScanner(m)
 	defer s.db.putScanner(sc)
 	dest := sc.dest
-	var extraVals []any
 	var extraP unsafe.Pointer
 	if len(extra) > 0 {
 		_, extraP = extra[0].Model.New()
@@ -164,63 +165,77 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 			esc.Bind(extraP)
 			dest[len(sc.dest)+i] = esc
 		}
-		extraVals = make([]any, len(extra))
 	}
-	_, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error {
+	var rows []unsafe.Pointer
+	var keys []rowKey
+	_, err := s.db.query(ctx, c, inTx, q, args, func(r *sql.Rows) error {
 		_, p := m.New()
 		for _, col := range sc.scanners {
 			col.Bind(p)
 		}
-		if err := rows.Scan(dest...); err != nil {
+		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		obj, err := s.resolveLoaded(ctx, m, p)
-		if err != nil {
-			return err
+		rows = append(rows, p)
+		if extraP != nil {
+			k, ok := keyOnly(extra, extraP)
+			keys = append(keys, rowKey{k, ok})
 		}
-		for i, f := range extra {
-			extraVals[i], _ = f.Value(extraP)
-		}
-		each(obj, extraVals)
 		return nil
 	})
-	return err
+	if err != nil {
+		return nil, nil, err
+	}
+	s.im.reserveRows(len(rows))
+	for i, p := range rows {
+		if rows[i], err = s.resolveLoaded(ctx, m, p); err != nil {
+			return nil, nil, err
+		}
+	}
+	return rows, keys, nil
+}
+
+// rowKey is the key of a row's extra columns; ok is false when one of them
+// is NULL.
+type rowKey struct {
+	k  idKey
+	ok bool
 }
 
 // loadOneToMany: one IN query on the children's foreign key, grouped per
-// parent (one-to-one takes the first child).
+// parent in the query's order (one-to-one takes the first child).
 func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
-	target := rel.Target
-	groups := map[idKey][]unsafe.Pointer{}
-	var out []unsafe.Pointer
-	err := s.selectIn(ctx, target, rel.RemoteFields, distinctKeys(rel.LocalFields, parents), rel, func(p unsafe.Pointer) {
-		if k, ok := keyOnly(rel.RemoteFields, p); ok {
-			groups[k] = append(groups[k], p)
-			out = append(out, p)
-		}
-	})
+	pk := keysOf(rel.LocalFields, parents)
+	rows, err := s.selectIn(ctx, rel.Target, rel.RemoteFields, pk.args, rel)
 	if err != nil {
 		return nil, err
 	}
+	hits := make([]hit, 0, len(rows))
+	out := rows[:0] // the children with a foreign key, in place
+	for _, p := range rows {
+		if k, ok := keyOnly(rel.RemoteFields, p); ok {
+			out = append(out, p)
+			if sl, ok := pk.ix.slot(k); ok {
+				hits = append(hits, hit{sl, p})
+			}
+		}
+	}
+	groups := groupHits(hits, pk.ix.n)
 	if !s.cfg.AutoFlush || s.noAutoFlush > 0 {
 		// Nothing was flushed before the query: children whose parent
 		// changed in the session since are moved to where the session has
 		// them, so that a collection loaded now agrees with the objects.
-		s.overlayPendingParents(rel, parents, groups)
+		s.overlayPendingParents(rel, &pk.ix, groups)
 	}
-	for _, p := range parents {
-		k, ok := keyOnly(rel.LocalFields, p)
-		var objs []any
-		if ok {
-			for _, c := range groups[k] {
-				objs = append(objs, reflect.NewAt(target.Type, c).Interface())
-				if rel.Kind == schema.OneToOne {
-					break
-				}
+	for i, p := range parents {
+		var items []unsafe.Pointer
+		if sl := pk.slots[i]; sl >= 0 {
+			items = groups[sl]
+			if rel.Kind == schema.OneToOne && len(items) > 1 {
+				items = items[:1]
 			}
 		}
-		rel.SetObjects(p, objs)
-		s.loadedRelation(rel, p)
+		s.setLoaded(rel, p, items)
 		if rel.DeleteOrphan {
 			s.recordCollection(s.im.lookupPtr(p), rel, p)
 		}
@@ -232,77 +247,61 @@ func (s *Session) loadOneToMany(ctx context.Context, rel *schema.Relation, paren
 // filtered on the link's local columns, grouped per parent.
 func (s *Session) loadManyToMany(ctx context.Context, rel *schema.Relation, parents []unsafe.Pointer) ([]unsafe.Pointer, error) {
 	target, link := rel.Target, rel.Link
-	groups := map[idKey][]unsafe.Pointer{}
-	keys := distinctKeys(rel.LocalFields, parents)
+	pk := keysOf(rel.LocalFields, parents)
 	got := map[unsafe.Pointer]bool{}
 	var out []unsafe.Pointer
-	for _, ch := range s.chunks(len(keys), len(link.LocalColumns)) {
-		part := keys[ch[0]:ch[1]]
-		q := statement.SelectLinked(s.db.dialect, rel, len(part))
-		var args []any
-		for _, v := range part {
-			args = append(args, v...)
-		}
+	var hits []hit
+	for _, ch := range s.chunks(int(pk.ix.n), len(link.LocalColumns)) {
+		q := statement.SelectLinked(s.db.dialect, rel, ch[1]-ch[0])
 		// The link's local key columns scan into the parent's key fields, so
 		// that they normalise exactly like the parents' keys.
-		err := s.loadRows(ctx, target, q, args, rel.LocalFields, func(p unsafe.Pointer, ev []any) {
-			k, err := keyOfValues(ev)
-			if err != nil {
-				return
+		rows, keys, err := s.loadRows(ctx, target, q, pk.args[ch[0]*pk.width:ch[1]*pk.width], rel.LocalFields)
+		if err != nil {
+			return nil, err
+		}
+		for i, p := range rows {
+			if !keys[i].ok {
+				continue
 			}
-			groups[k] = append(groups[k], p)
+			if sl, ok := pk.ix.slot(keys[i].k); ok {
+				hits = append(hits, hit{sl, p})
+			}
 			if !got[p] {
 				got[p] = true
 				out = append(out, p)
 			}
-		})
-		if err != nil {
-			return nil, err
 		}
 	}
-	for _, p := range parents {
-		k, ok := keyOnly(rel.LocalFields, p)
-		objs := []any{}
-		if ok {
-			for _, c := range groups[k] {
-				objs = append(objs, reflect.NewAt(target.Type, c).Interface())
-			}
+	groups := groupHits(hits, pk.ix.n)
+	for i, p := range parents {
+		var items []unsafe.Pointer
+		if sl := pk.slots[i]; sl >= 0 {
+			items = groups[sl]
 		}
-		rel.SetObjects(p, objs)
-		s.loadedRelation(rel, p)
+		s.setLoaded(rel, p, items)
 	}
 	return out, nil
 }
 
-// distinctKeys returns the distinct non-NULL values of fs over the objects.
-func distinctKeys(fs []*schema.Field, objs []unsafe.Pointer) [][]any {
-	var keys [][]any
-	seen := map[idKey]bool{}
-	for _, p := range objs {
-		k, vals, ok := tupleKey(fs, p)
-		if ok && !seen[k] {
-			seen[k] = true
-			keys = append(keys, vals)
+// selectIn loads the rows of m whose cols match one of the keys in args
+// (len(cols) values per key), chunked under the bind limit, ordered by the
+// relation's order_by when rel is given, and returns them resolved.
+func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.Field, args []any, rel *schema.Relation) ([]unsafe.Pointer, error) {
+	w := len(cols)
+	var all []unsafe.Pointer
+	for _, ch := range s.chunks(len(args)/w, w) {
+		q := statement.SelectIn(s.db.dialect, m.Table, m.Fields, cols, ch[1]-ch[0], rel)
+		rows, _, err := s.loadRows(ctx, m, q, args[ch[0]*w:ch[1]*w], nil)
+		if err != nil {
+			return nil, err
+		}
+		if all == nil {
+			all = rows
+		} else {
+			all = append(all, rows...)
 		}
 	}
-	return keys
-}
-
-// selectIn loads the rows of m whose cols match one of keys, chunked under
-// the bind limit, ordered by the relation's order_by when rel is given.
-func (s *Session) selectIn(ctx context.Context, m *schema.Model, cols []*schema.Field, keys [][]any, rel *schema.Relation, each func(p unsafe.Pointer)) error {
-	for _, ch := range s.chunks(len(keys), len(cols)) {
-		part := keys[ch[0]:ch[1]]
-		q := statement.SelectIn(s.db.dialect, m.Table, m.Fields, cols, len(part), rel)
-		var args []any
-		for _, v := range part {
-			args = append(args, v...)
-		}
-		if err := s.loadRows(ctx, m, q, args, nil, func(p unsafe.Pointer, _ []any) { each(p) }); err != nil {
-			return err
-		}
-	}
-	return nil
+	return all, nil
 }
 
 // keyOnly is tupleKey without the values, allocation-free for a single
@@ -315,57 +314,4 @@ func keyOnly(fs []*schema.Field, p unsafe.Pointer) (idKey, bool) {
 	}
 	k, _, ok := tupleKey(fs, p)
 	return k, ok
-}
-
-// overlayPendingParents moves, in the groups of a one-to-many load (children
-// by parent key), the tracked children whose parent in the session differs
-// from their row's: their foreign key was changed, or their many-to-one
-// field was set, and not flushed yet. New children related to a loaded
-// parent join its group.
-func (s *Session) overlayPendingParents(rel *schema.Relation, parents []unsafe.Pointer, groups map[idKey][]unsafe.Pointer) {
-	want := make(map[idKey]bool, len(parents))
-	for _, p := range parents {
-		if k, ok := keyOnly(rel.LocalFields, p); ok {
-			want[k] = true
-		}
-	}
-	back := rel.Back
-	var backIdx int
-	if back != nil {
-		backIdx = relIndex(back)
-	}
-	s.im.live(func(e *entry, cp unsafe.Pointer) {
-		if e.model != rel.Target || e.state == StateDeleted {
-			return
-		}
-		now, nowOK := keyOnly(rel.RemoteFields, cp)
-		fkNow := now
-		if back != nil && backIdx >= 0 && back.Loaded(cp) && !e.relClean(backIdx, cp) {
-			items, _ := relItems(back, cp)
-			nowOK = false
-			if len(items) > 0 {
-				if k, ok := keyOnly(rel.LocalFields, items[0]); ok {
-					now, nowOK = k, true
-				}
-			}
-		}
-		var was idKey
-		wasOK := false
-		if e.state == StatePersistent && e.snapshot != nil {
-			was, wasOK = keyOnly(rel.RemoteFields, e.snapshot)
-		}
-		if nowOK == wasOK && (!nowOK || now == was) {
-			return
-		}
-		// The row may have been grouped by its row's key or by the
-		// object's: take it out of every group but the session's.
-		for _, k := range []idKey{was, fkNow} {
-			if g, ok := groups[k]; ok && (!nowOK || k != now) {
-				groups[k] = slices.DeleteFunc(g, func(x unsafe.Pointer) bool { return x == cp })
-			}
-		}
-		if nowOK && want[now] && !slices.Contains(groups[now], cp) {
-			groups[now] = append(groups[now], cp)
-		}
-	})
 }

@@ -323,35 +323,6 @@ func (q *Query[T]) resolve(ctx context.Context, m *schema.Model, p unsafe.Pointe
 	return q.s.resolveLoaded(ctx, m, p)
 }
 
-// resolveLoaded is track for the rows of queries and loaders: a row whose
-// key the session tracks is returned as the tracked instance, whatever its
-// state (an object deleted in the session but not flushed still has its
-// row, so it is returned, as in SQLAlchemy; with AutoFlush the delete was
-// flushed before the query and the row is gone). AfterLoad runs for rows
-// that became or refreshed tracked objects.
-func (s *Session) resolveLoaded(ctx context.Context, m *schema.Model, p unsafe.Pointer) (unsafe.Pointer, error) {
-	id, keyed, err := keyOf(m, p)
-	if err != nil {
-		return nil, err
-	}
-	if keyed {
-		if e := s.im.lookupID(id); e != nil {
-			if e.expired {
-				s.apply(e, p)
-				if err := s.hook(ctx, m, e.ptr(), schema.HookAfterLoad); err != nil {
-					return nil, err
-				}
-			}
-			return e.ptr(), nil
-		}
-	}
-	out, err := s.track(ctx, m, p, false)
-	if err != nil {
-		return nil, err
-	}
-	return out, s.hook(ctx, m, out, schema.HookAfterLoad)
-}
-
 // All returns every matching object.
 func (q *Query[T]) All(ctx context.Context) ([]*T, error) {
 	if err := q.enter("Query.All"); err != nil {

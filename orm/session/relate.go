@@ -235,16 +235,16 @@ func (s *Session) preload(ctx context.Context, m *schema.Model, parents []unsafe
 		}
 		// The next level: every related object of these parents, loaded
 		// now or before.
-		var next []unsafe.Pointer
-		seen := map[unsafe.Pointer]bool{}
+		var all []unsafe.Pointer
 		for _, p := range parents {
-			objs, _ := rel.Objects(p)
-			for _, o := range objs {
-				op := reflect.ValueOf(o).UnsafePointer()
-				if op != nil && !seen[op] {
-					seen[op] = true
-					next = append(next, op)
-				}
+			all, _ = rel.AppendPointers(p, all)
+		}
+		next := all[:0]
+		seen := make(map[unsafe.Pointer]struct{}, len(all))
+		for _, op := range all {
+			if _, dup := seen[op]; !dup {
+				seen[op] = struct{}{}
+				next = append(next, op)
 			}
 		}
 		if err := s.preload(ctx, rel.Target, next, tree[name]); err != nil {

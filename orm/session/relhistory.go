@@ -2,7 +2,6 @@ package session
 
 import (
 	"fmt"
-	"reflect"
 	"slices"
 	"unsafe"
 	"weak"
@@ -37,17 +36,11 @@ func (b relBase) has(p unsafe.Pointer) bool { return slices.Contains(b.items, p)
 // relItems returns the objects the relation field r of the object at p
 // holds, as pointers, and whether it is loaded.
 func relItems(r *schema.Relation, p unsafe.Pointer) ([]unsafe.Pointer, bool) {
-	objs, loaded := r.Objects(p)
-	if len(objs) == 0 {
+	items, loaded := r.AppendPointers(p, nil)
+	if len(items) == 0 {
 		return nil, loaded
 	}
-	out := make([]unsafe.Pointer, 0, len(objs))
-	for _, o := range objs {
-		if op := reflect.ValueOf(o).UnsafePointer(); op != nil {
-			out = append(out, op)
-		}
-	}
-	return out, loaded
+	return items, loaded
 }
 
 // base returns the recorded base of relation i of e ("not loaded" when
@@ -141,6 +134,18 @@ func (s *Session) loadedRelation(rel *schema.Relation, p unsafe.Pointer) {
 	}
 	if i := relIndex(rel); i >= 0 {
 		s.syncBase(e, i, p)
+	}
+}
+
+// loadedRelationBase is loadedRelation when the caller knows what the
+// relation holds: b, which becomes the base as it is.
+func (s *Session) loadedRelationBase(rel *schema.Relation, p unsafe.Pointer, b relBase) {
+	e := s.im.lookupPtr(p)
+	if e == nil || e.state == StateDeleted {
+		return
+	}
+	if i := relIndex(rel); i >= 0 {
+		s.setBase(e, i, b)
 	}
 }
 
