@@ -146,15 +146,15 @@ func (m liteMigrator) ColumnDefinition(f *schema.Field) (string, error) {
 	return columnDefinition(m.d, f)
 }
 
-func (liteMigrator) AlterColumn(*schema.Field) ([]string, error)         { return nil, nil }
-func (liteMigrator) DropColumn(string, string) string                    { return "" }
-func (liteMigrator) AddUnique(string, []string) string                   { return "" }
-func (liteMigrator) DropUnique(string, string) string                    { return "" }
-func (liteMigrator) DropForeignKey(string, string) string                { return "" }
-func (liteMigrator) SetPrimaryKey(*CatalogTable, []string) string        { return "" }
-func (m liteMigrator) DropIndex(_, name string) string                   { return "DROP INDEX " + m.d.Quote(name) }
-func (liteMigrator) RebuildsTables() bool                                { return true }
-func (liteMigrator) Begin() string                                       { return "BEGIN IMMEDIATE" }
+func (liteMigrator) AlterColumn(*schema.Field) ([]string, error)  { return nil, nil }
+func (liteMigrator) DropColumn(string, string) string             { return "" }
+func (liteMigrator) AddUnique(string, []string) string            { return "" }
+func (liteMigrator) DropUnique(string, string) string             { return "" }
+func (liteMigrator) DropForeignKey(string, string) string         { return "" }
+func (liteMigrator) SetPrimaryKey(*CatalogTable, []string) string { return "" }
+func (m liteMigrator) DropIndex(_, name string) string            { return "DROP INDEX " + m.d.Quote(name) }
+func (liteMigrator) RebuildsTables() bool                         { return true }
+func (liteMigrator) Begin() string                                { return "BEGIN IMMEDIATE" }
 
 // Lock turns foreign-key enforcement off, which SQLite allows only outside
 // a transaction, so that the rebuild procedure's DROP TABLE neither

@@ -54,7 +54,7 @@ var typeFamilies = map[string]sqlType{
 	"varbinary": {"binary", 0, 0, false}, "binary": {"binary", 0, 0, false},
 	"tinyblob": {"binary", 255, 0, false}, "blob": {"binary", 65535, 0, false},
 	"mediumblob": {"binary", 1<<24 - 1, 0, false}, "longblob": {"binary", unbounded, 0, false},
-	"bytea": {"binary", unbounded, 0, false},
+	"bytea":   {"binary", unbounded, 0, false},
 	"decimal": {"decimal", 0, 0, false}, "numeric": {"decimal", 0, 0, false},
 	"datetime": {"time", 0, 0, false},
 }
