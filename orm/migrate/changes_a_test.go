@@ -99,7 +99,9 @@ func columnScenarios() []scenario {
 	return []scenario{{
 		name: "add_columns",
 		v1:   []any{&AddColV1{}}, v2: []any{&AddColV2{}},
-		seed:  func(t *testing.T, s *orm.Session) { add(t, s, &AddColV1{ID: 1, Name: "a"}, &AddColV1{ID: 2, Name: "b"}) },
+		seed: func(t *testing.T, s *orm.Session) {
+			add(t, s, &AddColV1{ID: 1, Name: "a"}, &AddColV1{ID: 2, Name: "b"})
+		},
 		kinds: []migrate.Kind{migrate.AddColumn},
 		check: func(t *testing.T, cat *migrate.Catalog) {
 			if c := column(t, cat, "ch_add_col", "age"); !c.Nullable {

@@ -69,7 +69,11 @@ func (p *planner) diffIndexes(td *tableDiff) {
 			td.add(Change{Kind: DropUnique, Table: t.Name, Name: ix.Name, Detail: "(" + join(ix.Columns) + ")",
 				phase: phaseDropConstraints}, p.mig.DropUnique(t.Name, ix.Name))
 		default:
-			td.add(Change{Kind: DropIndex, Table: t.Name, Name: ix.Name, Detail: "(" + join(ix.Columns) + ")",
+			kind := DropIndex
+			if ix.Unique {
+				kind = DropUnique
+			}
+			td.add(Change{Kind: kind, Table: t.Name, Name: ix.Name, Detail: "(" + join(ix.Columns) + ")",
 				phase: phaseDropConstraints}, p.mig.DropIndex(t.Name, ix.Name))
 		}
 	}
