@@ -187,7 +187,9 @@ func keyScenarios() []scenario {
 	}, {
 		name: "primary_key",
 		v1:   []any{&PkV1{}}, v2: []any{&PkV2{}},
-		seed:        func(t *testing.T, s *orm.Session) { add(t, s, &PkV1{A: 1, B: 1, Note: "x"}, &PkV1{A: 2, B: 1, Note: "y"}) },
+		seed: func(t *testing.T, s *orm.Session) {
+			add(t, s, &PkV1{A: 1, B: 1, Note: "x"}, &PkV1{A: 2, B: 1, Note: "y"})
+		},
 		kinds:       []migrate.Kind{migrate.SetPrimaryKey},
 		destructive: true, refuse: "set primary key ch_pk",
 		check: func(t *testing.T, cat *migrate.Catalog) {
