@@ -37,7 +37,7 @@ func AllowDestructive() Option { return func(c *config) { c.allowDestructive = t
 // one transaction, so a failure leaves the schema as it was; on MySQL each
 // statement commits on its own. Concurrent Auto calls, in one process or
 // several, run one after the other: the later ones find nothing to do.
-func Auto(ctx context.Context, db *orm.DB, models []any, opts ...Option) (err error) {
+func Auto(ctx context.Context, db *orm.DB, models []any, opts ...Option) error {
 	var cfg config
 	for _, o := range opts {
 		o(&cfg)
@@ -57,38 +57,36 @@ func Auto(ctx context.Context, db *orm.DB, models []any, opts ...Option) (err er
 		discard(conn)
 		return err
 	}
-	defer func() {
-		if err != nil {
-			discard(conn) // ends the server's lock and any transaction with the connection
-			return
-		}
-		if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
+	clean, err := apply(ctx, d, mig, conn, cfg, ms)
+	if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
+		clean = false
+		if err == nil {
 			err = fmt.Errorf("orm/migrate: release lock: %w", rerr)
-			discard(conn)
-			return
 		}
-		err = conn.Close()
-	}()
-	return apply(ctx, d, mig, conn, cfg, ms)
+	}
+	if !clean {
+		// Ends the server's lock and any transaction with the connection.
+		discard(conn)
+		return err
+	}
+	if cerr := conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
-// apply plans and runs the changes inside the lock.
-func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *sql.Conn, cfg config, ms []*schema.Model) error {
+// apply plans and runs the changes inside the lock. clean reports that
+// the connection is fit for reuse: no transaction left open on it.
+func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *sql.Conn, cfg config, ms []*schema.Model) (clean bool, err error) {
 	inTx := mig.Begin() != ""
 	if inTx {
 		if _, err := conn.ExecContext(ctx, mig.Begin()); err != nil {
-			return fmt.Errorf("orm/migrate: begin: %w", err)
+			return false, fmt.Errorf("orm/migrate: begin: %w", err)
 		}
 	}
 	ch, err := plan(ctx, d, conn, ms)
 	if err == nil && !cfg.allowDestructive {
-		if bad := ch.Destructive(); len(bad) > 0 {
-			lines := make([]string, len(bad))
-			for i, c := range bad {
-				lines[i] = "  " + c.String()
-			}
-			err = fmt.Errorf("%w (nothing applied; pass migrate.AllowDestructive() to apply them):\n%s", ErrDestructive, strings.Join(lines, "\n"))
-		}
+		err = refuse(ch)
 	}
 	if err == nil {
 		for _, s := range ch.Statements() {
@@ -102,16 +100,30 @@ func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *s
 		err = mig.CheckForeignKeys(ctx, conn)
 	}
 	if !inTx {
-		return err
+		return ctx.Err() == nil, err
 	}
 	if err != nil {
-		_, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return err
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return rerr == nil, err
 	}
 	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return fmt.Errorf("orm/migrate: commit: %w", d.ClassifyError(err))
+		return false, fmt.Errorf("orm/migrate: commit: %w", d.ClassifyError(err))
 	}
-	return nil
+	return true, nil
+}
+
+// refuse returns the error listing the destructive changes of ch, nil when
+// there are none.
+func refuse(ch *Changes) error {
+	bad := ch.Destructive()
+	if len(bad) == 0 {
+		return nil
+	}
+	lines := make([]string, len(bad))
+	for i, c := range bad {
+		lines[i] = "  " + c.String()
+	}
+	return fmt.Errorf("%w (nothing applied; pass migrate.AllowDestructive() to apply them):\n%s", ErrDestructive, strings.Join(lines, "\n"))
 }
 
 // discard closes conn and tells the pool not to reuse it.
