@@ -15,6 +15,7 @@ const (
 	AddColumn      Kind = "add column"
 	DropColumn     Kind = "drop column"
 	AlterColumn    Kind = "alter column"
+	RenameColumn   Kind = "rename column"
 	SetPrimaryKey  Kind = "set primary key"
 	CreateIndex    Kind = "create index"
 	DropIndex      Kind = "drop index"
@@ -62,6 +63,7 @@ type phase int
 
 const (
 	phaseDropConstraints phase = iota // foreign keys and indexes that go or change
+	phaseRenames                      // renamed_from columns
 	phaseCreateTables
 	phaseColumns // add and alter columns, primary keys, SQLite rebuilds
 	phaseConstraints

@@ -83,12 +83,8 @@ func (p *planner) diffIndexes(td *tableDiff) {
 				phase: phaseConstraints}, p.mig.AddUnique(t.Name, w.columns))
 			continue
 		}
-		kw := "CREATE INDEX "
-		if w.unique {
-			kw = "CREATE UNIQUE INDEX "
-		}
 		td.add(Change{Kind: CreateIndex, Table: t.Name, Name: w.name, Detail: "(" + join(w.columns) + ")", phase: phaseConstraints},
-			kw+p.d.Quote(w.name)+" ON "+p.d.Quote(t.Name)+" ("+quoteAll(p.d, w.columns)+")")
+			createIndex(p.d, t.Name, w.name, w.columns, w.unique))
 	}
 }
 
@@ -143,6 +139,14 @@ func (p *planner) diffForeignKeys(td *tableDiff) {
 	}
 }
 
+func createIndex(d dialect.Dialect, table, name string, cols []string, unique bool) string {
+	kw := "CREATE INDEX "
+	if unique {
+		kw = "CREATE UNIQUE INDEX "
+	}
+	return kw + d.Quote(name) + " ON " + d.Quote(table) + " (" + quoteAll(d, cols) + ")"
+}
+
 func quoteAll(d dialect.Dialect, cols []string) string {
 	q := make([]string, len(cols))
 	for i, c := range cols {
@@ -191,8 +195,12 @@ func (p *planner) rebuild(td *tableDiff) ([]string, error) {
 	}
 	out = append(out, create[1:]...)
 	for _, ix := range td.kept {
-		if ix.SQL != "" && hasColumns(m, ix.Columns) {
+		switch {
+		case !hasColumns(m, ix.Columns):
+		case ix.SQL != "":
 			out = append(out, ix.SQL)
+		default:
+			out = append(out, createIndex(p.d, t.Name, ix.Name, ix.Columns, ix.Unique))
 		}
 	}
 	return out, nil

@@ -48,6 +48,7 @@ func plan(ctx context.Context, d dialect.Dialect, q dialect.Querier, ms []*schem
 	for _, fk := range deferred {
 		isDeferred[fk] = d.Features().Has(dialect.AlterForeignKeys)
 	}
+	p.renames(ordered)
 	for _, m := range ordered {
 		known[m.Table] = true
 		t := cat.Table(m.Table)

@@ -89,6 +89,7 @@ func idempotenceShapes() map[string][]any {
 		"hand_v2":            {&HandV2{}},
 		"renamed_index":      {&RenamedIx{}},
 		"lock_v2":            {&LockV2{}, &LockOther{}},
+		"renamed_v2":         {&RenTeamV2{}, &RenHeroV2{}},
 	}
 	for _, sc := range append(columnScenarios(), keyScenarios()...) {
 		shapes[sc.name+"_v1"] = sc.v1
