@@ -81,7 +81,7 @@ func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *s
 	inTx := mig.Begin() != ""
 	if inTx {
 		if _, err := conn.ExecContext(ctx, mig.Begin()); err != nil {
-			return false, fmt.Errorf("orm/migrate: begin: %w", err)
+			return false, fmt.Errorf("orm/migrate: begin: %w", d.ClassifyError(err))
 		}
 	}
 	ch, err := plan(ctx, d, conn, ms)
