@@ -47,17 +47,26 @@ func Auto(ctx context.Context, db *orm.DB, models []any, opts ...Option) error {
 		return err
 	}
 	d := db.Dialect()
-	mig := d.Migrator()
+	return withLock(ctx, db, func(conn *sql.Conn) (bool, error) {
+		return apply(ctx, d, d.Migrator(), conn, cfg, ms)
+	})
+}
+
+// withLock runs fn on a dedicated connection holding the migration lock.
+// fn reports whether the connection is fit for reuse (no transaction left
+// open); when it is not, or the lock cannot be released, the connection is
+// discarded, which ends its lock and transaction on the server.
+func withLock(ctx context.Context, db *orm.DB, fn func(conn *sql.Conn) (clean bool, err error)) error {
 	conn, err := db.SQL().Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("orm/migrate: %w", err)
 	}
-	release, err := mig.Lock(ctx, conn)
+	release, err := db.Dialect().Migrator().Lock(ctx, conn)
 	if err != nil {
 		discard(conn)
 		return err
 	}
-	clean, err := apply(ctx, d, mig, conn, cfg, ms)
+	clean, err := fn(conn)
 	if rerr := release(context.WithoutCancel(ctx)); rerr != nil {
 		clean = false
 		if err == nil {
@@ -65,7 +74,6 @@ func Auto(ctx context.Context, db *orm.DB, models []any, opts ...Option) error {
 		}
 	}
 	if !clean {
-		// Ends the server's lock and any transaction with the connection.
 		discard(conn)
 		return err
 	}

@@ -40,6 +40,7 @@ type Change struct {
 
 	phase phase
 	stmts []string
+	from  string // the former name of a renamed column
 }
 
 // String describes the change in one line.
@@ -99,15 +100,17 @@ func (c *Changes) Destructive() []Change {
 // lock (and on SQLite with foreign keys off, then checked); on SQLite a
 // rebuilt table needs PRAGMA foreign_keys = OFF around them.
 func (c *Changes) Statements() []string {
-	idx := make([]int, len(c.list))
-	for i := range idx {
-		idx[i] = i
-	}
-	sort.SliceStable(idx, func(a, b int) bool { return c.list[idx[a]].phase < c.list[idx[b]].phase })
 	var out []string
-	for _, i := range idx {
-		out = append(out, c.list[i].stmts...)
+	for _, ch := range c.ordered() {
+		out = append(out, ch.stmts...)
 	}
+	return out
+}
+
+// ordered returns the changes in the order their statements run.
+func (c *Changes) ordered() []Change {
+	out := append([]Change(nil), c.list...)
+	sort.SliceStable(out, func(a, b int) bool { return out[a].phase < out[b].phase })
 	return out
 }
 

@@ -62,7 +62,7 @@ func plan(ctx context.Context, d dialect.Dialect, q dialect.Querier, ms []*schem
 		}
 	}
 	for _, t := range cat.Tables {
-		if !known[t.Name] {
+		if !known[t.Name] && t.Name != VersionTable {
 			p.dropTable(t)
 		}
 	}

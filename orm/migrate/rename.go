@@ -29,7 +29,7 @@ func (p *planner) renames(models []*schema.Model) {
 			if hasNew || !hasOld || oldMapped {
 				continue
 			}
-			p.add(Change{Kind: RenameColumn, Table: t.Name, Name: f.Column, Detail: "from " + f.RenamedFrom, phase: phaseRenames,
+			p.add(Change{Kind: RenameColumn, Table: t.Name, Name: f.Column, Detail: "from " + f.RenamedFrom, phase: phaseRenames, from: f.RenamedFrom,
 				stmts: []string{"ALTER TABLE " + p.d.Quote(t.Name) + " RENAME COLUMN " + p.d.Quote(f.RenamedFrom) + " TO " + p.d.Quote(f.Column)}})
 			renameInCatalog(p.cat, t.Name, f.RenamedFrom, f.Column)
 		}
