@@ -19,6 +19,8 @@ func TestRun(t *testing.T) {
 		"alter column hero.name: type VARCHAR(20) -> VARCHAR(100) (widening)",
 		"drop column hero.motto",
 		"destructive changes refused",
+		"_teams_and_age.sql",
+		"status: applied true, checksum ok true",
 		"migrate.Plan again: empty = true",
 		`hero 1 after the migration: name "Deadpond", secret "Dive Wilson", age 32`,
 	} {
