@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -225,19 +226,11 @@ func (b *catalogBuilder) index(table string, ix CatalogIndex, col string) {
 func (b *catalogBuilder) catalog() *Catalog {
 	c := &Catalog{}
 	names := append([]string(nil), b.order...)
-	sortStrings(names)
+	sort.Strings(names)
 	for _, n := range names {
 		c.Tables = append(c.Tables, b.byName[n])
 	}
 	return c
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 var (

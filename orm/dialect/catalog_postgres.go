@@ -14,7 +14,7 @@ type pgMigrator struct{ d Dialect }
 
 func (d postgres) Migrator() Migrator { return pgMigrator{d} }
 
-// pgRel joins the relation alias c (of oid expression rel) to the current schema.
+// pgInSchema keeps the tables (relation alias c) of the current schema.
 const pgInSchema = ` JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = current_schema() AND c.relkind IN ('r', 'p')`
 
 var pgActionNames = map[string]string{"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
