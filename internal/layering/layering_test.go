@@ -36,6 +36,9 @@ type rule struct {
 	desc      string
 	subject   func(pkg string) bool // packages the rule applies to
 	forbidden []string              // layers they must not import, even indirectly
+	// direct: forbidden applies to the direct imports only (a package
+	// that sits on top of orm imports all of it indirectly).
+	direct bool
 }
 
 func layerRule(name, layer string, forbidden ...string) rule {
@@ -62,6 +65,19 @@ var rules = []rule{
 	layerRule("orm_dialect", "orm/dialect", "orm/relations", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
 	layerRule("orm_schema", "orm/schema", "orm/dialect", "orm/relations", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
 	layerRule("internal_topo", "internal/topo", "orm/schema", "orm/dialect", "orm/relations", "orm/engine", "orm/statement", "orm/session", "orm/query", "orm"),
+	{
+		name:      "orm_migrate",
+		desc:      "orm/migrate imports directly only orm, orm/schema, orm/dialect, orm/engine and orm/session of the module",
+		subject:   func(pkg string) bool { return inLayer(pkg, "orm/migrate") },
+		forbidden: []string{"orm/statement", "orm/query", "orm/relations", "orm/ormtest", "internal"},
+		direct:    true,
+	},
+	{
+		name:      "nothing_under_orm_imports_migrate",
+		desc:      "no package under orm but orm/migrate itself may import orm/migrate",
+		subject:   func(pkg string) bool { return underORM(pkg) && !inLayer(pkg, "orm/migrate") },
+		forbidden: []string{"orm/migrate"},
+	},
 	{
 		name:      "no_testkit_under_orm",
 		desc:      "nothing under orm/ may import internal/testkit (outside _test.go files)",
@@ -242,7 +258,11 @@ func TestLayering(t *testing.T) {
 			}
 			for _, p := range subjects {
 				d := depsOf(p)
-				for _, dep := range d.order {
+				deps := d.order
+				if r.direct {
+					deps = d.imports[p]
+				}
+				for _, dep := range deps {
 					for _, layer := range r.forbidden {
 						if !inLayer(dep, layer) {
 							continue

@@ -115,6 +115,9 @@ type Dialect interface {
 	// the server's version to tell MariaDB apart; the others return d
 	// without a query.
 	DetectFlavor(ctx context.Context, db *sql.DB) (Dialect, error)
+	// Migrator returns what schema migrations (orm/migrate) need from the
+	// database: its catalog, its ALTER statements and its migration lock.
+	Migrator() Migrator
 }
 
 // InMemory tells whether a DSN names an in-memory database (AdjustDSN).

@@ -22,6 +22,9 @@
 // opening a database AdjustDSN, OpenDriver, ForPool, DriverName and
 // DetectFlavor. OnConflict renders the upsert clause of each database, also
 // the one of link rows that ignores a pair already linked (Conflict.Keep).
+// Migrator holds what schema migrations (orm/migrate) need from a database:
+// reading its catalog into a Catalog, normalising types and defaults, its
+// ALTER statements, and a migration lock that dies with its connection.
 // To add a difference: add a Feature constant (and its name in
 // featureNames) or a method on Dialect, implement it in postgres.go,
 // mysql.go (both flavors) and sqlite.go, with code they share in caps.go,

@@ -267,6 +267,7 @@ var columnOptions = map[string]bool{
 	"pk": false, "autoincrement": false, "noautoincrement": false, "column": true, "fk": true,
 	"ondelete": true, "onupdate": true, "unique": false, "index": false, "unique_index": false,
 	"nullable": false, "notnull": false, "default": true, "type": true, "size": true, "version": false, "json": false,
+	"renamed_from": true,
 }
 
 var relationOptions = map[string]bool{

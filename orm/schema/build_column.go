@@ -54,13 +54,20 @@ func (b *builder) failField(f *Field, format string, args ...any) {
 	b.fail(f.Model, f.Path, f.Tag, format, args...)
 }
 
-// columnNameAndType applies column=, type=, json and noautoincrement, and
-// classifies the Go type; then it records pk, unique and version.
+// columnNameAndType applies column=, renamed_from=, type=, json and
+// noautoincrement, and classifies the Go type; then it records pk, unique and version.
 func columnNameAndType(b *builder, f *Field, opts columnOpts) bool {
 	if o, ok := opts["column"]; ok {
 		f.Column = o.value
 		if strings.ContainsRune(f.Column, 0) {
 			b.failField(f, "column name %q contains a NUL byte, which no database accepts in a name", f.Column)
+			return false
+		}
+	}
+	if o, ok := opts["renamed_from"]; ok {
+		f.RenamedFrom = o.value
+		if f.RenamedFrom == f.Column || strings.ContainsRune(f.RenamedFrom, 0) {
+			b.failField(f, "renamed_from=%q is not a former name of column %q", f.RenamedFrom, f.Column)
 			return false
 		}
 	}

@@ -70,6 +70,9 @@ type Field struct {
 	ForeignKey *ColumnRef
 	OnDelete   string // referential action, upper case: "CASCADE", "SET NULL", ...
 	OnUpdate   string
+	// RenamedFrom is the column's former name (renamed_from=), for schema
+	// migrations to rename the column instead of dropping and adding it.
+	RenamedFrom string
 	// Tag is the raw sqlmodel tag text.
 	Tag string
 
