@@ -104,20 +104,7 @@ func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *s
 			}
 		}
 	}
-	if err == nil && !ch.Empty() {
-		err = mig.CheckForeignKeys(ctx, conn)
-	}
-	if !inTx {
-		return ctx.Err() == nil, err
-	}
-	if err != nil {
-		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return rerr == nil, err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return false, fmt.Errorf("orm/migrate: commit: %w", d.ClassifyError(err))
-	}
-	return true, nil
+	return finish(ctx, d, mig, conn, inTx, !ch.Empty(), err)
 }
 
 // refuse returns the error listing the destructive changes of ch, nil when
@@ -138,4 +125,25 @@ func refuse(ch *Changes) error {
 func discard(conn *sql.Conn) {
 	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 	_ = conn.Close()
+}
+
+// finish ends the work of apply or downFile on conn: on success it checks
+// the foreign keys (when check says the schema changed) and commits; on
+// failure it rolls back. Without a transaction (inTx false) there is
+// nothing to end. clean reports that no transaction is left open on conn.
+func finish(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *sql.Conn, inTx, check bool, err error) (clean bool, _ error) {
+	if err == nil && check {
+		err = mig.CheckForeignKeys(ctx, conn)
+	}
+	if !inTx {
+		return ctx.Err() == nil, err
+	}
+	if err != nil {
+		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+		return rerr == nil, err
+	}
+	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return false, fmt.Errorf("orm/migrate: commit: %w", d.ClassifyError(err))
+	}
+	return true, nil
 }

@@ -128,18 +128,5 @@ func downFile(ctx context.Context, d dialect.Dialect, conn *sql.Conn, f migratio
 	if err == nil {
 		_, err = conn.ExecContext(ctx, "DELETE FROM "+d.Quote(VersionTable)+" WHERE version = "+d.Placeholder(1), f.version)
 	}
-	if err == nil && inTx {
-		err = mig.CheckForeignKeys(ctx, conn)
-	}
-	if !inTx {
-		return ctx.Err() == nil, err
-	}
-	if err != nil {
-		_, rerr := conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
-		return rerr == nil, err
-	}
-	if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
-		return false, d.ClassifyError(err)
-	}
-	return true, nil
+	return finish(ctx, d, mig, conn, inTx, inTx, err)
 }
