@@ -67,30 +67,9 @@ func (d *doc) summary18() {
 		}
 		d.p("| session %s time ≤ Bun | %s vs %s: %s | %s |", op, dur(s.Ns), dur(bn.Ns), ratio(s.Ns, bn.Ns), yesNo(s.Ns <= bn.Ns))
 	}
-	for _, op := range ops {
-		raw, ok1 := d.get("CRUD", "pgx", op, "raw")
-		s, ok2 := d.get("CRUD", "pgx", op, "session")
-		if !ok1 || !ok2 {
-			continue
-		}
-		d.p("| session %s allocs ≤ 1.5× raw | %s vs %s: %s | %s |", op, count(s.Allocs), count(raw.Allocs), ratio(s.Allocs, raw.Allocs), yesNo(s.Allocs <= 1.5*raw.Allocs))
-	}
-	for _, op := range []string{"Read", "ReadSlice"} {
-		bn, ok1 := d.get("CRUD", "pgx", op, "bun")
-		s, ok2 := d.get("CRUD", "pgx", op, "session")
-		if !ok1 || !ok2 {
-			continue
-		}
-		d.p("| session %s allocs < Bun | %s vs %s | %s |", op, count(s.Allocs), count(bn.Allocs), yesNo(s.Allocs < bn.Allocs))
-	}
-	for _, op := range ops {
-		raw, ok1 := d.get("CRUD", "pgx", op, "raw")
-		db, ok2 := d.get("CRUD", "pgx", op, "db")
-		if !ok1 || !ok2 {
-			continue
-		}
-		d.p("| `*DB` %s allocs ≤ raw | %s vs %s: %s | %s |", op, count(db.Allocs), count(raw.Allocs), ratio(db.Allocs, raw.Allocs), yesNo(db.Allocs <= raw.Allocs))
-	}
+	d.allocTargets(ops, "session", "session", "raw", 1.5)
+	d.allocTargets([]string{"Read", "ReadSlice"}, "session", "session", "bun", 0)
+	d.allocTargets(ops, "db", "`*DB`", "raw", 1)
 	for _, t := range []string{"pgx", "mysql", "sqlite"} {
 		// At least 2× faster on PostgreSQL, faster elsewhere.
 		factor, what := 1.0, "faster than"
