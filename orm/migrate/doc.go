@@ -9,5 +9,10 @@
 // SQLite's BEGIN IMMEDIATE), in one transaction where DDL is transactional,
 // and refuses destructive changes unless AllowDestructive is given.
 //
+// Generate, Up, Status and Down keep versioned migration files in goose's
+// format. Main is an application's cmd/migrate command (diff, generate, up,
+// down, status, and schema, which prints the models' DDL without a database
+// for Atlas's external_schema data source).
+//
 // See docs/migrations.md for the rules and the workflow.
 package migrate
