@@ -194,23 +194,43 @@ func (s *Session) Delete(obj any) error {
 		}
 		return nil
 	}
-	id, keyed, err := keyOf(m, p)
+	id, err := s.detachedKey(m, p, "cannot delete a %s without a primary key")
 	if err != nil {
-		return invalid("%v", err)
-	}
-	if !keyed {
-		return invalid("cannot delete a %s without a primary key", m.Name)
+		return err
 	}
 	if other := s.im.lookupID(id); other != nil {
 		return fmt.Errorf("%w: %s key %v (delete the tracked instance)", ErrIdentityConflict, m.Name, id)
 	}
-	if err := s.trackedElsewhere(m, p); err != nil {
-		return err
+	e, err := s.attach(m, p, id, StateDeleted)
+	if err == nil {
+		e.snapshot = takeSnapshot(m, p)
 	}
-	e := s.im.track(m, p, StateDeleted)
+	return err
+}
+
+// detachedKey is the key of an untracked object that Delete or MarkDirty
+// attaches; noKey is the message (with the model's name) for an object
+// without one.
+func (s *Session) detachedKey(m *schema.Model, p unsafe.Pointer, noKey string) (identity, error) {
+	id, keyed, err := keyOf(m, p)
+	if err != nil {
+		return identity{}, invalid("%v", err)
+	}
+	if !keyed {
+		return identity{}, invalid(noKey, m.Name)
+	}
+	return id, nil
+}
+
+// attach tracks an untracked object under its key in state, unless another
+// session tracks it.
+func (s *Session) attach(m *schema.Model, p unsafe.Pointer, id identity, state ObjectState) (*entry, error) {
+	if err := s.trackedElsewhere(m, p); err != nil {
+		return nil, err
+	}
+	e := s.im.track(m, p, state)
 	s.im.setID(e, id)
-	e.snapshot = takeSnapshot(m, p)
-	return nil
+	return e, nil
 }
 
 // MarkDirty schedules obj for UPDATE. If obj is tracked, its changes are
@@ -234,12 +254,9 @@ func (s *Session) MarkDirty(obj any) error {
 		e.strong = p
 		return nil
 	}
-	id, keyed, err := keyOf(m, p)
+	id, err := s.detachedKey(m, p, "MarkDirty of a %s without a primary key; use Add")
 	if err != nil {
-		return invalid("%v", err)
-	}
-	if !keyed {
-		return invalid("MarkDirty of a %s without a primary key; use Add", m.Name)
+		return err
 	}
 	if e := s.im.lookupID(id); e != nil {
 		if e.state == StateDeleted {
@@ -252,12 +269,8 @@ func (s *Session) MarkDirty(obj any) error {
 		e.strong = tp
 		return nil
 	}
-	if err := s.trackedElsewhere(m, p); err != nil {
-		return err
-	}
-	e := s.im.track(m, p, StatePersistent)
-	s.im.setID(e, id)
-	return nil
+	_, err = s.attach(m, p, id, StatePersistent)
+	return err
 }
 
 // Expunge stops tracking obj; pending work for it is forgotten.
