@@ -180,7 +180,32 @@ func (pgMigrator) CheckForeignKeys(context.Context, Querier) error { return nil 
 // pgLockKey is the advisory lock of the current schema's migrations.
 const pgLockKey = `hashtext('sqlmodel/migrate:' || current_schema())`
 
+// pgCheckInterval is the client_connection_check_interval (PostgreSQL 14
+// and later) of the connection holding the lock: a server busy with a
+// statement notices within it that the client died, ends the statement and
+// the session, and with them the lock; without it the lock would outlive a
+// killed holder until its statement ended (a pg_sleep, a long CREATE INDEX).
+const pgCheckInterval = "1000"
+
+// pgCheckSetting reads the session's client_connection_check_interval,
+// NULL on servers that have none.
+const pgCheckSetting = `SELECT current_setting('client_connection_check_interval', true)`
+
 func (pgMigrator) Lock(ctx context.Context, conn *sql.Conn) (func(context.Context) error, error) {
+	var prev sql.NullString
+	if err := conn.QueryRowContext(ctx, pgCheckSetting).Scan(&prev); err != nil {
+		return nil, fmt.Errorf("orm/dialect: migration lock: %w", err)
+	}
+	setCheck := func(ctx context.Context, v string) error {
+		if !prev.Valid {
+			return nil
+		}
+		_, err := conn.ExecContext(ctx, "SELECT set_config('client_connection_check_interval', $1, false)", v)
+		return err
+	}
+	if err := setCheck(ctx, pgCheckInterval); err != nil {
+		return nil, fmt.Errorf("orm/dialect: migration lock: %w", err)
+	}
 	for {
 		var ok bool
 		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock("+pgLockKey+")").Scan(&ok); err != nil {
@@ -194,8 +219,10 @@ func (pgMigrator) Lock(ctx context.Context, conn *sql.Conn) (func(context.Contex
 		}
 	}
 	return func(ctx context.Context) error {
-		_, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock("+pgLockKey+")")
-		return err
+		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_unlock("+pgLockKey+")"); err != nil {
+			return err
+		}
+		return setCheck(ctx, prev.String)
 	}, nil
 }
 

@@ -17,11 +17,12 @@ import (
 // holds destructive changes and AllowDestructive was not given.
 var ErrDestructive = errors.New("orm/migrate: destructive changes refused")
 
-// Option configures Auto.
+// Option configures Auto, PlanWith and GenerateWith.
 type Option func(*config)
 
 type config struct {
 	allowDestructive bool
+	tableRenames     [][2]string // RenamedTable: old, new
 }
 
 // AllowDestructive lets Auto apply destructive changes too: drops, narrowing
@@ -38,10 +39,7 @@ func AllowDestructive() Option { return func(c *config) { c.allowDestructive = t
 // statement commits on its own. Concurrent Auto calls, in one process or
 // several, run one after the other: the later ones find nothing to do.
 func Auto(ctx context.Context, db *orm.DB, models []any, opts ...Option) error {
-	var cfg config
-	for _, o := range opts {
-		o(&cfg)
-	}
+	cfg := newConfig(opts)
 	ms, err := db.Registry().Register(models...)
 	if err != nil {
 		return err
@@ -92,7 +90,7 @@ func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *s
 			return false, fmt.Errorf("orm/migrate: begin: %w", d.ClassifyError(err))
 		}
 	}
-	ch, err := plan(ctx, d, conn, ms)
+	ch, err := plan(ctx, d, conn, ms, cfg)
 	if err == nil && !cfg.allowDestructive {
 		err = refuse(ch)
 	}
@@ -104,7 +102,7 @@ func apply(ctx context.Context, d dialect.Dialect, mig dialect.Migrator, conn *s
 			}
 		}
 	}
-	return finish(ctx, d, mig, conn, inTx, !ch.Empty(), err)
+	return finish(ctx, d, mig, conn, inTx, ch != nil && !ch.Empty(), err)
 }
 
 // refuse returns the error listing the destructive changes of ch, nil when

@@ -16,6 +16,7 @@ const (
 	DropColumn     Kind = "drop column"
 	AlterColumn    Kind = "alter column"
 	RenameColumn   Kind = "rename column"
+	RenameTable    Kind = "rename table"
 	SetPrimaryKey  Kind = "set primary key"
 	CreateIndex    Kind = "create index"
 	DropIndex      Kind = "drop index"
@@ -40,7 +41,7 @@ type Change struct {
 
 	phase phase
 	stmts []string
-	from  string // the former name of a renamed column
+	from  string // the former name of a renamed column or table
 }
 
 // String describes the change in one line.
@@ -63,7 +64,8 @@ func (c Change) String() string {
 type phase int
 
 const (
-	phaseDropConstraints phase = iota // foreign keys and indexes that go or change
+	phaseRenameTables    phase = iota // RenamedTable options
+	phaseDropConstraints              // foreign keys and indexes that go or change
 	phaseRenames                      // renamed_from columns
 	phaseCreateTables
 	phaseColumns // add and alter columns, primary keys, SQLite rebuilds

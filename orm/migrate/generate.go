@@ -29,11 +29,17 @@ var fileName = regexp.MustCompile(`^[a-z0-9_]+$`)
 // renames); the changes it cannot reverse are listed there as comments for
 // the author to complete. name is lower case letters, digits and
 // underscores.
+// GenerateWith takes options (RenamedTable).
 func Generate(ctx context.Context, db *orm.DB, dir, name string, models ...any) (string, error) {
+	return GenerateWith(ctx, db, dir, name, nil, models...)
+}
+
+// GenerateWith is Generate with options, as PlanWith.
+func GenerateWith(ctx context.Context, db *orm.DB, dir, name string, opts []Option, models ...any) (string, error) {
 	if !fileName.MatchString(name) {
 		return "", fmt.Errorf("orm/migrate: Generate: name %q: use lower case letters, digits and _", name)
 	}
-	ch, err := Plan(ctx, db, models...)
+	ch, err := PlanWith(ctx, db, opts, models...)
 	if err != nil {
 		return "", err
 	}
@@ -91,6 +97,8 @@ func reverse(d dialect.Dialect, ch *Changes) (down, notes []string) {
 			s = mig.DropIndex(c.Table, c.Name)
 		case AddForeignKey:
 			s = mig.DropForeignKey(c.Table, c.Name)
+		case RenameTable:
+			s = renameTableSQL(d, c.Table, c.from)
 		case RenameColumn:
 			s = "ALTER TABLE " + d.Quote(c.Table) + " RENAME COLUMN " + d.Quote(c.Name) + " TO " + d.Quote(c.from)
 		}

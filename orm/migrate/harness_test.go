@@ -29,6 +29,7 @@ func version(t *testing.T, db *orm.DB) *orm.DB {
 type scenario struct {
 	name   string
 	v1, v2 []any
+	opts   []migrate.Option                   // given to PlanWith and Auto for v2
 	seed   func(t *testing.T, s *orm.Session) // adds v1 rows
 	// kinds are the kinds of change Plan must find, in any order.
 	kinds []migrate.Kind
@@ -56,7 +57,7 @@ func (sc scenario) run(t *testing.T, db *orm.DB) {
 		}
 		s.Close()
 	}
-	ch, err := migrate.Plan(ctx, db2, sc.v2...)
+	ch, err := migrate.PlanWith(ctx, db2, sc.opts, sc.v2...)
 	if err != nil {
 		t.Fatalf("Plan v2: %v", err)
 	}
@@ -73,13 +74,13 @@ func (sc scenario) run(t *testing.T, db *orm.DB) {
 	if got := len(ch.Destructive()) > 0; got != sc.destructive {
 		t.Errorf("destructive = %v, want %v:\n%s", got, sc.destructive, ch)
 	}
-	var opts []migrate.Option
+	opts := append([]migrate.Option(nil), sc.opts...)
 	if sc.destructive {
-		err := migrate.Auto(ctx, db2, sc.v2)
+		err := migrate.Auto(ctx, db2, sc.v2, opts...)
 		if !errors.Is(err, migrate.ErrDestructive) || !strings.Contains(err.Error(), sc.refuse) {
 			t.Fatalf("Auto without AllowDestructive: %v, want ErrDestructive naming %q", err, sc.refuse)
 		}
-		again, err := migrate.Plan(ctx, db2, sc.v2...)
+		again, err := migrate.PlanWith(ctx, db2, sc.opts, sc.v2...)
 		if err != nil || again.String() != ch.String() {
 			t.Fatalf("the refused Auto changed the schema: %v\nbefore:\n%s\nafter:\n%s", err, ch, again)
 		}

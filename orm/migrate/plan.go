@@ -14,12 +14,9 @@ import (
 // of their many-to-many relations come along) and returns the changes that
 // would give the database the models' shape. The models stand for the whole
 // schema: a table no model maps is a DropTable change. Plan only reads.
+// PlanWith takes options (RenamedTable).
 func Plan(ctx context.Context, db *orm.DB, models ...any) (*Changes, error) {
-	ms, err := db.Registry().Register(models...)
-	if err != nil {
-		return nil, err
-	}
-	return plan(ctx, db.Dialect(), db.SQL(), ms)
+	return PlanWith(ctx, db, nil, models...)
 }
 
 // planner diffs one catalog against one model set.
@@ -32,7 +29,7 @@ type planner struct {
 	out *Changes
 }
 
-func plan(ctx context.Context, d dialect.Dialect, q dialect.Querier, ms []*schema.Model) (*Changes, error) {
+func plan(ctx context.Context, d dialect.Dialect, q dialect.Querier, ms []*schema.Model, cfg config) (*Changes, error) {
 	mig := d.Migrator()
 	cat, err := mig.Inspect(ctx, q)
 	if err != nil {
@@ -47,6 +44,9 @@ func plan(ctx context.Context, d dialect.Dialect, q dialect.Querier, ms []*schem
 	isDeferred := map[*schema.ForeignKey]bool{}
 	for _, fk := range deferred {
 		isDeferred[fk] = d.Features().Has(dialect.AlterForeignKeys)
+	}
+	if err := p.renameTables(cfg.tableRenames, ordered); err != nil {
+		return nil, err
 	}
 	p.renames(ordered)
 	for _, m := range ordered {
