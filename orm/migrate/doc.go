@@ -8,6 +8,9 @@
 // that dies with the connection holding it (pg_advisory_lock, GET_LOCK,
 // SQLite's BEGIN IMMEDIATE), in one transaction where DDL is transactional,
 // and refuses destructive changes unless AllowDestructive is given.
+// Renames are changes only when declared: a column by the renamed_from=OLD
+// tag option, a table by the RenamedTable option (PlanWith, Auto,
+// GenerateWith); anything else renamed is a drop and a create.
 //
 // Generate, Up, Status and Down keep versioned migration files in goose's
 // format. Main is an application's cmd/migrate command (diff, generate, up,
