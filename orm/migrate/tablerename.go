@@ -12,7 +12,7 @@ import (
 
 // RenamedTable announces that the table a model now names newName was
 // called oldName: where the database has oldName and not newName, the plan
-// renames it (ALTER TABLE ... RENAME TO, RENAME TABLE on MySQL), a safe
+// renames it (ALTER TABLE ... RENAME TO on every database), a safe
 // change that keeps its rows, indexes and the foreign keys of other tables
 // pointing at it, instead of dropping oldName and creating newName. Where
 // the database has newName and not oldName the rename is done and the
@@ -79,12 +79,9 @@ func (p *planner) renameTables(renames [][2]string, models []*schema.Model) erro
 	return nil
 }
 
-// renameTableSQL renames a table: RENAME TABLE on MySQL, ALTER TABLE ...
-// RENAME TO on PostgreSQL and SQLite.
+// renameTableSQL renames a table: ALTER TABLE ... RENAME TO, which
+// PostgreSQL, MySQL/MariaDB and SQLite all accept.
 func renameTableSQL(d dialect.Dialect, from, to string) string {
-	if d.Name() == "mysql" {
-		return "RENAME TABLE " + d.Quote(from) + " TO " + d.Quote(to)
-	}
 	return "ALTER TABLE " + d.Quote(from) + " RENAME TO " + d.Quote(to)
 }
 
