@@ -6,7 +6,9 @@
 // Lazy[T] (to-one) and RelatedMany[T] (to-many) fields. Open a database,
 // create its tables and work through a Session:
 //
-//	db, err := orm.Open("sqlite3", "file:heroes.db") // or "pgx", "postgres", "mysql"
+//	import _ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3" // or driver/pgx, driver/pq, driver/mysql, driver/sqlite
+//
+//	db, err := orm.Open("sqlite3", "file:heroes.db") // or "pgx", "postgres", "mysql", "sqlite"
 //	err = db.CreateAll(ctx, &Team{}, &Hero{})
 //
 //	s := orm.NewSession(db)

@@ -3,11 +3,6 @@ package orm
 import (
 	"database/sql"
 
-	_ "github.com/go-sql-driver/mysql" // registers "mysql"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
-	_ "github.com/lib/pq"              // registers "postgres"
-	_ "github.com/mattn/go-sqlite3"    // registers "sqlite3"
-
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/relations"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"

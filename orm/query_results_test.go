@@ -1,6 +1,8 @@
 package orm_test
 
 import (
+	ormsqlite3 "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3"
+
 	"context"
 	"database/sql"
 	"errors"
@@ -10,7 +12,6 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
-	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
 // Query results that must never be silently wrong (issue 23): empty lists
@@ -552,8 +553,11 @@ func TestQRILikeSQLitePools(t *testing.T) {
 	for _, tc := range []struct {
 		driver  string
 		unicode bool
-	}{{dialect.SQLiteDriverName, true}, {"sqlite3", false}} {
+	}{{ormsqlite3.DriverName, true}, {"sqlite3", false}, {"sqlite", true}} {
 		t.Run(tc.driver, func(t *testing.T) {
+			if !slices.Contains(sql.Drivers(), tc.driver) {
+				t.Skipf("driver %s is not in this build (cgo off)", tc.driver)
+			}
 			tg, err := testkit.NewTarget(t, "sqlite")
 			if err != nil {
 				t.Fatal(err)

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3" // "sqlite3": SQLite (cgo)
 	"github.com/sqlmodel-go/sqlmodel/orm/migrate"
 )
 

@@ -30,6 +30,9 @@ import (
 	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/mysql"   // "mysql": MySQL and MariaDB
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pgx"     // "pgx": PostgreSQL
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3" // "sqlite3": SQLite (cgo)
 )
 
 // Team is a group of heroes.

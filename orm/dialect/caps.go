@@ -5,10 +5,9 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/go-sql-driver/mysql"
 )
 
 // This file holds the code the dialects share for the methods of Dialect
@@ -31,18 +30,6 @@ func limitOffset(limit, offset int64, noLimit string) string {
 	return s
 }
 
-// mysqlDSN sets parseTime, and clientFoundRows: rows affected must count
-// matched rows, not changed ones, for the session to detect stale updates.
-func mysqlDSN(dsn string) (string, InMemory, error) {
-	cfg, err := mysql.ParseDSN(dsn)
-	if err != nil {
-		return "", NotInMemory, fmt.Errorf("orm: mysql DSN: %w", err)
-	}
-	cfg.ParseTime = true
-	cfg.ClientFoundRows = true
-	return cfg.FormatDSN(), NotInMemory, nil
-}
-
 // detectMySQLFlavor tells MariaDB from MySQL by the server's version.
 func detectMySQLFlavor(ctx context.Context, db *sql.DB) (Dialect, error) {
 	var version string
@@ -55,31 +42,34 @@ func detectMySQLFlavor(ctx context.Context, db *sql.DB) (Dialect, error) {
 	return MySQL(), nil
 }
 
-// sqliteDSN adds the settings the ORM relies on unless the DSN sets them:
-// foreign keys on, a busy timeout of 5 s, immediate write transactions.
-func sqliteDSN(dsn string) (string, InMemory) {
+// SQLiteMemory reports whether an SQLite DSN (a file name or URI, with
+// query parameters after "?") names an in-memory database, and which kind.
+func SQLiteMemory(dsn string) InMemory {
 	path, query, _ := strings.Cut(dsn, "?")
-	memory := NotInMemory
 	if path == ":memory:" || path == "file::memory:" || strings.Contains(query, "mode=memory") {
-		memory = PrivateMemory
 		if strings.Contains(query, "cache=shared") {
-			memory = SharedMemory
+			return SharedMemory
 		}
+		return PrivateMemory
 	}
+	return NotInMemory
+}
+
+// AddDSNParams adds to a DSN of the form path?query each parameter of
+// defaults whose key, and each of its alternative spellings, the DSN does
+// not set yet. A default is a key, its alternatives and a value:
+// {"_foreign_keys", "_fk", "1"}.
+func AddDSNParams(dsn string, defaults ...[]string) string {
+	path, query, _ := strings.Cut(dsn, "?")
 	vals, err := url.ParseQuery(query)
 	if err != nil {
-		return dsn, memory
+		return dsn
 	}
-	set := func(keys []string, v string) {
-		for _, k := range keys {
-			if vals.Has(k) {
-				return
-			}
+	for _, d := range defaults {
+		keys, v := d[:len(d)-1], d[len(d)-1]
+		if !slices.ContainsFunc(keys, vals.Has) {
+			vals.Add(keys[0], v)
 		}
-		vals.Set(keys[0], v)
 	}
-	set([]string{"_foreign_keys", "_fk"}, "1")
-	set([]string{"_busy_timeout", "_timeout"}, "5000")
-	set([]string{"_txlock"}, "immediate")
-	return path + "?" + vals.Encode(), memory
+	return path + "?" + vals.Encode()
 }

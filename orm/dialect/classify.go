@@ -6,22 +6,13 @@ import (
 	"strings"
 )
 
-// classifiers are tried in turn by Classify. Each reports whether it
-// recognised err as one of its driver's errors and, if so, returns the
-// classified error wrapping err.
-var classifiers = []func(error) (error, bool){
-	classifyPQ,
-	classifyPgx,
-	classifyMySQL,
-	classifySQLite,
-}
-
 // Classify turns a driver error into a *ConstraintError or *RetryableError so
 // that callers can test it with errors.Is against ErrUniqueViolation,
 // ErrForeignKeyViolation, ErrNotNullViolation, ErrCheckViolation,
 // ErrSerialization, ErrDeadlock or ErrLockTimeout, while errors.As still
 // reaches the driver's own error (*pq.Error, *pgconn.PgError,
-// *mysql.MySQLError or sqlite3.Error).
+// *mysql.MySQLError, sqlite3.Error, *sqlite.Error). The drivers' errors are
+// recognised by the drivers registered with RegisterDriver.
 //
 // Classify returns nil for nil. It returns err unchanged when err already
 // carries a *ConstraintError or *RetryableError anywhere in its chain, when it
@@ -56,8 +47,11 @@ func Classify(err error) error {
 	if connectionLost(err) {
 		return &lostError{err}
 	}
-	for _, classify := range classifiers {
-		if out, ok := classify(err); ok {
+	for _, d := range registered() {
+		if d.Classify == nil {
+			continue
+		}
+		if out, ok := d.Classify(err); ok {
 			return out
 		}
 	}
@@ -81,8 +75,20 @@ func newClassified(kind error, code, constraint, table, column string, err error
 	}
 }
 
-// sqlstateKind maps the PostgreSQL SQLSTATE codes shared by lib/pq and pgx to
-// a sentinel, or nil when the code is not classified.
+// ClassifyPostgres classifies a PostgreSQL error by its SQLSTATE code, with
+// the constraint, table and column the server reports as fields of the
+// error (lib/pq and pgx both expose them). It returns false for codes that
+// are not classified.
+func ClassifyPostgres(code, constraint, table, column string, err error) (error, bool) {
+	kind := sqlstateKind(code)
+	if kind == nil {
+		return nil, false
+	}
+	return newClassified(kind, code, constraint, table, column, err), true
+}
+
+// sqlstateKind maps a PostgreSQL SQLSTATE code to a sentinel, or nil when
+// the code is not classified.
 func sqlstateKind(code string) error {
 	switch code {
 	case "23505": // unique_violation

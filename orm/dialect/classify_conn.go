@@ -6,10 +6,6 @@ import (
 	"io"
 	"net"
 	"syscall"
-
-	"github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/lib/pq"
 )
 
 // ErrConnectionLost reports a statement, commit or rollback whose connection
@@ -28,8 +24,16 @@ var ErrConnectionLost = errors.New("orm: connection lost")
 // sent nothing to the server, so that a COMMIT failing so was certainly
 // not applied. Only pgx says so (pgconn.SafeToRetry); the other drivers do
 // not say it reliably (lib/pq answers driver.ErrBadConn also after it sent
-// the statement), so false means "unknown".
-func SentNothing(err error) bool { return pgconn.SafeToRetry(err) }
+// the statement), so false means "unknown". It asks the registered drivers
+// (Driver.SentNothing).
+func SentNothing(err error) bool {
+	for _, d := range registered() {
+		if d.SentNothing != nil && d.SentNothing(err) {
+			return true
+		}
+	}
+	return false
+}
 
 // lostError is a driver error that means the connection broke.
 type lostError struct{ err error }
@@ -39,10 +43,10 @@ func (e *lostError) Unwrap() error        { return e.err }
 func (e *lostError) Is(target error) bool { return target == ErrConnectionLost }
 
 // connectionLost reports whether err is one of the forms a broken
-// connection takes in the supported drivers.
+// connection takes: those every driver shares, and those a registered
+// driver recognises (Driver.ConnectionLost).
 func connectionLost(err error) bool {
-	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
-		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.ErrUnexpectedEOF) ||
+	if errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ECONNREFUSED) {
 		return true
@@ -51,35 +55,42 @@ func connectionLost(err error) bool {
 	if errors.As(err, &ne) {
 		return true
 	}
-	var pg *pgconn.PgError
-	if errors.As(err, &pg) {
-		return lostSQLState(pg.Code)
-	}
-	var pe *pq.Error
-	if errors.As(err, &pe) {
-		return lostSQLState(string(pe.Code))
-	}
-	var me *mysql.MySQLError
-	if errors.As(err, &me) {
-		switch me.Number {
-		case 1053, // ER_SERVER_SHUTDOWN
-			1927, // ER_CONNECTION_KILLED (MariaDB)
-			2006, // CR_SERVER_GONE_ERROR
-			2013: // CR_SERVER_LOST
+	for _, d := range registered() {
+		if d.ConnectionLost != nil && d.ConnectionLost(err) {
 			return true
 		}
 	}
 	return false
 }
 
-// lostSQLState reports PostgreSQL codes of a connection that is gone:
-// class 08 (connection exception) and the shutdown codes 57P01–57P03.
-func lostSQLState(code string) bool {
+// IsConnectionLost reports whether err means that the connection broke
+// (see ErrConnectionLost), whether or not it was classified yet.
+func IsConnectionLost(err error) bool {
+	return errors.Is(err, ErrConnectionLost) || connectionLost(err)
+}
+
+// PostgresConnectionLost reports the PostgreSQL SQLSTATE codes of a
+// connection that is gone: class 08 (connection exception) and the
+// shutdown codes 57P01–57P03.
+func PostgresConnectionLost(code string) bool {
 	if len(code) == 5 && code[:2] == "08" {
 		return true
 	}
 	switch code {
 	case "57P01", "57P02", "57P03":
+		return true
+	}
+	return false
+}
+
+// MySQLConnectionLost reports the MySQL and MariaDB error numbers of a
+// connection that is gone.
+func MySQLConnectionLost(number uint16) bool {
+	switch number {
+	case 1053, // ER_SERVER_SHUTDOWN
+		1927, // ER_CONNECTION_KILLED (MariaDB)
+		2006, // CR_SERVER_GONE_ERROR
+		2013: // CR_SERVER_LOST
 		return true
 	}
 	return false

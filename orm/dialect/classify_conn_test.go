@@ -1,6 +1,11 @@
-package dialect
+package dialect_test
 
 import (
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/mysql"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pgx"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pq"
+
 	"context"
 	"database/sql/driver"
 	"errors"
@@ -32,17 +37,17 @@ func TestClassifyConnectionLost(t *testing.T) {
 		syscall.EPIPE,
 	}
 	for _, err := range lost {
-		got := Classify(err)
-		if !errors.Is(got, ErrConnectionLost) {
-			t.Errorf("Classify(%T %v) = %v: want ErrConnectionLost", err, err, got)
+		got := dialect.Classify(err)
+		if !errors.Is(got, dialect.ErrConnectionLost) {
+			t.Errorf("dialect.Classify(%T %v) = %v: want dialect.ErrConnectionLost", err, err, got)
 		}
 		if !errors.Is(got, err) {
-			t.Errorf("Classify(%v) lost the driver error", err)
+			t.Errorf("dialect.Classify(%v) lost the driver error", err)
 		}
-		if IsRetryable(got) {
+		if dialect.IsRetryable(got) {
 			t.Errorf("a lost connection must not be retryable: %v", err)
 		}
-		if again := Classify(got); again != got {
+		if again := dialect.Classify(got); again != got {
 			t.Errorf("classifying twice changed %v", got)
 		}
 	}
@@ -55,12 +60,12 @@ func TestClassifyConnectionLost(t *testing.T) {
 		fmt.Errorf("stmt: %w", context.DeadlineExceeded),
 	}
 	for _, err := range notLost {
-		if errors.Is(Classify(err), ErrConnectionLost) {
-			t.Errorf("Classify(%v) matched ErrConnectionLost", err)
+		if errors.Is(dialect.Classify(err), dialect.ErrConnectionLost) {
+			t.Errorf("dialect.Classify(%v) matched dialect.ErrConnectionLost", err)
 		}
 	}
 	var pe *pgconn.PgError
-	if !errors.As(Classify(&pgconn.PgError{Code: "57P01"}), &pe) || pe.Code != "57P01" {
+	if !errors.As(dialect.Classify(&pgconn.PgError{Code: "57P01"}), &pe) || pe.Code != "57P01" {
 		t.Error("errors.As must still reach *pgconn.PgError")
 	}
 }

@@ -1,6 +1,11 @@
-package dialect
+package dialect_test
 
 import (
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/mysql"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pgx"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pq"
+
 	"context"
 	"database/sql"
 	"encoding/binary"
@@ -9,17 +14,13 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	_ "github.com/go-sql-driver/mysql"
-	_ "github.com/jackc/pgx/v5/stdlib"
-	_ "github.com/lib/pq"
 )
 
 // While a server restarts, new connections fail before any statement: the
 // port refuses them, the server accepts and closes at once, or PostgreSQL
 // answers the startup with FATAL 57P03 ("the database system is starting
 // up" / "shutting down"). Those "failed to connect" errors of pgx, lib/pq
-// and go-sql-driver/mysql must match ErrConnectionLost, so that RunInTx
+// and go-sql-driver/mysql must match dialect.ErrConnectionLost, so that RunInTx
 // waits for the server instead of giving up.
 
 // dialDSN returns a DSN of driver for 127.0.0.1:port.
@@ -46,7 +47,7 @@ func pingErr(t *testing.T, drv string, port int) error {
 	if err == nil {
 		t.Fatalf("%s: ping of a fake server succeeded", drv)
 	}
-	return Classify(err)
+	return dialect.Classify(err)
 }
 
 // fakeServer listens on a free loopback port and serves each connection
@@ -134,11 +135,11 @@ func TestClassifyFailedToConnect(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := pingErr(t, tc.drv, tc.port)
-			if !errors.Is(err, ErrConnectionLost) {
-				t.Fatalf("failed to connect: %v (%T): want ErrConnectionLost", err, errors.Unwrap(err))
+			if !errors.Is(err, dialect.ErrConnectionLost) {
+				t.Fatalf("failed to connect: %v (%T): want dialect.ErrConnectionLost", err, errors.Unwrap(err))
 			}
-			if IsRetryable(err) {
-				t.Fatalf("%v: a lost connection must not be IsRetryable", err)
+			if dialect.IsRetryable(err) {
+				t.Fatalf("%v: a lost connection must not be dialect.IsRetryable", err)
 			}
 		})
 	}

@@ -1,15 +1,13 @@
 package dialect
 
 import (
-	"errors"
 	"strconv"
 	"strings"
-
-	"github.com/go-sql-driver/mysql"
 )
 
-// classifyMySQL classifies a *mysql.MySQLError from
-// github.com/go-sql-driver/mysql (MySQL and MariaDB) by its error number.
+// ClassifyMySQL classifies a MySQL or MariaDB server error by its error
+// number and message (a *mysql.MySQLError of github.com/go-sql-driver/mysql
+// carries both); it returns false for numbers that are not classified.
 //
 // The server does not report the constraint as a separate field, so the
 // names are parsed out of the message where it contains them:
@@ -24,17 +22,13 @@ import (
 //
 // MariaDB names an unnamed column-level CHECK constraint `table.col`; the
 // column is then filled in as well.
-func classifyMySQL(err error) (error, bool) {
-	var me *mysql.MySQLError
-	if !errors.As(err, &me) {
-		return nil, false
-	}
+func ClassifyMySQL(number uint16, message string, err error) (error, bool) {
 	var (
 		kind                      error
 		constraint, table, column string
-		msg                       = me.Message
+		msg                       = message
 	)
-	switch me.Number {
+	switch number {
 	case 1062, 1586: // ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME
 		kind = ErrUniqueViolation
 		if name, _, ok := quotedAfter(msg, " for key ", '\'', true); ok {
@@ -82,5 +76,5 @@ func classifyMySQL(err error) (error, bool) {
 	default:
 		return nil, false
 	}
-	return newClassified(kind, strconv.Itoa(int(me.Number)), constraint, table, column, err), true
+	return newClassified(kind, strconv.Itoa(int(number)), constraint, table, column, err), true
 }

@@ -1,18 +1,27 @@
-//go:build cgo
-
 package dialect
 
 import (
-	"errors"
 	"strconv"
 	"strings"
-
-	"github.com/mattn/go-sqlite3"
 )
 
-// classifySQLite classifies a sqlite3.Error from github.com/mattn/go-sqlite3
-// (returned by value; a *sqlite3.Error is accepted too) by its extended
-// result code, and SQLITE_BUSY / SQLITE_LOCKED by its primary code.
+// SQLite result codes that ClassifySQLite reads (sqlite3.h).
+const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
+	sqliteConstraint           = 19
+	sqliteConstraintCheck      = 275
+	sqliteConstraintForeignKey = 787
+	sqliteConstraintNotNull    = 1299
+	sqliteConstraintPrimaryKey = 1555
+	sqliteConstraintUnique     = 2067
+)
+
+// ClassifySQLite classifies an SQLite error by its extended result code,
+// and SQLITE_BUSY / SQLITE_LOCKED by its primary code (the low byte of the
+// extended one), reading names from its message (mattn/go-sqlite3's
+// sqlite3.Error and modernc.org/sqlite's *sqlite.Error both carry them).
+// It returns false for codes that are not classified.
 //
 // SQLite reports names only in the message:
 //
@@ -25,34 +34,26 @@ import (
 // A multi-column unique violation fills Table but not Column; the text after
 // "CHECK constraint failed: " becomes Constraint only when it is a plain
 // identifier, not the expression of an unnamed constraint.
-func classifySQLite(err error) (error, bool) {
-	var se sqlite3.Error
-	if !errors.As(err, &se) {
-		var sp *sqlite3.Error
-		if !errors.As(err, &sp) || sp == nil {
-			return nil, false
-		}
-		se = *sp
-	}
-	code := strconv.Itoa(int(se.ExtendedCode))
-	switch se.Code {
-	case sqlite3.ErrBusy, sqlite3.ErrLocked:
+func ClassifySQLite(extendedCode int, message string, err error) (error, bool) {
+	code := strconv.Itoa(extendedCode)
+	switch extendedCode & 0xff {
+	case sqliteBusy, sqliteLocked:
 		return newClassified(ErrLockTimeout, code, "", "", "", err), true
-	case sqlite3.ErrConstraint:
+	case sqliteConstraint:
 	default:
 		return nil, false
 	}
 
 	var kind error
 	var prefix string
-	switch se.ExtendedCode {
-	case sqlite3.ErrConstraintUnique, sqlite3.ErrConstraintPrimaryKey:
+	switch extendedCode {
+	case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
 		kind, prefix = ErrUniqueViolation, "UNIQUE constraint failed: "
-	case sqlite3.ErrConstraintForeignKey:
+	case sqliteConstraintForeignKey:
 		kind = ErrForeignKeyViolation
-	case sqlite3.ErrConstraintNotNull:
+	case sqliteConstraintNotNull:
 		kind, prefix = ErrNotNullViolation, "NOT NULL constraint failed: "
-	case sqlite3.ErrConstraintCheck:
+	case sqliteConstraintCheck:
 		kind, prefix = ErrCheckViolation, "CHECK constraint failed: "
 	default:
 		return nil, false
@@ -61,7 +62,7 @@ func classifySQLite(err error) (error, bool) {
 	var constraint, table, column string
 	detail, found := "", false
 	if prefix != "" {
-		_, detail, found = strings.Cut(se.Error(), prefix)
+		_, detail, found = strings.Cut(message, prefix)
 	}
 	switch {
 	case !found || detail == "":

@@ -21,6 +21,10 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/mysql"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pgx"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pq"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3"
 )
 
 // classifiedNames are the names a ConstraintError should carry; an empty field is not

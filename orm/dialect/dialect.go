@@ -3,7 +3,6 @@ package dialect
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"strings"
 
@@ -91,25 +90,9 @@ type Dialect interface {
 	// (SQLite: PRAGMA defer_foreign_keys); "" where the database drops
 	// the keys instead (see Features AlterForeignKeys).
 	DeferForeignKeys() string
-	// AdjustDSN adds to dsn the settings the ORM depends on, unless the
-	// DSN sets them (MySQL: parseTime and clientFoundRows; SQLite:
-	// foreign keys, a busy timeout and immediate write transactions;
-	// PostgreSQL: nothing), and reports whether it names an in-memory
-	// database.
-	AdjustDSN(dsn string) (string, InMemory, error)
-	// OpenDriver returns the database/sql driver name to open a pool of
-	// driver with, and the dialect of such a pool: SQLite's "sqlite3"
-	// becomes SQLiteDriverName, whose connections have the ORM's SQL
-	// functions, with SQLiteWithFunctions; other drivers stay, with d.
-	OpenDriver(driver string) (string, Dialect)
-	// ForPool returns the dialect of an existing pool whose driver is drv,
-	// and the driver name that opens more pools like it (replicas): d and
-	// DriverName, except for a pool of SQLiteDriverName, whose
-	// connections have the ORM's SQL functions.
-	ForPool(drv driver.Driver) (Dialect, string)
 	// DriverName is the database/sql driver name that stands for the
-	// dialect when only the dialect is known: "postgres", "mysql" or
-	// "sqlite3".
+	// dialect when only the dialect is known (it selects sqlx's bind
+	// style): "postgres", "mysql" or "sqlite3".
 	DriverName() string
 	// DetectFlavor returns the dialect of the server behind db: MySQL asks
 	// the server's version to tell MariaDB apart; the others return d
@@ -120,7 +103,8 @@ type Dialect interface {
 	Migrator() Migrator
 }
 
-// InMemory tells whether a DSN names an in-memory database (AdjustDSN).
+// InMemory tells whether a DSN names an in-memory database
+// (Driver.AdjustDSN).
 type InMemory uint8
 
 // Kinds of in-memory databases.

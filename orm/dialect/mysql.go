@@ -3,7 +3,6 @@ package dialect
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -162,10 +161,7 @@ func (mysqlDialect) DeferForeignKeys() string { return "" }
 
 func (mysqlDialect) SequenceReset(*schema.Model) (string, []any) { return "", nil }
 
-func (mysqlDialect) AdjustDSN(dsn string) (string, InMemory, error) { return mysqlDSN(dsn) }
-func (d mysqlDialect) OpenDriver(driver string) (string, Dialect)   { return driver, d }
-func (d mysqlDialect) ForPool(driver.Driver) (Dialect, string)      { return d, d.DriverName() }
-func (mysqlDialect) DriverName() string                             { return "mysql" }
+func (mysqlDialect) DriverName() string { return "mysql" }
 
 func (mysqlDialect) DetectFlavor(ctx context.Context, db *sql.DB) (Dialect, error) {
 	return detectMySQLFlavor(ctx, db)

@@ -3,7 +3,6 @@ package dialect
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"strconv"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -130,9 +129,6 @@ func (d postgres) SequenceReset(m *schema.Model) (string, []any) {
 	return q, []any{d.Quote(m.Table), m.AutoIncrement.Column}
 }
 
-func (postgres) AdjustDSN(dsn string) (string, InMemory, error) { return dsn, NotInMemory, nil }
-func (d postgres) OpenDriver(driver string) (string, Dialect)   { return driver, d }
-func (d postgres) ForPool(driver.Driver) (Dialect, string)      { return d, d.DriverName() }
-func (postgres) DriverName() string                             { return "postgres" }
+func (postgres) DriverName() string { return "postgres" }
 
 func (d postgres) DetectFlavor(context.Context, *sql.DB) (Dialect, error) { return d, nil }

@@ -3,7 +3,6 @@ package dialect
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -86,25 +85,21 @@ func (sqlite) DeferForeignKeys() string               { return "PRAGMA defer_for
 
 func (sqlite) SequenceReset(*schema.Model) (string, []any) { return "", nil }
 
-func (sqlite) AdjustDSN(dsn string) (string, InMemory, error) {
-	dsn, memory := sqliteDSN(dsn)
-	return dsn, memory, nil
-}
-
-func (d sqlite) OpenDriver(driver string) (string, Dialect) {
-	if driver == "sqlite3" {
-		return SQLiteDriverName, SQLiteWithFunctions()
-	}
-	return driver, d
-}
-
-func (d sqlite) ForPool(drv driver.Driver) (Dialect, string) {
-	if SQLiteFunctionsDriver(drv) {
-		return SQLiteWithFunctions(), SQLiteDriverName
-	}
-	return d, d.DriverName()
-}
-
 func (sqlite) DriverName() string { return "sqlite3" }
 
 func (d sqlite) DetectFlavor(context.Context, *sql.DB) (Dialect, error) { return d, nil }
+
+// SQLiteWithFunctions returns the SQLite dialect for connections that have
+// the ORM's SQL functions (sqlm_lower; the packages orm/driver/sqlite3 and
+// orm/driver/sqlite register them): ILike then folds case with
+// sqlm_lower, for all of Unicode, instead of LOWER.
+func SQLiteWithFunctions() Dialect { return sqlite{funcs: true} }
+
+// CaseFoldFunc is the SQL function that case-insensitive comparisons
+// (ILike) lower-case both sides with.
+func (d sqlite) CaseFoldFunc() string {
+	if d.funcs {
+		return "sqlm_lower"
+	}
+	return "LOWER"
+}

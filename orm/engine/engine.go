@@ -68,19 +68,20 @@ func WithQueryHook(h QueryHook) Option { return func(e *Engine) { e.hooks = appe
 // a setting; see orm.Open for the adjustments and for SQLite in-memory
 // databases. For MySQL, Open connects once to tell MySQL from MariaDB.
 func Open(driver, dsn string, opts ...Option) (*Engine, error) {
-	d, err := dialect.ForDriver(driver)
+	drv, err := dialect.LookupDriver(driver)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", dialect.ErrInvalidArgument, err)
+		return nil, err
 	}
 	secrets := dsnSecrets(dsn)
-	dsn, memory, err := adjustDSN(d, dsn)
+	dsn, memory, err := drv.Adjust(dsn)
 	if err != nil {
 		return nil, redactErr(err, secrets)
 	}
-	// SQLite: the same driver, with the ORM's SQL functions on each
-	// connection (a Unicode-aware lower-case for ILike).
-	poolDriver, d := d.OpenDriver(driver)
-	sqlDB, err := openPool(poolDriver, dsn)
+	// The pool's driver name and dialect may differ from the driver's:
+	// mattn's SQLite opens a driver whose connections have the ORM's SQL
+	// functions (a Unicode-aware lower-case for ILike).
+	d := drv.OpenDialect()
+	sqlDB, err := openPool(drv.OpenName(), dsn)
 	if err != nil {
 		return nil, fmt.Errorf("orm: open %s: %w", driver, err)
 	}
@@ -93,11 +94,11 @@ func Open(driver, dsn string, opts ...Option) (*Engine, error) {
 		sqlDB.Close()
 		return nil, err
 	}
-	e := newEngine(sqlDB, driver, d, opts)
+	e := newEngine(sqlDB, d.DriverName(), d, opts)
 	e.owned = true
 	e.singleConn = memory == memPrivate
 	e.anchor = anchor
-	if err := e.openReplicas(poolDriver); err != nil {
+	if err := e.openReplicas(drv); err != nil {
 		if anchor != nil {
 			anchor.Close()
 		}
@@ -139,11 +140,25 @@ func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*Engine, error) 
 		return nil, fmt.Errorf("%w: %w", dialect.ErrInvalidArgument, err)
 	}
 	driverName := d.DriverName()
-	// A pool of dialect.SQLiteDriverName: its connections have the
-	// ORM's SQL functions, and replicas opened by DSN get them too.
-	d, replicaDriver := d.ForPool(sqlDB.Driver())
+	// A pool whose driver a registered driver owns gets its dialect (the
+	// SQLite driver with the ORM's SQL functions), and replicas opened by
+	// DSN use the same driver.
+	drv := dialect.DriverOfPool(sqlDB.Driver())
+	if drv != nil && drv.Dialect.Name() == d.Name() {
+		if drv.PoolDialect != nil {
+			d = drv.PoolDialect
+		}
+	} else {
+		drv = nil
+	}
 	e := newEngine(sqlDB, driverName, d, opts)
-	if err := e.openReplicas(replicaDriver); err != nil {
+	if e.repCfg != nil && len(e.repCfg.dsns) > 0 && drv == nil {
+		var err error
+		if drv, err = dialect.LookupDriver(driverName); err != nil {
+			return nil, fmt.Errorf("orm: WithReplicas: %w", err)
+		}
+	}
+	if err := e.openReplicas(drv); err != nil {
 		return nil, err
 	}
 	return e, nil

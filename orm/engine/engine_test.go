@@ -1,6 +1,8 @@
 package engine
 
 import (
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3"
+
 	"context"
 	"database/sql"
 	"errors"

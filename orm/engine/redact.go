@@ -123,7 +123,7 @@ func dsnSecrets(dsn string) []string {
 func openPool(driverName, dsn string) (*sql.DB, error) {
 	secrets := dsnSecrets(dsn)
 	if !slices.Contains(sql.Drivers(), driverName) {
-		return nil, fmt.Errorf("%w: no database/sql driver %q is registered: import the driver package (pgx: github.com/jackc/pgx/v5/stdlib registers \"pgx\"; lib/pq registers \"postgres\"; github.com/go-sql-driver/mysql registers \"mysql\"; github.com/mattn/go-sqlite3 registers \"sqlite3\")", dialect.ErrInvalidArgument, driverName)
+		return nil, fmt.Errorf("%w: no database/sql driver %q is registered: import its package (the packages under github.com/sqlmodel-go/sqlmodel/orm/driver register the ORM's drivers)", dialect.ErrInvalidArgument, driverName)
 	}
 	probe, err := sql.Open(driverName, "")
 	if err != nil {

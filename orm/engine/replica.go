@@ -13,8 +13,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
@@ -115,7 +113,7 @@ func WithReplicaBackoff(base, maxDelay time.Duration) Option {
 
 // openReplicas applies the replica options (called once by Open and
 // OpenDB after the other options).
-func (e *Engine) openReplicas(driverName string) error {
+func (e *Engine) openReplicas(drv *dialect.Driver) error {
 	c := e.repCfg
 	e.repCfg = nil
 	if c == nil {
@@ -136,14 +134,14 @@ func (e *Engine) openReplicas(driverName string) error {
 		if dsn == "" {
 			return fail(invalid("WithReplicas: DSN %d is empty", i))
 		}
-		adj, memory, err := adjustDSN(e.dialect, dsn)
+		adj, memory, err := drv.Adjust(dsn)
 		if err != nil {
 			return fail(fmt.Errorf("%w: WithReplicas: DSN %d: %w", dialect.ErrInvalidArgument, i, redactErr(err, dsnSecrets(dsn))))
 		}
 		if memory != memNone {
 			return fail(invalid("WithReplicas: DSN %d is an in-memory SQLite database, which no other pool can see", i))
 		}
-		p, err := openPool(driverName, adj)
+		p, err := openPool(drv.OpenName(), adj)
 		if err != nil {
 			return fail(fmt.Errorf("orm: WithReplicas: open DSN %d: %w", i, err))
 		}
@@ -364,8 +362,7 @@ func (r *replica) judge(ctx context.Context, err error) verdict {
 // statement.
 func connError(err error) bool {
 	var ne net.Error
-	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, mysql.ErrInvalidConn) ||
-		errors.Is(err, dialect.ErrConnectionLost) ||
+	return errors.Is(err, driver.ErrBadConn) || dialect.IsConnectionLost(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.As(err, &ne)
 }
 

@@ -30,18 +30,25 @@
 //   - SQLMODEL_POSTGRES_DSN: the PostgreSQL server (default
 //     postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); URL or
 //     key=value form. The role must be allowed to create schemas.
+//
 //   - SQLMODEL_POSTGRES_DRIVER: "pgx" (the default, pgx's database/sql
 //     driver) or "postgres" (lib/pq).
+//
 //   - SQLMODEL_MYSQL_DSN: the MySQL or MariaDB server (default
 //     root@tcp(127.0.0.1:3306)/); the user must be allowed to create
 //     databases. A database name in the DSN is ignored.
+//
 //   - SQLMODEL_REQUIRE_DIALECTS: a comma-separated list such as
 //     "postgres,mysql,sqlite". A server that cannot be reached skips its
 //     subtest, saying why and which variable to set, unless this list names
 //     its dialect: then the test fails. CI should set it, so that a missing
 //     server cannot pass for a green run.
 //
-// SQLite needs cgo (the mattn/go-sqlite3 driver) and nothing else.
+//   - SQLMODEL_SQLITE_DRIVER: "sqlite3" (mattn/go-sqlite3, the default in
+//     builds with cgo) or "sqlite" (modernc.org/sqlite, pure Go, the
+//     default with CGO_ENABLED=0).
+//
+// SQLite needs nothing else.
 //
 // # Pieces
 //
@@ -53,7 +60,8 @@
 // function to call. Record attaches a Recorder, a query hook that keeps every
 // statement, for asserting the SQL an operation sends.
 //
-// The package registers the database/sql drivers "pgx" (jackc/pgx stdlib),
-// "postgres" (lib/pq), "mysql" (go-sql-driver/mysql) and "sqlite3"
-// (mattn/go-sqlite3).
+// The package imports every driver package of the ORM (orm/driver/...):
+// "pgx" (jackc/pgx stdlib), "postgres" (lib/pq), "mysql"
+// (go-sql-driver/mysql), "sqlite3" (mattn/go-sqlite3) and "sqlite"
+// (modernc.org/sqlite).
 package ormtest

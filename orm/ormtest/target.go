@@ -23,6 +23,7 @@ const (
 	EnvPostgresDSN    = "SQLMODEL_POSTGRES_DSN"
 	EnvPostgresDriver = "SQLMODEL_POSTGRES_DRIVER"
 	EnvMySQLDSN       = "SQLMODEL_MYSQL_DSN"
+	EnvSQLiteDriver   = "SQLMODEL_SQLITE_DRIVER"
 	EnvRequire        = "SQLMODEL_REQUIRE_DIALECTS"
 )
 
@@ -56,7 +57,7 @@ var errUnknownDialect = errors.New("unknown dialect")
 // Target is one isolated database: what a test needs to open it.
 type Target struct {
 	Dialect string // "postgres", "mysql" or "sqlite"
-	Driver  string // database/sql driver name: "pgx", "postgres", "mysql" or "sqlite3"
+	Driver  string // database/sql driver name: "pgx", "postgres", "mysql", "sqlite3" or "sqlite"
 	DSN     string // DSN of the isolated schema/database
 	// Schema is the PostgreSQL schema, MySQL database or SQLite file the
 	// target lives in.
@@ -297,7 +298,7 @@ func newSQLite(ctx context.Context, c config, tempDir func() (string, func() err
 		}
 		dsn += sep + url.QueryEscape(p[0]) + "=" + url.QueryEscape(p[1])
 	}
-	tg := Target{Dialect: "sqlite", Driver: cmp.Or(c.driver, "sqlite3"), DSN: dsn, Schema: path}
+	tg := Target{Dialect: "sqlite", Driver: cmp.Or(c.driver, os.Getenv(EnvSQLiteDriver), defaultSQLiteDriver), DSN: dsn, Schema: path}
 	if err := pingSQLite(ctx, tg); err != nil {
 		if remove != nil {
 			_ = remove()
@@ -315,7 +316,7 @@ func pingSQLite(ctx context.Context, tg Target) error {
 		db.Close()
 	}
 	if err != nil {
-		return fmt.Errorf("ormtest: sqlite %w: %w (the %s driver needs a cgo build: CGO_ENABLED=1 and a C compiler)", ErrUnavailable, err, tg.Driver)
+		return fmt.Errorf("ormtest: sqlite %w: %w (driver %s)", ErrUnavailable, err, tg.Driver)
 	}
 	return nil
 }

@@ -7,33 +7,29 @@ import (
 	"strings"
 	"unsafe"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/lib/pq"
-
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
-// copyKind is how a pool reaches PostgreSQL's COPY FROM STDIN.
-type copyKind uint8
-
+// Copy modes of a pool's driver (dialect.CopyMode).
 const (
-	copyNone copyKind = iota // not PostgreSQL, or a driver without COPY
-	copyPgx                  // pgx stdlib: (*pgx.Conn).CopyFrom through sql.Conn.Raw
-	copyPq                   // lib/pq: a COPY statement prepared on a transaction
+	copyNone = dialect.NoCopy     // not PostgreSQL, or a driver without COPY
+	copyPgx  = dialect.CopyOnConn // COPY through the driver connection (pgx)
+	copyPq   = dialect.CopyInTx   // a COPY statement prepared on a transaction (lib/pq)
 )
+
+// copyKind is how a pool reaches PostgreSQL's COPY FROM STDIN.
+type copyKind = dialect.CopyMode
+
+// bulkDriver returns the bulk paths of the DB's pool driver, or nil: the
+// registered driver that owns the pool's driver.Driver decides
+// (dialect.Driver.Owns and Bulk).
+func (db *DB) bulkDriver() dialect.BulkDriver { return db.bulk }
 
 // copyDriver tells which COPY protocol the DB's driver speaks.
 func (db *DB) copyDriver() copyKind {
-	if !db.dialect.Features().Has(dialect.CopyFrom) {
-		return copyNone
-	}
-	switch db.x.DB.Driver().(type) {
-	case *stdlib.Driver:
-		return copyPgx
-	case *pq.Driver:
-		return copyPq
+	if b := db.bulkDriver(); b != nil {
+		return b.CopyMode()
 	}
 	return copyNone
 }
@@ -75,12 +71,8 @@ func (b *bulkInsert) copyRows(ctx context.Context, kind copyKind, tx *sql.Tx, ow
 		}
 		src := &copySource{b: b, cols: cols, rows: rows, vals: make([]any, len(cols)), i: -1}
 		err = own.Raw(func(dc any) error {
-			c, ok := dc.(*stdlib.Conn)
-			if !ok {
-				return fmt.Errorf("%w: COPY: driver connection is %T, not pgx", dialect.ErrUnsupported, dc)
-			}
 			var cerr error
-			n, cerr = c.Conn().CopyFrom(hctx, pgx.Identifier{m.Table}, names, src)
+			n, cerr = db.bulkDriver().CopyFrom(hctx, dc, m.Table, names, src)
 			return cerr
 		})
 	case copyPq:

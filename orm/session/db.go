@@ -29,6 +29,9 @@ type DB struct {
 	logger     *slog.Logger
 	loggerSet  bool // logger was given with WithLogger
 	singleConn bool // see engine.Engine.SingleConn
+	// bulk is the COPY and pipeline path of the pool's driver, nil when it
+	// has none (see bulkDriver).
+	bulk dialect.BulkDriver
 	// The unit of work's caches.
 	sql      *sqlCache
 	bindings sync.Map     // sqlKey -> *binding of Raw result columns
@@ -38,8 +41,14 @@ type DB struct {
 
 // newDB wraps an engine, with empty caches.
 func newDB(e *engine.Engine) *DB {
-	return &DB{eng: e, x: e.SQLX(), dialect: e.Dialect(), registry: e.Registry(), logger: e.Logger(),
+	db := &DB{eng: e, x: e.SQLX(), dialect: e.Dialect(), registry: e.Registry(), logger: e.Logger(),
 		loggerSet: e.HasLogger(), singleConn: e.SingleConn(), sql: &sqlCache{}}
+	if db.dialect.Features().Has(dialect.CopyFrom) {
+		if d := dialect.DriverOfPool(db.x.DB.Driver()); d != nil {
+			db.bulk = d.Bulk
+		}
+	}
+	return db
 }
 
 // Option configures a DB at Open.
@@ -56,10 +65,15 @@ func WithLogger(l *slog.Logger) Option { return engine.WithLogger(l) }
 // WithQueryHook adds a hook that observes every statement.
 func WithQueryHook(h QueryHook) Option { return engine.WithQueryHook(h) }
 
-// Open opens a database with a database/sql driver name ("postgres", "pgx",
-// "mysql", "sqlite3") and a DSN. It adjusts DSNs where the ORM depends on a
-// setting: MySQL gets parseTime=true; SQLite gets foreign keys on, a busy
-// timeout of 5 s and immediate write transactions. A private in-memory
+// Open opens a database with the name of a driver registered with the ORM
+// ("pgx", "postgres", "mysql", "sqlite3", "sqlite") and a DSN. The driver
+// is registered by importing its package under orm/driver, for example
+// import _ "github.com/sqlmodel-go/sqlmodel/orm/driver/pgx"; an unknown
+// name is an error matching ErrInvalidArgument that lists the registered
+// names and the package to import. Open adjusts DSNs where the ORM depends
+// on a setting: MySQL gets parseTime=true and clientFoundRows=true; SQLite
+// gets foreign keys on, a busy timeout of 5 s and immediate write
+// transactions. A private in-memory
 // database (":memory:") is limited to one connection, since each connection
 // would see a database of its own; Iter then reads its result before
 // yielding, so that statements in the loop have the connection. A shared
@@ -78,9 +92,12 @@ func Open(driver, dsn string, opts ...Option) (*DB, error) {
 // OpenDB wraps an existing pool. dialectName is "postgres", "mysql",
 // "mariadb" or "sqlite" (driver names are accepted too). The caller keeps
 // ownership of the pool: Close does not close it. For SQLite, enable foreign
-// keys on the pool's connections yourself (DSN option _foreign_keys=1), and
-// open the pool with dialect.SQLiteDriverName rather than "sqlite3" for a
-// Unicode-aware ILike (with "sqlite3", ILike folds ASCII letters only).
+// keys on the pool's connections yourself (DSN option _foreign_keys=1); for
+// a Unicode-aware ILike open the pool with sqlite3.DriverName (package
+// orm/driver/sqlite3) rather than "sqlite3", or with modernc's "sqlite" with
+// orm/driver/sqlite imported (with plain "sqlite3", ILike folds ASCII
+// letters only). Pools of a driver the ORM has registered get its COPY
+// and pipelined flushes (PostgreSQL through pgx).
 func OpenDB(sqlDB *sql.DB, dialectName string, opts ...Option) (*DB, error) {
 	e, err := engine.OpenDB(sqlDB, dialectName, opts...)
 	if err != nil {

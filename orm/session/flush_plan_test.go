@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unsafe"
 
-	_ "github.com/mattn/go-sqlite3"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/relations"
 )
@@ -34,7 +34,7 @@ type fpPower struct {
 
 func planDB(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open("sqlite3", ":memory:")
+	db, err := Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}

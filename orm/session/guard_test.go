@@ -10,7 +10,7 @@ import (
 	"time"
 	"unsafe"
 
-	_ "github.com/mattn/go-sqlite3"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite"
 )
 
 type guardItem struct {
@@ -24,7 +24,7 @@ func (guardItem) TableName() string { return "guard_item" }
 // tracks one persistent guardItem.
 func guardSession(tb testing.TB) (*Session, *guardItem) {
 	tb.Helper()
-	x, err := sql.Open("sqlite3", ":memory:")
+	x, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		tb.Fatal(err)
 	}

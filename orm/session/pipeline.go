@@ -4,12 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"unsafe"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
 // maxPipelined bounds the statements one pipeline carries: a longer queue
@@ -19,7 +17,7 @@ const maxPipelined = 1000
 // ErrNotRun is what the query hooks see (QueryEvent.Err) for a statement of
 // a pipeline that the database skipped because an earlier statement of the
 // pipeline failed. The flush fails with the earlier statement's error.
-var ErrNotRun = errors.New("orm: not run: an earlier statement of the pipeline failed")
+var ErrNotRun = dialect.ErrNotRun
 
 // pipeline holds the statements of a flush whose results the flush only
 // checks (rows affected), to send them together as one pgx batch: one
@@ -62,12 +60,12 @@ func (db *DB) pipelineOn(t *txState) *pipeline {
 	if t == nil || t.conn == nil || db.copyDriver() != copyPgx {
 		return nil
 	}
-	isPgx := false
+	bd, can := db.bulkDriver(), false
 	_ = t.conn.Raw(func(dc any) error {
-		_, isPgx = dc.(*stdlib.Conn)
+		can = bd.CanPipeline(dc)
 		return nil
 	})
-	if !isPgx {
+	if !can {
 		return nil
 	}
 	return &pipeline{own: t.conn}
@@ -150,7 +148,7 @@ func (r *runner) sync(ctx context.Context) error {
 		}
 		hctxs[i], evs[i] = r.db.before(ctx, op, x.q, x.args, true, NodePrimary)
 	}
-	tags, errs := r.pipe.send(ctx, qs)
+	tags, errs := r.pipe.send(ctx, r.db.bulkDriver(), qs)
 	for i := range qs {
 		if errs[i] != nil && errs[i] != ErrNotRun {
 			errs[i] = r.db.eng.Classify(hctxs[i], errs[i])
@@ -176,102 +174,38 @@ func (r *runner) sync(ctx context.Context) error {
 	return nil
 }
 
-// send runs qs as one pgx batch on the pipeline's connection and returns
-// each statement's rows affected and error. After the first failure the
-// database skips the rest (ErrNotRun); a failure before anything ran (the
-// transaction is gone, a statement could not be prepared or its arguments
-// encoded) is given to the statement it concerns.
-func (p *pipeline) send(ctx context.Context, qs []queued) ([]int64, []error) {
-	tags := make([]int64, len(qs))
-	errs := make([]error, len(qs))
-	for i := range errs {
-		errs[i] = ErrNotRun
-	}
-	fail := func(i int, err error) {
-		errs[i] = err
-	}
+// send runs qs as one pipeline of the driver bd on the pipeline's
+// connection and returns each statement's rows affected and error. After
+// the first failure the database skips the rest (ErrNotRun); a failure
+// before anything ran (the transaction is gone, a statement could not be
+// prepared or its arguments encoded) is given to the statement it concerns.
+func (p *pipeline) send(ctx context.Context, bd dialect.BulkDriver, qs []queued) ([]int64, []error) {
 	if err := ctx.Err(); err != nil {
-		fail(0, err)
-		return tags, errs
+		return notRun(len(qs), err)
 	}
+	stmts := make([]dialect.PipelinedStatement, len(qs))
+	for i, x := range qs {
+		stmts[i] = dialect.PipelinedStatement{Query: x.q, Args: x.args, Row: x.row}
+	}
+	var tags []int64
+	var errs []error
 	rawErr := p.own.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("orm: pipeline: driver connection is %T, not pgx", dc)
-		}
-		if st := c.Conn().PgConn().TxStatus(); st == 'I' {
-			// The transaction ended under us (its context was
-			// cancelled): the statements must not run outside it.
-			return sql.ErrTxDone
-		}
-		b := &pgx.Batch{QueuedQueries: make([]*pgx.QueuedQuery, 0, len(qs))}
-		for _, x := range qs {
-			b.Queue(x.q, x.args...)
-		}
-		br := c.Conn().SendBatch(ctx, b)
-		for i, x := range qs {
-			n, err := result(br, x.row)
-			if err != nil {
-				var pe pgx.ErrPreprocessingBatch
-				if errors.As(err, &pe) {
-					fail(indexOfSQL(qs, pe.SQL()), err)
-				} else {
-					fail(i, err)
-				}
-				break
-			}
-			tags[i], errs[i] = n, nil
-		}
-		if err := br.Close(); err != nil && !failed(errs) {
-			fail(len(qs)-1, err)
-		}
+		tags, errs = bd.Pipeline(ctx, dc, stmts)
 		return nil
 	})
 	if rawErr != nil {
-		fail(0, rawErr)
+		return notRun(len(qs), rawErr)
 	}
 	return tags, errs
 }
 
-// result reads the next result of br: the rows affected of a statement
-// without rows, or the rows read (each given to row) of one with rows.
-func result(br pgx.BatchResults, row func(scan func(...any) error) error) (int64, error) {
-	if row == nil {
-		tag, err := br.Exec()
-		return tag.RowsAffected(), err
+// notRun is the result of a pipeline that failed before it was sent: err
+// for the first statement, ErrNotRun for the others.
+func notRun(n int, err error) ([]int64, []error) {
+	errs := make([]error, n)
+	for i := range errs {
+		errs[i] = ErrNotRun
 	}
-	rows, err := br.Query()
-	if err != nil {
-		return 0, err
-	}
-	defer rows.Close()
-	var n int64
-	for rows.Next() {
-		n++
-		if err := row(rows.Scan); err != nil {
-			return n, err
-		}
-	}
-	rows.Close()
-	return n, rows.Err()
-}
-
-// failed reports whether a statement of the batch failed.
-func failed(errs []error) bool {
-	for _, err := range errs {
-		if err != nil && err != ErrNotRun {
-			return true
-		}
-	}
-	return false
-}
-
-// indexOfSQL is the first statement of qs with the text q (0 if none).
-func indexOfSQL(qs []queued, q string) int {
-	for i, x := range qs {
-		if x.q == q {
-			return i
-		}
-	}
-	return 0
+	errs[0] = err
+	return make([]int64, n), errs
 }
