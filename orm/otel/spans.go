@@ -65,9 +65,15 @@ type scope struct {
 
 type scopeKey struct{}
 
-// stmtKey carries the span of a statement from BeforeQuery to AfterQuery
+// stmtKey carries a statement's stmtState from BeforeQuery to AfterQuery
 // (another hook may put a span of its own in the context between them).
 type stmtKey struct{}
+
+// stmtState is a statement's span and what BeforeQuery read from its text.
+type stmtState struct {
+	span      trace.Span
+	op, table string
+}
 
 // parentFor returns the context to start a span for work of the observed
 // transaction tx under: ctx, or ctx with the transaction's span when ctx
@@ -137,13 +143,19 @@ func (h *Hook) BeforeQuery(ctx context.Context, e *orm.QueryEvent) context.Conte
 	attrs = append(attrs, NodeKey.String(e.Node))
 	ctx, span := h.tracer.Start(parentFor(ctx, e.Tx), name, trace.WithSpanKind(trace.SpanKindClient),
 		trace.WithAttributes(attrs...), trace.WithTimestamp(e.Start))
-	return context.WithValue(ctx, stmtKey{}, span)
+	return context.WithValue(ctx, stmtKey{}, &stmtState{span: span, op: op, table: table})
 }
 
 // AfterQuery ends a statement's span and records its duration. It
 // implements orm.QueryHook.
 func (h *Hook) AfterQuery(ctx context.Context, e *orm.QueryEvent) {
-	span, _ := ctx.Value(stmtKey{}).(trace.Span)
+	st, _ := ctx.Value(stmtKey{}).(*stmtState)
+	if st == nil {
+		// No state from BeforeQuery in ctx: no span to end, and the
+		// text is read again for the metric.
+		st = &stmtState{op: engine.OperationOf(e.Query), table: engine.TableOf(e.Query)}
+	}
+	span := st.span
 	end := e.Start.Add(e.Duration)
 	code, errType := "", ""
 	if e.Err != nil {
@@ -166,11 +178,11 @@ func (h *Hook) AfterQuery(ctx context.Context, e *orm.QueryEvent) {
 	attrs := make([]attribute.KeyValue, 0, 7+len(h.base))
 	attrs = append(attrs, h.systemKV)
 	attrs = append(attrs, h.base...)
-	if op := engine.OperationOf(e.Query); op != "" {
-		attrs = append(attrs, semconv.DBOperationName(op))
+	if st.op != "" {
+		attrs = append(attrs, semconv.DBOperationName(st.op))
 	}
-	if table := engine.TableOf(e.Query); table != "" {
-		attrs = append(attrs, semconv.DBCollectionName(table))
+	if st.table != "" {
+		attrs = append(attrs, semconv.DBCollectionName(st.table))
 	}
 	attrs = append(attrs, NodeKey.String(e.Node))
 	if e.Err != nil {
