@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	otelapi "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -51,6 +53,10 @@ type Hook struct {
 	systemKV  attribute.KeyValue
 	base      []attribute.KeyValue // namespace and server, for spans and the metric
 	queryText bool
+	// sets caches the metric's attribute sets (see metricSet); nsets
+	// counts them.
+	sets  sync.Map
+	nsets atomic.Int32
 }
 
 // Option configures a Hook.

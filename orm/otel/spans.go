@@ -175,6 +175,11 @@ func (h *Hook) AfterQuery(ctx context.Context, e *orm.QueryEvent) {
 	if !h.duration.Enabled(ctx) {
 		return
 	}
+	if e.Err == nil {
+		set := h.metricSet(st.op, st.table, e.Node)
+		h.duration.Inst().Record(ctx, e.Duration.Seconds(), metric.WithAttributeSet(set))
+		return
+	}
 	attrs := make([]attribute.KeyValue, 0, 7+len(h.base))
 	attrs = append(attrs, h.systemKV)
 	attrs = append(attrs, h.base...)
@@ -184,14 +189,42 @@ func (h *Hook) AfterQuery(ctx context.Context, e *orm.QueryEvent) {
 	if st.table != "" {
 		attrs = append(attrs, semconv.DBCollectionName(st.table))
 	}
-	attrs = append(attrs, NodeKey.String(e.Node))
-	if e.Err != nil {
-		attrs = append(attrs, semconv.ErrorTypeKey.String(errType))
-		if code != "" {
-			attrs = append(attrs, semconv.DBResponseStatusCode(code))
-		}
+	attrs = append(attrs, NodeKey.String(e.Node), semconv.ErrorTypeKey.String(errType))
+	if code != "" {
+		attrs = append(attrs, semconv.DBResponseStatusCode(code))
 	}
 	h.duration.Inst().Record(ctx, e.Duration.Seconds(), metric.WithAttributes(attrs...))
+}
+
+// metricKey identifies the attributes of a successful statement's
+// measurement.
+type metricKey struct{ op, table, node string }
+
+// maxMetricSets bounds the cache of metricSet.
+const maxMetricSets = 1024
+
+// metricSet returns the attribute set of a successful statement's
+// measurement, built once per operation, table and node (up to
+// maxMetricSets of them) instead of sorted again at every statement.
+func (h *Hook) metricSet(op, table, node string) attribute.Set {
+	k := metricKey{op, table, node}
+	if v, ok := h.sets.Load(k); ok {
+		return v.(attribute.Set)
+	}
+	attrs := make([]attribute.KeyValue, 0, 4+len(h.base))
+	attrs = append(attrs, h.systemKV)
+	attrs = append(attrs, h.base...)
+	if op != "" {
+		attrs = append(attrs, semconv.DBOperationName(op))
+	}
+	if table != "" {
+		attrs = append(attrs, semconv.DBCollectionName(table))
+	}
+	set := attribute.NewSet(append(attrs, NodeKey.String(node))...)
+	if h.nsets.Add(1) <= maxMetricSets {
+		h.sets.Store(k, set)
+	}
+	return set
 }
 
 // fail marks span as failed with err's value-free description.
