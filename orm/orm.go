@@ -4,6 +4,7 @@ import (
 	"database/sql"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 	"github.com/sqlmodel-go/sqlmodel/orm/relations"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 	"github.com/sqlmodel-go/sqlmodel/orm/session"
@@ -23,6 +24,32 @@ type QueryEvent = session.QueryEvent
 
 // AfterQueryFunc adapts a function to a QueryHook.
 type AfterQueryFunc = session.AfterQueryFunc
+
+// FlushObserver is implemented by a QueryHook that also observes flushes;
+// see engine.FlushObserver.
+type FlushObserver = engine.FlushObserver
+
+// FlushEvent describes one flush that writes something; see
+// engine.FlushEvent.
+type FlushEvent = engine.FlushEvent
+
+// FlushTable is the work of one flush on one table; see engine.FlushTable.
+type FlushTable = engine.FlushTable
+
+// TxObserver is implemented by a QueryHook that also observes
+// transactions; see engine.TxObserver.
+type TxObserver = engine.TxObserver
+
+// TxEvent describes one transaction, BEGIN to COMMIT or ROLLBACK; see
+// engine.TxEvent.
+type TxEvent = engine.TxEvent
+
+// AttemptObserver is implemented by a QueryHook that also observes the
+// attempts of RunInTx; see engine.AttemptObserver.
+type AttemptObserver = engine.AttemptObserver
+
+// AttemptEvent describes one attempt of RunInTx; see engine.AttemptEvent.
+type AttemptEvent = engine.AttemptEvent
 
 // Registry holds model metadata; see schema.Registry.
 type Registry = schema.Registry

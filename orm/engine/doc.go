@@ -20,6 +20,9 @@
 //     and Before/After for statements a caller runs itself (COPY).
 //   - hook.go: QueryEvent, QueryHook, AfterQueryFunc and the slog hook of
 //     WithLogger, which keeps bound values out of the log below debug level.
+//   - observe.go: the optional observer interfaces a QueryHook may also
+//     implement (FlushObserver, TxObserver, AttemptObserver), their events,
+//     and TableOf and OperationOf, which read a statement's table and verb.
 //   - replica.go: read replicas (WithReplicas, WithReplicaDBs), round-robin
 //     routing (Reader, ReadFromPrimary, ReadFromReplica), health checks with
 //     back-off, and the move of a failed read to another node.

@@ -23,6 +23,7 @@ type Engine struct {
 	dialect  dialect.Dialect
 	registry *schema.Registry
 	hooks    []QueryHook
+	obs      *observers // hooks that also observe flushes, transactions, attempts
 	logger   *slog.Logger
 	owned    bool // Close closes the pool
 	// loggerSet reports a logger given with WithLogger (else logger discards).
@@ -169,6 +170,7 @@ func newEngine(sqlDB *sql.DB, driver string, d dialect.Dialect, opts []Option) *
 	for _, o := range opts {
 		o(e)
 	}
+	e.obs = newObservers(e.hooks)
 	if e.registry == nil {
 		e.registry = schema.NewRegistry()
 	}
@@ -230,6 +232,7 @@ func (e *Engine) SingleConn() bool { return e.singleConn }
 func (e *Engine) WithQueryHook(h QueryHook) *Engine {
 	c := *e
 	c.hooks = append(append([]QueryHook(nil), e.hooks...), h)
+	c.obs = newObservers(c.hooks)
 	c.owned = false
 	c.anchor = nil
 	c.repCfg = nil

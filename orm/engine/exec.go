@@ -27,10 +27,16 @@ var ErrStop = errors.New("orm: iteration stopped")
 // returns a nil event, at no cost, when there are no hooks. node is
 // NodePrimary or a replica's label.
 func (e *Engine) Before(ctx context.Context, op, query string, args []any, inTx bool, node string) (context.Context, *QueryEvent) {
+	return e.before(ctx, op, query, args, inTx, node, nil)
+}
+
+// before is Before for a statement of the observed transaction tx (nil
+// when there is none).
+func (e *Engine) before(ctx context.Context, op, query string, args []any, inTx bool, node string, tx *TxEvent) (context.Context, *QueryEvent) {
 	if len(e.hooks) == 0 {
 		return ctx, nil
 	}
-	ev := &QueryEvent{Op: op, Query: query, Args: args, InTx: inTx, Node: node, Start: time.Now(), Rows: -1}
+	ev := &QueryEvent{Op: op, Query: query, Args: args, InTx: inTx, Node: node, Tx: tx, Start: time.Now(), Rows: -1}
 	for _, h := range e.hooks {
 		ctx = h.BeforeQuery(ctx, ev)
 	}
@@ -45,6 +51,7 @@ func (e *Engine) After(ctx context.Context, ev *QueryEvent, rows int64, err erro
 		return
 	}
 	ev.Duration, ev.Rows, ev.Err = time.Since(ev.Start), rows, err
+	e.countInFlush(ctx, ev)
 	for i := len(e.hooks) - 1; i >= 0; i-- {
 		e.hooks[i].AfterQuery(ctx, ev)
 	}
@@ -55,7 +62,7 @@ func (e *Engine) After(ctx context.Context, ev *QueryEvent, rows int64, err erro
 // a transaction.
 func (e *Engine) Exec(ctx context.Context, c Conn, inTx bool, query string, args ...any) (sql.Result, error) {
 	args = e.bindTimes(args)
-	hctx, ev := e.Before(ctx, "exec", query, args, inTx, nodeOf(c))
+	hctx, ev := e.before(ctx, "exec", query, args, inTx, nodeOf(c), e.txOf(c))
 	res, err := c.ExecContext(hctx, query, args...)
 	err = withCtxErr(hctx, e.dialect.ClassifyError(err))
 	var n int64 = -1
@@ -91,7 +98,7 @@ func (e *Engine) QueryEach(ctx context.Context, c Conn, inTx bool, query string,
 // queryOn runs query on c, on that connection only.
 func (e *Engine) queryOn(ctx context.Context, c Conn, inTx bool, query string, args []any, each func(*sql.Rows) error) (int64, error) {
 	args = e.bindTimes(args)
-	hctx, ev := e.Before(ctx, "query", query, args, inTx, nodeOf(c))
+	hctx, ev := e.before(ctx, "query", query, args, inTx, nodeOf(c), e.txOf(c))
 	var n int64
 	err := func() error {
 		rows, err := c.QueryContext(hctx, query, args...)
@@ -178,7 +185,13 @@ func withCtxErr(ctx context.Context, err error) error {
 // savepoint) on the primary: fn does it, and the hooks record it with Op
 // set to op and Query to query. Its error is classified.
 func (e *Engine) Control(ctx context.Context, op, query string, fn func(context.Context) error) error {
-	hctx, ev := e.Before(ctx, op, query, nil, true, NodePrimary)
+	return e.ControlTx(ctx, nil, op, query, fn)
+}
+
+// ControlTx is Control for a step of the observed transaction tx (nil
+// when it is not observed): the hooks see tx in QueryEvent.Tx.
+func (e *Engine) ControlTx(ctx context.Context, tx *TxEvent, op, query string, fn func(context.Context) error) error {
+	hctx, ev := e.before(ctx, op, query, nil, true, NodePrimary, tx)
 	err := e.dialect.ClassifyError(fn(hctx))
 	e.After(hctx, ev, -1, err)
 	return err

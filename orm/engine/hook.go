@@ -25,7 +25,12 @@ type QueryEvent struct {
 	// Node names the database that served the statement: NodePrimary
 	// ("primary") or a replica ("replica:0", "replica:1", ... in the order
 	// given to WithReplicas or WithReplicaDBs).
-	Node  string
+	Node string
+	// Tx is the observed transaction the statement runs in (see
+	// TxObserver); nil outside one, when no hook observes transactions,
+	// and for the prepared or pipelined statements of a flush (whose
+	// FlushEvent.Tx has it).
+	Tx    *TxEvent
 	Start time.Time
 	// Duration, Rows and Err are set after the statement ran. Rows is the
 	// number of rows affected (exec) or read (query), -1 when unknown.

@@ -135,6 +135,7 @@ func (s *Session) abort(cause error) {
 	if s.tx != nil && errors.Is(cause, dialect.ErrConnectionLost) {
 		s.tx.lost = true
 	}
+	s.endTx(s.tx, "rollback", cause)
 	s.undoTx()
 	if s.aborted == nil {
 		s.aborted = cause

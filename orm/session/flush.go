@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"fmt"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 )
 
 // Flush writes every pending INSERT, UPDATE and DELETE in one atomic step:
@@ -52,7 +54,14 @@ func (s *Session) flush(ctx context.Context) error {
 		return nil
 	}
 	s.wrote = true
-	if err := f.execute(ctx, pl); err != nil {
+	var inTx *engine.TxEvent
+	if s.tx != nil {
+		inTx = s.tx.obs
+	}
+	fctx, obs := s.db.eng.BeforeFlush(ctx, inTx)
+	err = f.execute(fctx, pl)
+	s.db.eng.AfterFlush(fctx, obs, err)
+	if err != nil {
 		f.undoAll()
 		return err
 	}

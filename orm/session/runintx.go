@@ -113,12 +113,16 @@ func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxO
 		o(&c)
 	}
 	delay, lostDelay := c.base, c.lostBase
+	var prev error // the error that caused the attempt, for the observers
 	for attempt := 0; ; attempt++ {
-		committed, err := runOnce(ctx, db, fn, &c)
+		actx, obs := db.eng.BeforeAttempt(ctx, attempt+1, prev)
+		committed, err := runOnce(actx, db, fn, &c)
+		retry, lost := retryable(committed, err)
+		db.eng.AfterAttempt(actx, obs, committed, err != nil && retry && attempt < c.maxRetries && ctx.Err() == nil, err)
 		if err == nil {
 			return nil
 		}
-		retry, lost := retryable(committed, err)
+		prev = err
 		if !retry || attempt >= c.maxRetries {
 			if attempt > 0 {
 				return fmt.Errorf("orm: RunInTx: after %d attempt(s): %w", attempt+1, err)

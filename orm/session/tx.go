@@ -12,6 +12,7 @@ import (
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -30,6 +31,9 @@ type txState struct {
 	// lost is set when the transaction ended because its connection was
 	// lost: release then discards conn instead of pooling it.
 	lost bool
+	// obs is the transaction's record for the DB's TxObservers (nil when
+	// none), ended by endTx.
+	obs *engine.TxEvent
 }
 
 // level is the journal of a transaction or of one savepoint.
@@ -201,6 +205,7 @@ func (s *Session) beginTx(ctx context.Context, opts *sql.TxOptions) error {
 func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 	var tx *sql.Tx
 	var own *sql.Conn
+	ctx, obs := s.db.eng.BeforeTx(ctx, opts)
 	err := s.db.control(ctx, "begin", "BEGIN", func(ctx context.Context) error {
 		if s.db.copyDriver() != copyPgx {
 			var err error
@@ -221,11 +226,24 @@ func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 		return nil
 	})
 	if err != nil {
+		s.db.eng.AfterTx(obs, nil, "begin", err)
 		return fmt.Errorf("orm: begin: %w", err)
 	}
 	s.tx = newTxState(tx)
 	s.tx.conn = own
+	s.tx.obs = obs
+	s.db.eng.BindTx(tx, obs)
 	return nil
+}
+
+// endTx ends the observers' record of the transaction t (see
+// engine.TxObserver): end is "commit" or "rollback", err what ended it.
+// Only the first call for a transaction counts.
+func (s *Session) endTx(t *txState, end string, err error) {
+	if t != nil && t.obs != nil {
+		s.db.eng.AfterTx(t.obs, t.tx, end, err)
+		t.obs = nil
+	}
 }
 
 // conn returns what the session's statements run on: its transaction when
@@ -265,7 +283,8 @@ func (s *Session) commit(ctx context.Context) error {
 	if s.tx != nil {
 		t := s.tx
 		s.drainIters()
-		err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
+		err := s.db.eng.ControlTx(ctx, t.obs, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
+		s.endTx(t, "commit", err)
 		if err != nil {
 			// The database rolled the transaction back, or (connection
 			// lost after COMMIT was sent) nobody knows: ErrCommitInDoubt.
@@ -307,7 +326,8 @@ func (s *Session) rollback(ctx context.Context) error {
 		return nil
 	}
 	t := s.tx
-	err := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+	err := s.db.eng.ControlTx(context.WithoutCancel(ctx), t.obs, "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+	s.endTx(t, "rollback", err)
 	s.undoTx()
 	// A transaction already ended, or whose connection is gone, is rolled
 	// back as far as the session is concerned.
@@ -328,6 +348,7 @@ func (s *Session) undoTx() {
 	if t == nil {
 		return
 	}
+	s.endTx(t, "rollback", nil)
 	t.release()
 	s.undoJournal(t.levels[0])
 	for _, e := range s.im.byPtr {
@@ -444,7 +465,8 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 		}
 		t := s.tx
 		if err := fn(t.tx); err != nil {
-			rbErr := s.db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+			rbErr := s.db.eng.ControlTx(context.WithoutCancel(ctx), t.obs, "rollback", "ROLLBACK", func(context.Context) error { return t.tx.Rollback() })
+			s.endTx(t, "rollback", err)
 			t.lost = errors.Is(err, dialect.ErrConnectionLost)
 			t.release()
 			s.tx = nil
@@ -457,7 +479,9 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 		// own: a failed COMMIT is then undone like a failed statement,
 		// instead of losing the unit of work with the transaction.
 		if !s.cfg.AutoBegin || (s.committing && len(s.ev.afterFlush) == 0) {
-			if err := s.db.control(ctx, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() }); err != nil {
+			err := s.db.eng.ControlTx(ctx, t.obs, "commit", "COMMIT", func(context.Context) error { return t.tx.Commit() })
+			s.endTx(t, "commit", err)
+			if err != nil {
 				t.lost = errors.Is(err, dialect.ErrConnectionLost)
 				t.release()
 				s.tx = nil
@@ -504,7 +528,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 }
 
 func (s *Session) savepoint(ctx context.Context, stmt string) error {
-	return s.db.control(ctx, "savepoint", stmt, func(ctx context.Context) error {
+	return s.db.eng.ControlTx(ctx, s.tx.obs, "savepoint", stmt, func(ctx context.Context) error {
 		s.drainIters()
 		_, err := s.tx.tx.ExecContext(ctx, stmt)
 		return err
