@@ -48,6 +48,10 @@ type Driver struct {
 	// connection, beyond those every driver shares (driver.ErrBadConn,
 	// io.EOF, network errors).
 	ConnectionLost func(err error) bool
+	// ErrorCode returns the database's code of one of the driver's errors
+	// (SQLSTATE, MySQL error number, SQLite extended result code), or ""
+	// when err is not one; see ErrorCode.
+	ErrorCode func(err error) string
 	// SentNothing reports whether the driver says that the call which
 	// failed with err sent nothing to the server (see SentNothing).
 	SentNothing func(err error) bool
@@ -231,4 +235,32 @@ func (d *Driver) Adjust(dsn string) (string, InMemory, error) {
 		return dsn, NotInMemory, nil
 	}
 	return d.AdjustDSN(dsn)
+}
+
+// ErrorCode returns the database's own code of err, as a string: the Code of
+// a *ConstraintError or *RetryableError in its chain, else the code a
+// registered driver reads from its own error (PostgreSQL's SQLSTATE, the
+// MySQL error number, SQLite's extended result code); "" when err carries
+// none. Tracing reports it as db.response.status_code.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ce *ConstraintError
+	if errors.As(err, &ce) && ce.Code != "" {
+		return ce.Code
+	}
+	var re *RetryableError
+	if errors.As(err, &re) && re.Code != "" {
+		return re.Code
+	}
+	for _, d := range registered() {
+		if d.ErrorCode == nil {
+			continue
+		}
+		if code := d.ErrorCode(err); code != "" {
+			return code
+		}
+	}
+	return ""
 }

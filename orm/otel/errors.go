@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"reflect"
-	"strconv"
 	"strings"
 
 	semconv "go.opentelemetry.io/otel/semconv/v1.43.0"
@@ -87,79 +85,6 @@ func withCode(msg, code string) string {
 
 // statusCode is db.response.status_code: the SQLSTATE (PostgreSQL), the
 // error number (MySQL, MariaDB) or the extended result code (SQLite) of
-// the database error in err's chain; "" when there is none. It knows the
-// drivers by their methods and fields, without importing them.
-func statusCode(err error) string {
-	var ce *dialect.ConstraintError
-	if errors.As(err, &ce) && ce.Code != "" {
-		return ce.Code
-	}
-	var re *dialect.RetryableError
-	if errors.As(err, &re) && re.Code != "" {
-		return re.Code
-	}
-	var state interface{ SQLState() string } // pgconn.PgError, pq.Error
-	if errors.As(err, &state) {
-		return state.SQLState()
-	}
-	var coded interface{ Code() int } // modernc.org/sqlite
-	if errors.As(err, &coded) {
-		return strconv.Itoa(coded.Code())
-	}
-	code := ""
-	walk(err, func(e error) bool {
-		code = fieldCode(e)
-		return code != ""
-	})
-	return code
-}
-
-// fieldCode reads the code of a driver error that exposes it only as a
-// field: go-sql-driver/mysql's *MySQLError (Number) and mattn/go-sqlite3's
-// Error (ExtendedCode).
-func fieldCode(e error) string {
-	v := reflect.ValueOf(e)
-	if v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return ""
-		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return ""
-	}
-	t := v.Type()
-	switch {
-	case t.Name() == "MySQLError" && strings.HasSuffix(t.PkgPath(), "go-sql-driver/mysql"):
-		if f := v.FieldByName("Number"); f.IsValid() && f.CanUint() {
-			return strconv.FormatUint(f.Uint(), 10)
-		}
-	case t.Name() == "Error" && strings.HasSuffix(t.PkgPath(), "mattn/go-sqlite3"):
-		if f := v.FieldByName("ExtendedCode"); f.IsValid() && f.CanInt() {
-			return strconv.FormatInt(f.Int(), 10)
-		}
-	}
-	return ""
-}
-
-// walk calls fn on err and the errors it wraps, depth first, until fn
-// returns true.
-func walk(err error, fn func(error) bool) bool {
-	if err == nil {
-		return false
-	}
-	if fn(err) {
-		return true
-	}
-	switch u := err.(type) {
-	case interface{ Unwrap() error }:
-		return walk(u.Unwrap(), fn)
-	case interface{ Unwrap() []error }:
-		for _, e := range u.Unwrap() {
-			if walk(e, fn) {
-				return true
-			}
-		}
-	}
-	return false
-}
+// the database error in err's chain; "" when there is none. The registered
+// drivers read their own errors (dialect.ErrorCode).
+func statusCode(err error) string { return dialect.ErrorCode(err) }

@@ -12,6 +12,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite" // registers "sqlite" (pure Go)
 	"github.com/sqlmodel-go/sqlmodel/orm/otel"
 )
 
@@ -33,7 +34,7 @@ func Example() {
 		panic(err)
 	}
 	defer os.RemoveAll(dir)
-	db, err := orm.Open("sqlite3", "file:"+filepath.Join(dir, "heroes.db"))
+	db, err := orm.Open("sqlite", "file:"+filepath.Join(dir, "heroes.db"))
 	if err != nil {
 		panic(err)
 	}

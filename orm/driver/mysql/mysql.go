@@ -16,6 +16,7 @@ package mysql
 import (
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/go-sql-driver/mysql"
 
@@ -30,6 +31,7 @@ func init() {
 		AdjustDSN:      AdjustDSN,
 		Classify:       classify,
 		ConnectionLost: connectionLost,
+		ErrorCode:      errorCode,
 	})
 }
 
@@ -63,4 +65,13 @@ func connectionLost(err error) bool {
 	}
 	var me *mysql.MySQLError
 	return errors.As(err, &me) && dialect.MySQLConnectionLost(me.Number)
+}
+
+// errorCode is the error number of a *mysql.MySQLError.
+func errorCode(err error) string {
+	var me *mysql.MySQLError
+	if errors.As(err, &me) {
+		return strconv.Itoa(int(me.Number))
+	}
+	return ""
 }

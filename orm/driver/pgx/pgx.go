@@ -32,6 +32,7 @@ func init() {
 		Classify:       classify,
 		ConnectionLost: connectionLost,
 		SentNothing:    pgconn.SafeToRetry,
+		ErrorCode:      errorCode,
 		Bulk:           bulk{},
 	})
 }
@@ -53,4 +54,13 @@ func connectionLost(err error) bool {
 	}
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && dialect.PostgresConnectionLost(pe.Code)
+}
+
+// errorCode is the SQLSTATE of a *pgconn.PgError.
+func errorCode(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code
+	}
+	return ""
 }

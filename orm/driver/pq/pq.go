@@ -32,6 +32,7 @@ func init() {
 		},
 		Classify:       classify,
 		ConnectionLost: connectionLost,
+		ErrorCode:      errorCode,
 		Bulk:           bulk{},
 	})
 }
@@ -71,4 +72,13 @@ func (bulk) Pipeline(_ context.Context, _ any, stmts []dialect.PipelinedStatemen
 		errs[0] = errors.New("orm: lib/pq has no pipelines")
 	}
 	return make([]int64, len(stmts)), errs
+}
+
+// errorCode is the SQLSTATE of a *pq.Error.
+func errorCode(err error) string {
+	var pe *pq.Error
+	if errors.As(err, &pe) {
+		return string(pe.Code)
+	}
+	return ""
 }

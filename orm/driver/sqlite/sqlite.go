@@ -21,6 +21,7 @@ package sqlite
 import (
 	"database/sql/driver"
 	"errors"
+	"strconv"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -40,6 +41,7 @@ func init() {
 		},
 		AdjustDSN: AdjustDSN,
 		Classify:  classify,
+		ErrorCode: errorCode,
 	})
 }
 
@@ -90,4 +92,13 @@ func message(s string) string {
 		return msg
 	}
 	return s
+}
+
+// errorCode is the extended result code of a *sqlite.Error.
+func errorCode(err error) string {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se != nil {
+		return strconv.Itoa(se.Code())
+	}
+	return ""
 }

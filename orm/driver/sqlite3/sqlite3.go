@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strconv"
 	"strings"
 
 	"github.com/mattn/go-sqlite3"
@@ -26,6 +27,7 @@ func init() {
 		Owns:        func(d driver.Driver) bool { return d == driver.Driver(funcsDriver) },
 		AdjustDSN:   AdjustDSN,
 		Classify:    classify,
+		ErrorCode:   errorCode,
 	})
 }
 
@@ -81,4 +83,17 @@ func classify(err error) (error, bool) {
 		code = int(se.Code)
 	}
 	return dialect.ClassifySQLite(code, se.Error(), err)
+}
+
+// errorCode is the extended result code of a sqlite3.Error.
+func errorCode(err error) string {
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return strconv.Itoa(int(se.ExtendedCode))
+	}
+	var sp *sqlite3.Error
+	if errors.As(err, &sp) && sp != nil {
+		return strconv.Itoa(int(sp.ExtendedCode))
+	}
+	return ""
 }
