@@ -14,13 +14,13 @@ import (
 // updated the existing row. It only adds that hint to the message; errors.Is
 // and errors.As see the classified error it wraps.
 type mergeHintError struct {
-	model string
+	table string
 	err   error
 }
 
 func (e *mergeHintError) Error() string {
-	return e.err.Error() + "; a row with this primary key already exists: Add inserts, so to save a " + e.model +
-		" that was loaded by another session (or copied from one) use orm.Merge (session.Merge), which updates the existing row"
+	return e.err.Error() + "; a " + e.table + " row with this primary key already exists: Add inserts, so to save an object" +
+		" that another session loaded (or a copy of one), use orm.Merge (session.Merge), which updates the existing row"
 }
 
 // Unwrap returns the classified error.
@@ -41,7 +41,7 @@ func withMergeHint(m *schema.Model, write []*schema.Field, err error) error {
 	if !primaryKeyViolation(m, err) {
 		return err
 	}
-	return &mergeHintError{model: m.Name, err: err}
+	return &mergeHintError{table: m.Table, err: err}
 }
 
 // primaryKeyViolation reports whether err is a unique violation that the
