@@ -233,7 +233,7 @@ func (s *Session) preload(ctx context.Context, m *schema.Model, parents []unsafe
 			return fmt.Errorf("%w: %s has no relation %q", ErrInvalidArgument, m.Name, name)
 		}
 		if _, err := s.loadRelation(ctx, rel, parents); err != nil {
-			return fmt.Errorf("orm: preload %s.%s: %w", m.Name, name, err)
+			return wrapf(err, "preload %s.%s", m.Name, name)
 		}
 		if len(tree[name]) == 0 {
 			continue
