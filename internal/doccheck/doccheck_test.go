@@ -500,5 +500,5 @@ func TestDocSnippetsCompile(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d Go blocks type-checked, %d skipped by directive", len(jobs), skipped)
+	t.Logf("%d Go blocks type-checked, %d skipped (a skip directive, or only other libraries' code)", len(jobs), skipped)
 }

@@ -125,9 +125,10 @@ func looksLikeModel(t reflect.Type) bool {
 	return false
 }
 
-// adhocDest returns the Scan destinations of one row into the value at v
-// (a T): for a scalar the value itself, for a struct the field of each
-// column (nil for a column skipped by IgnoreUnknownColumns).
+// adhocPlan says where each column of a result goes in a T: for a scalar
+// the value itself, for a struct the field of each column (nil for a
+// column skipped by IgnoreUnknownColumns). It is made once per Raw call,
+// from the result's column list.
 type adhocPlan struct {
 	scalar bool
 	fields []*adhocField // per result column
@@ -216,7 +217,7 @@ func (s timeScanner) Scan(src any) error {
 	case time.Time:
 		t = x
 	case string, []byte:
-		text := fmt.Sprint(x)
+		text, _ := x.(string)
 		if b, ok := x.([]byte); ok {
 			text = string(b)
 		}
