@@ -70,9 +70,18 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 	return session.Scalars[V](ctx, q, col)
 }
 
-// Raw runs a hand-written SELECT and maps its columns to fields of T.
+// Raw runs a hand-written SELECT and maps its columns to fields of T: a
+// model (tracked on a session), any other struct (by column name,
+// untracked) or a scalar from a one-column result; see session.Raw.
 func Raw[T any](ctx context.Context, q Querier, sql string, args ...any) ([]*T, error) {
 	return session.Raw[T](ctx, q, sql, args...)
+}
+
+// RawValue runs a hand-written SELECT of exactly one row and returns it as
+// a scalar (a count, a sum) or a struct that is not a model; see
+// session.RawValue.
+func RawValue[T any](ctx context.Context, q Querier, sql string, args ...any) (T, error) {
+	return session.RawValue[T](ctx, q, sql, args...)
 }
 
 // RawWithOptions is Raw with options such as IgnoreUnknownColumns.

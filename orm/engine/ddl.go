@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"database/sql"
-	"fmt"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -41,7 +40,7 @@ func (e *Engine) CreateAll(ctx context.Context, models ...any) error {
 	return e.ddl(ctx, func(c Conn, inTx bool) error {
 		for _, s := range stmts {
 			if _, err := e.Exec(ctx, c, inTx, s); err != nil {
-				return fmt.Errorf("orm: CreateAll: %w", err)
+				return wrapf(err, "CreateAll")
 			}
 		}
 		if !alter {
@@ -51,11 +50,11 @@ func (e *Engine) CreateAll(ctx context.Context, models ...any) error {
 			owner := ownerOf(ordered, fk)
 			exists, err := e.exists(ctx, c, inTx, owner, fk)
 			if err != nil {
-				return fmt.Errorf("orm: CreateAll: %w", err)
+				return wrapf(err, "CreateAll")
 			}
 			if !exists {
 				if _, err := e.Exec(ctx, c, inTx, d.AddForeignKey(owner, fk)); err != nil {
-					return fmt.Errorf("orm: CreateAll: %w", err)
+					return wrapf(err, "CreateAll")
 				}
 			}
 		}
@@ -100,7 +99,7 @@ func (e *Engine) DropAll(ctx context.Context, models ...any) error {
 			// table of the cycle is gone (the pragma ends with the
 			// transaction).
 			if _, err := e.Exec(ctx, c, inTx, d.DeferForeignKeys()); err != nil {
-				return fmt.Errorf("orm: DropAll: %w", err)
+				return wrapf(err, "DropAll")
 			}
 		}
 		if d.Features().Has(dialect.AlterForeignKeys) {
@@ -108,18 +107,18 @@ func (e *Engine) DropAll(ctx context.Context, models ...any) error {
 				owner := ownerOf(ordered, fk)
 				exists, err := e.exists(ctx, c, inTx, owner, fk)
 				if err != nil {
-					return fmt.Errorf("orm: DropAll: %w", err)
+					return wrapf(err, "DropAll")
 				}
 				if exists {
 					if _, err := e.Exec(ctx, c, inTx, d.DropForeignKey(owner, fk)); err != nil {
-						return fmt.Errorf("orm: DropAll: %w", err)
+						return wrapf(err, "DropAll")
 					}
 				}
 			}
 		}
 		for i := len(ordered) - 1; i >= 0; i-- {
 			if _, err := e.Exec(ctx, c, inTx, d.DropTable(ordered[i])); err != nil {
-				return fmt.Errorf("orm: DropAll: %w", err)
+				return wrapf(err, "DropAll")
 			}
 		}
 		return nil
@@ -159,7 +158,7 @@ func (e *Engine) ddl(ctx context.Context, fn func(c Conn, inTx bool) error) erro
 	}
 	tx, err := e.x.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("orm: begin: %w", e.dialect.ClassifyError(err))
+		return wrapf(e.dialect.ClassifyError(err), "begin")
 	}
 	if err := fn(tx, true); err != nil {
 		_ = tx.Rollback()

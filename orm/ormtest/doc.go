@@ -58,7 +58,11 @@
 // NewTarget's error into the skip or the failure. Provision does the same
 // without a testing.TB, for TestMain or programs, and returns the drop
 // function to call. Record attaches a Recorder, a query hook that keeps every
-// statement, for asserting the SQL an operation sends.
+// statement, for asserting the SQL an operation sends. Main, called from
+// TestMain, ends a test binary with one line naming the databases whose
+// tests were skipped (through Each, EachTarget or Must) and why, also on the
+// terminal when go test ./... hides the passing package's output;
+// SkipSummary returns that line.
 //
 // The package imports every driver package of the ORM (orm/driver/...):
 // "pgx" (jackc/pgx stdlib), "postgres" (lib/pq), "mysql"

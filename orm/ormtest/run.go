@@ -41,6 +41,7 @@ func Must(tb testing.TB, dialect string, opts ...TargetOption) Target {
 	tb.Helper()
 	tg, err := NewTarget(tb, dialect, opts...)
 	if err != nil {
+		recordUnavailable(dialect, err)
 		Unavailable(tb, dialect, err)
 	}
 	return tg

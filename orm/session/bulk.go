@@ -234,7 +234,7 @@ func runBulk(ctx context.Context, db *DB, s *Session, single, needConn bool, fn 
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("orm: begin: %w", err)
+		return wrapf(err, "begin")
 	}
 	defer func() {
 		if own != nil {
@@ -245,13 +245,13 @@ func runBulk(ctx context.Context, db *DB, s *Session, single, needConn bool, fn 
 		rbErr := db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return tx.Rollback() })
 		undo()
 		if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, fmt.Errorf("orm: rollback: %w", rbErr))
+			return errors.Join(err, wrapf(rbErr, "rollback"))
 		}
 		return err
 	}
 	if err := db.control(ctx, "commit", "COMMIT", func(context.Context) error { return tx.Commit() }); err != nil {
 		undo()
-		return fmt.Errorf("orm: commit: %w", commitError(err))
+		return wrapf(commitError(err), "commit")
 	}
 	return nil
 }

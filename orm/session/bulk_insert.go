@@ -111,7 +111,7 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 		}
 		for _, p := range ptrs {
 			if err := b.s.hook(ctx, m, p, schema.HookAfterInsert); err != nil {
-				return fmt.Errorf("orm: bulk insert %s: %w", m.Table, err)
+				return wrapf(err, "bulk insert %s", m.Table)
 			}
 		}
 		return nil
@@ -158,11 +158,11 @@ func (b *bulkInsert) beforeInsert(ctx context.Context, ptrs []unsafe.Pointer) er
 	m := b.m
 	for _, p := range ptrs {
 		if err := b.s.hook(ctx, m, p, schema.HookBeforeInsert); err != nil {
-			return fmt.Errorf("orm: bulk insert %s: %w", m.Table, err)
+			return wrapf(err, "bulk insert %s", m.Table)
 		}
 		if v := m.Version; v != nil && v.IsZero(p) {
 			if err := v.Set(p, int64(1)); err != nil {
-				return fmt.Errorf("orm: bulk insert %s: %w", m.Table, err)
+				return wrapf(err, "bulk insert %s", m.Table)
 			}
 			b.set = append(b.set, setField{p, v})
 		}

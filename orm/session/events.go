@@ -81,7 +81,7 @@ func fireBefore(ctx context.Context, name string, fns []EventFunc) error {
 	ctx = context.WithValue(ctx, key, true)
 	for i, fn := range fns {
 		if err := fn(ctx); err != nil {
-			return fmt.Errorf("orm: %s handler %d: %w", name, i, err)
+			return wrapf(err, "%s handler %d", name, i)
 		}
 	}
 	return nil
@@ -92,7 +92,7 @@ func fireAfter(ctx context.Context, name string, fns []EventFunc) error {
 	var errs []error
 	for i, fn := range fns {
 		if err := fn(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("orm: %s handler %d: %w", name, i, err))
+			errs = append(errs, wrapf(err, "%s handler %d", name, i))
 		}
 	}
 	return errors.Join(errs...)
@@ -134,7 +134,7 @@ func modelHook(ctx context.Context, m *schema.Model, p unsafe.Pointer, h schema.
 		err = obj.(schema.AfterLoader).AfterLoad(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("orm: %s hook of %s: %w", hookName(h), m.Name, err)
+		return wrapf(err, "%s hook of %s", hookName(h), m.Name)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package session
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 )
@@ -99,10 +98,10 @@ func (f *flusher) prepare(ctx context.Context) (*plan, error) {
 // plan.
 func (f *flusher) planOnce(ctx context.Context) (*plan, error) {
 	if err := f.s.cascadeTracked(); err != nil {
-		return nil, fmt.Errorf("orm: flush: %w", err)
+		return nil, wrapf(err, "flush")
 	}
 	if err := f.syncRelations(); err != nil {
-		return nil, fmt.Errorf("orm: flush: %w", err)
+		return nil, wrapf(err, "flush")
 	}
 	return f.plan(ctx)
 }

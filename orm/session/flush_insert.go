@@ -79,7 +79,7 @@ func (f *flusher) insert(ctx context.Context, m *schema.Model, rows []*row) erro
 			for _, j := range part {
 				rows[j].addGenerated(g.generate)
 			}
-			b := insertBatch{m: m, write: g.write, rows: pick(ptrs, part), back: g.generate}
+			b := insertBatch{m: m, write: g.write, rows: pick(ptrs, part), back: g.generate, hint: true}
 			if _, err := f.insertRows(ctx, b); err != nil {
 				return err
 			}
@@ -191,6 +191,9 @@ type insertBatch struct {
 	rows     []unsafe.Pointer
 	conflict string          // upsert clause (dialect.OnConflict), or ""
 	back     []*schema.Field // generated columns read back into the objects
+	// hint: a primary-key violation gets the Merge hint (flush INSERTs of
+	// objects given their keys; see withMergeHint).
+	hint bool
 }
 
 // insertSQL is the batch's statement text, cached per shape.
@@ -230,6 +233,9 @@ func (r *runner) insertRows(ctx context.Context, b insertBatch) (int64, error) {
 		key := ""
 		if len(b.rows) == 1 {
 			key = keyString(m, b.rows[0])
+		}
+		if b.hint {
+			err = withMergeHint(m, b.write, err)
 		}
 		return &FlushError{Op: "insert", Table: m.Table, Key: key, Err: err}
 	}

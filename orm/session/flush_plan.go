@@ -184,10 +184,10 @@ func (p *plan) empty() bool {
 func (f *flusher) plan(ctx context.Context) (*plan, error) {
 	pl := f.pl
 	if err := f.cascade(ctx); err != nil {
-		return nil, fmt.Errorf("orm: flush: %w", err)
+		return nil, wrapf(err, "flush")
 	}
 	if err := f.s.planRows(pl); err != nil {
-		return nil, fmt.Errorf("orm: flush: %w", err)
+		return nil, wrapf(err, "flush")
 	}
 	pl.links, pl.colls = f.s.pendingLinks()
 	if err := f.s.planEndLinks(pl); err != nil {

@@ -260,7 +260,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("orm: get %s %v: %w", m.Name, pk, err)
+		return nil, wrapf(err, "get %s %v", m.Name, pk)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: %s %v", ErrNotFound, m.Name, pk)

@@ -144,7 +144,7 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 	c, inTx := s.readConn(ctx)
 	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error { return rows.Scan(dest...) })
 	if err != nil {
-		return fmt.Errorf("orm: reload %s %v: %w", m.Name, e.id, err)
+		return wrapf(err, "reload %s %v", m.Name, e.id)
 	}
 	if n == 0 {
 		s.im.drop(e)

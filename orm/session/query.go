@@ -36,8 +36,13 @@ type Query[T any] struct {
 // Preload loads the named relations (nested with dots: "Team.Heroes") of
 // the results of All, First, One and OneOrNone, one query per relation and
 // level. It needs a *Session (loaded objects go through its identity map);
-// on a *DB the terminal returns an error.
+// on a *DB the terminal returns an error. A path naming no relation, at
+// any level, is an ErrInvalidArgument that every terminal returns before
+// sending any SQL (autoflush included), whether or not rows would match.
 func (q *Query[T]) Preload(paths ...string) *Query[T] {
+	if q.err == nil && q.sel != nil {
+		q.err = checkPreloadPaths(q.sel.Model, paths)
+	}
 	q.preload = append(q.preload, paths...)
 	return q
 }
@@ -49,10 +54,6 @@ func (q *Query[T]) afterLoad(ctx context.Context, out []*T) error {
 	}
 	if q.s == nil {
 		return invalid("Preload needs a Session, not a DB")
-	}
-	// A misspelt path is an error whether or not the query found rows.
-	if err := checkPreloadPaths(q.sel.Model, q.preload); err != nil {
-		return err
 	}
 	if len(out) == 0 {
 		return nil

@@ -57,9 +57,27 @@ func (db *DB) bindingFor(m *schema.Model, cols []string, ignore bool) (*binding,
 }
 
 // Raw runs a SELECT written by hand ('?' placeholders, rebound for the
-// dialect) and maps its columns to fields of T by column name. On a
-// session, rows resolve through the identity map and the statement runs in
-// its transaction when one is open.
+// dialect) and returns one new T per row. On a session the statement runs
+// in its transaction when one is open (after the autoflush, as for every
+// read).
+//
+// For a registered model, columns map to fields by column name and rows
+// resolve through the identity map, as for Select.
+//
+// Any other struct is filled by column name and not tracked (a report, a
+// count per group, a join's columns): a field's column is its
+// `sqlmodel:"column=NAME"`, else its `db:"NAME"` tag (sqlx's), else the
+// snake_case of its name, as for models; "-" in either tag skips it, and
+// embedded structs are flattened. A result column with no field is an
+// error (unless IgnoreUnknownColumns), a field with no column keeps its
+// zero value. A struct with a `sqlmodel:"pk"` field that is not registered
+// is ErrUnmapped: it is a model this DB does not know, and would not be
+// tracked.
+//
+// Any other type (int64, string, float64, bool, []byte, time.Time, a
+// pointer such as *string for a NULL, sql.NullString, sql.Null[T] or
+// another sql.Scanner) takes a result of exactly one column: Raw[int64]
+// returns one *int64 per row. RawValue returns a single row's value.
 func Raw[T any](ctx context.Context, q Querier, sqlText string, args ...any) ([]*T, error) {
 	return rawWithOptions[T](ctx, q, "Raw", nil, sqlText, args)
 }
@@ -70,6 +88,17 @@ func RawWithOptions[T any](ctx context.Context, q Querier, opts []RawOption, sql
 }
 
 func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []RawOption, sqlText string, args []any) ([]*T, error) {
+	var cfg rawConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if q != nil && !reflect.ValueOf(q).IsNil() {
+		db, _ := q.queryTarget()
+		t := reflect.TypeFor[T]()
+		if _, ok := db.registry.Lookup(t); !ok && adhocType(t) {
+			return rawAdhoc[T](ctx, q, op, cfg, sqlText, args)
+		}
+	}
 	sel := Select[T](q)
 	if sel.err != nil {
 		return nil, sel.err
@@ -78,10 +107,6 @@ func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []Raw
 		return nil, err
 	}
 	defer sel.exit()
-	var cfg rawConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
 	text, bound, err := rebind(sel.db, sqlText, args)
 	if err != nil {
 		return nil, err

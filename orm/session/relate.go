@@ -192,7 +192,9 @@ func (s *Session) ownerOf(addr unsafe.Pointer) (*entry, *schema.Relation, error)
 
 // Preload loads the named relations of parents, batched: one query per
 // relation and level (per chunk under the bind limit). Paths nest with dots:
-// "Team", "Powers", "Team.Heroes". Relations already loaded are kept.
+// "Team", "Powers", "Team.Heroes". Relations already loaded are kept. A
+// path naming no relation, at any level, is an ErrInvalidArgument returned
+// before any SQL.
 func Preload[P any](ctx context.Context, s *Session, parents []*P, paths ...string) error {
 	if err := s.enter("Preload"); err != nil {
 		return err
@@ -204,6 +206,9 @@ func Preload[P any](ctx context.Context, s *Session, parents []*P, paths ...stri
 	m, ok := s.db.registry.Lookup(reflect.TypeFor[P]())
 	if !ok || m.Type != reflect.TypeFor[P]() {
 		return fmt.Errorf("%w: %s is not a registered model", ErrUnmapped, reflect.TypeFor[P]())
+	}
+	if err := checkPreloadPaths(m, paths); err != nil {
+		return err
 	}
 	return s.preload(ctx, m, ptrs(parents), paths)
 }
@@ -228,7 +233,7 @@ func (s *Session) preload(ctx context.Context, m *schema.Model, parents []unsafe
 			return fmt.Errorf("%w: %s has no relation %q", ErrInvalidArgument, m.Name, name)
 		}
 		if _, err := s.loadRelation(ctx, rel, parents); err != nil {
-			return fmt.Errorf("orm: preload %s.%s: %w", m.Name, name, err)
+			return wrapf(err, "preload %s.%s", m.Name, name)
 		}
 		if len(tree[name]) == 0 {
 			continue

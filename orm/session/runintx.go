@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"time"
 
@@ -125,7 +124,7 @@ func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxO
 		prev = err
 		if !retry || attempt >= c.maxRetries {
 			if attempt > 0 {
-				return fmt.Errorf("orm: RunInTx: after %d attempt(s): %w", attempt+1, err)
+				return wrapf(err, "RunInTx: after %d attempt(s)", attempt+1)
 			}
 			return err
 		}

@@ -46,7 +46,7 @@ func (s *Session) beginNested(ctx context.Context) (*Savepoint, error) {
 	t.spSeq++
 	name := s.db.dialect.Quote("sqlm_sp_" + strconv.Itoa(t.spSeq))
 	if err := s.savepoint(ctx, "SAVEPOINT "+name); err != nil {
-		return nil, fmt.Errorf("orm: BeginNested: %w", err)
+		return nil, wrapf(err, "BeginNested")
 	}
 	lvl := newLevel(name, s.im.seq)
 	t.levels = append(t.levels, lvl)
@@ -99,7 +99,7 @@ func (sp *Savepoint) commit(ctx context.Context) error {
 		return err
 	}
 	if err := s.savepoint(ctx, "RELEASE SAVEPOINT "+sp.lvl.name); err != nil {
-		return fmt.Errorf("orm: release savepoint: %w", err)
+		return wrapf(err, "release savepoint")
 	}
 	s.tx.levels = s.tx.levels[:i]
 	sp.done = true
@@ -142,7 +142,7 @@ func (sp *Savepoint) rollback(ctx context.Context) error {
 	if err != nil {
 		// The transaction is gone with the savepoint: undo all of it.
 		_ = t.tx.Rollback()
-		err = fmt.Errorf("orm: rollback to savepoint: %w", err)
+		err = wrapf(err, "rollback to savepoint")
 		s.abort(err)
 		return err
 	}

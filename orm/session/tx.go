@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -227,7 +226,7 @@ func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 	})
 	if err != nil {
 		s.db.eng.AfterTx(obs, nil, "begin", err)
-		return fmt.Errorf("orm: begin: %w", err)
+		return wrapf(err, "begin")
 	}
 	s.tx = newTxState(tx)
 	s.tx.conn = own
@@ -289,7 +288,7 @@ func (s *Session) commit(ctx context.Context) error {
 			// The database rolled the transaction back, or (connection
 			// lost after COMMIT was sent) nobody knows: ErrCommitInDoubt.
 			// Either way the session undoes the transaction in memory.
-			err = fmt.Errorf("orm: commit: %w", commitError(err))
+			err = wrapf(commitError(err), "commit")
 			s.abort(err)
 			return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 		}
@@ -335,7 +334,7 @@ func (s *Session) rollback(ctx context.Context) error {
 		err = nil
 	}
 	if err != nil {
-		err = fmt.Errorf("orm: rollback: %w", err)
+		err = wrapf(err, "rollback")
 	}
 	return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 }
@@ -471,7 +470,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			t.release()
 			s.tx = nil
 			if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-				return errors.Join(err, fmt.Errorf("orm: rollback: %w", rbErr))
+				return errors.Join(err, wrapf(rbErr, "rollback"))
 			}
 			return err
 		}
@@ -514,7 +513,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			// changes to the objects first.
 			_ = t.tx.Rollback()
 			undo()
-			err = errors.Join(err, fmt.Errorf("orm: rollback to savepoint: %w", rbErr))
+			err = errors.Join(err, wrapf(rbErr, "rollback to savepoint"))
 			s.abort(err)
 			return err
 		}
