@@ -22,8 +22,8 @@ type AuditEntry struct {
 	Action string `sqlmodel:"size=20"`
 	// Table is the changed row's table, RowKey its encoded key (as in
 	// the admin's URLs).
-	Table     string `sqlmodel:"column=table_name,size=200,index"`
-	RowKey    string `sqlmodel:"size=500"`
+	Table  string `sqlmodel:"column=table_name,size=200,index"`
+	RowKey string `sqlmodel:"size=500"`
 	// Changes is a JSON object mapping each changed column (or
 	// many-to-many relation) to {"old": ..., "new": ...}; a create has no
 	// old values, a delete no new ones (null).

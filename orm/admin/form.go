@@ -222,7 +222,7 @@ func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string
 			err = errRequired
 		default:
 			v, err = parseValue(c.f, text)
-			if err == nil && len(c.choices) > 0 && !containsString(c.choices, text) {
+			if err == nil && len(c.choices) > 0 && text != "" && !containsString(c.choices, text) {
 				err = fmt.Errorf("%q is not one of the choices", text)
 			}
 		}

@@ -13,7 +13,7 @@ var templateFuncs = template.FuncMap{
 // header is a sortable column heading of a list page.
 type header struct {
 	Label string
-	Href  string // query string sorting on the column
+	Href  template.URL // "?query" sorting on the column
 	Arrow string
 }
 
@@ -34,7 +34,7 @@ func headers(m *model, p *listParams) []header {
 				hd.Arrow = " ▼"
 			}
 			v.Set("sort", sort)
-			hd.Href = v.Encode()
+			hd.Href = queryURL(v)
 		}
 		out = append(out, hd)
 	}

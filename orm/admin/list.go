@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -18,10 +19,10 @@ type listPage struct {
 	Headers   []header
 	Rows      []listRow
 	Count     int64
-	Next      string // query string of the next page, "" on the last
-	First     string // query string of the first page
+	Next      template.URL // "?query" of the next page, "" on the last
+	First     template.URL // "?query" of the first page
 	Filters   []filterInput
-	Query     string // the parameters that shape the result, encoded
+	Query     template.URL // "?query": the parameters that shape the result
 	CanCreate bool
 	CanDelete bool
 	CanExport bool
@@ -86,7 +87,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, m *model) {
 // foreign-key filter (its choices). Their number does not depend on the
 // page size.
 func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *listParams) (*listPage, error) {
-	page := &listPage{Params: p, Columns: m.list, Headers: headers(m, p), Query: p.values.Encode()}
+	page := &listPage{Params: p, Columns: m.list, Headers: headers(m, p), Query: queryURL(p.values)}
 	n, err := m.ops.count(ctx, s, p.where)
 	if err != nil {
 		return nil, err
@@ -117,7 +118,7 @@ func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *lis
 	for _, o := range objs {
 		page.Rows = append(page.Rows, m.row(o, m.list, refs))
 	}
-	page.First, page.Next = p.values.Encode(), ""
+	page.First, page.Next = queryURL(p.values), ""
 	if more {
 		next := cloneValues(p.values)
 		if p.keyset() {
@@ -125,7 +126,7 @@ func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *lis
 		} else {
 			next.Set("page", strconv.Itoa(p.Page+1))
 		}
-		page.Next = next.Encode()
+		page.Next = queryURL(next)
 	}
 	page.Filters, err = h.filterInputs(ctx, s, m, p)
 	return page, err
@@ -270,3 +271,7 @@ func (h *Handler) internal(w http.ResponseWriter, r *http.Request, op string, er
 	h.db.Logger().Error("orm/admin: "+op, "path", r.URL.Path, "err", err)
 	h.fail(w, r, http.StatusInternalServerError, "the database reported an error; it has been logged")
 }
+
+// queryURL returns "?" and the encoded values: a URL the templates use as
+// is (url.Values.Encode escapes every value).
+func queryURL(v url.Values) template.URL { return template.URL("?" + v.Encode()) }

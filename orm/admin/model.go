@@ -170,6 +170,9 @@ func (c *column) Name() string { return c.f.Column }
 // Label returns the column's label.
 func (c *column) Label() string { return c.label }
 
+// Choices returns the values of an enum-like column (nil for others).
+func (c *column) Choices() []string { return c.choices }
+
 // m2m is a many-to-many relation edited as a multi-select.
 type m2m struct {
 	rel    *schema.Relation

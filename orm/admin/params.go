@@ -85,7 +85,7 @@ func (m *model) parseList(q url.Values, defaultSize int) (*listParams, error) {
 		pat := "%" + orm.EscapeLike(p.Search) + "%"
 		var or []orm.Expr
 		for _, c := range m.search {
-			or = append(or, orm.Col(c.f.Column).Like(pat))
+			or = append(or, orm.Col(c.f.Column).ILike(pat))
 		}
 		p.where = append(p.where, orm.Or(or...))
 	}

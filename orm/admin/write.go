@@ -206,6 +206,8 @@ func constraintColumn(m *model, ce *orm.ConstraintError) string {
 			return fk.Columns[0]
 		}
 	}
+	// PostgreSQL names a UNIQUE column's constraint <table>_<column>_key.
+	name = strings.TrimSuffix(name, "_key")
 	for _, c := range m.columns {
 		if strings.HasSuffix(name, "_"+c.f.Column) || strings.HasSuffix(name, "."+c.f.Column) || name == c.f.Column {
 			return c.f.Column
