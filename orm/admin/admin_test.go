@@ -86,10 +86,10 @@ func TestCreateUpdateAndAudit(t *testing.T) {
 		team := &Team{Name: "Z-Force"}
 		fly, ice := &Power{Name: "flight"}, &Power{Name: "ice"}
 		seed(t, db, team, fly, ice)
-		e.get("/hero/new").want(t, http.StatusOK, `name="c.name"`, `name="null.age"`, `<option value="rookie">`, `name="m2m.Powers"`, "Z-Force")
+		e.get("/hero/new").want(t, http.StatusOK, `name="c.name"`, `name="null.motto"`, `<option value="rookie">`, `name="m2m.Powers"`, "Z-Force")
 		form := url.Values{
 			"c.name": {"Deadpond"}, "c.secret_name": {"Dive Wilson"}, "c.age": {"30"}, "c.active": {"true"},
-			"c.rank": {"veteran"}, "c.born": {"1990-04-01T10:30"}, "c.score": {"2.5"}, "c.meta": {`{"likes":"tacos"}`},
+			"c.rank": {"veteran"}, "c.born": {"1990-04-01T10:30"}, "c.motto": {""}, "c.score": {"2.5"}, "c.meta": {`{"likes":"tacos"}`},
 			"c.team_id": {fmt.Sprint(team.ID)}, "m2m.Powers": {fmt.Sprint(fly.ID), fmt.Sprint(ice.ID)},
 		}
 		r := e.post("/hero/new", form)
@@ -103,7 +103,7 @@ func TestCreateUpdateAndAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h.Age == nil || *h.Age != 30 || !h.Active || h.Rank != "veteran" || h.Born == nil || h.Born.Year() != 1990 ||
+		if h.Age == nil || *h.Age != 30 || h.Motto == nil || *h.Motto != "" || !h.Active || h.Rank != "veteran" || h.Born == nil || h.Born.Year() != 1990 ||
 			h.Score != 2.5 || h.Meta["likes"] != "tacos" || h.TeamID == nil || *h.TeamID != team.ID || h.Powers.Len() != 2 || h.Version != 1 {
 			t.Fatalf("created hero: %+v, powers %d", h, h.Powers.Len())
 		}
@@ -111,7 +111,7 @@ func TestCreateUpdateAndAudit(t *testing.T) {
 		// removed, the bool unchecked.
 		key := fmt.Sprint(h.ID)
 		e.get("/hero/"+key).want(t, http.StatusOK, `value="Deadpond"`, `name="_version" value="1"`)
-		form = url.Values{"_version": {"1"}, "c.name": {"Deadpond"}, "c.secret_name": {"Dive Wilson"}, "c.age": {"30"}, "null.age": {"on"},
+		form = url.Values{"_version": {"1"}, "c.name": {"Deadpond"}, "c.secret_name": {"Dive Wilson"}, "c.age": {""}, "c.motto": {""}, "null.motto": {"on"},
 			"c.rank": {"veteran"}, "c.born": {"1990-04-01T10:30:00"}, "c.score": {"2.5"}, "c.meta": {`{"likes":"tacos"}`},
 			"c.team_id": {fmt.Sprint(team.ID)}, "m2m.Powers": {fmt.Sprint(ice.ID)}}
 		r = e.post("/hero/"+key, form)
@@ -124,7 +124,7 @@ func TestCreateUpdateAndAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if h2.Age != nil || h2.Active || h2.Version != 2 || h2.Powers.Len() != 1 || h2.Powers.Items()[0].Name != "ice" {
+		if h2.Age != nil || h2.Motto != nil || h2.Active || h2.Version != 2 || h2.Powers.Len() != 1 || h2.Powers.Items()[0].Name != "ice" {
 			t.Fatalf("updated hero: %+v powers %v", h2, h2.Powers.Items())
 		}
 		es := audits(t, db)
@@ -138,8 +138,8 @@ func TestCreateUpdateAndAudit(t *testing.T) {
 		if ch["age"].Old != "30" || ch["age"].New != nil || ch["active"].Old != "true" || ch["active"].New != "false" {
 			t.Errorf("audit changes: %s", es[1].Changes)
 		}
-		if _, ok := ch["Powers"]; !ok || len(ch) != 3 {
-			t.Errorf("audit changes: %s, want age, active and Powers", es[1].Changes)
+		if _, ok := ch["Powers"]; !ok || len(ch) != 4 || ch["motto"].Old != "" || ch["motto"].New != nil {
+			t.Errorf("audit changes: %s, want age, motto, active and Powers", es[1].Changes)
 		}
 		// Saving the same values again changes nothing and writes no entry.
 		form.Set("_version", "2")
@@ -156,9 +156,9 @@ func TestFormErrorsShownNextToFields(t *testing.T) {
 	ormtest.Each(t, func(t *testing.T, db *orm.DB) {
 		e := newEnv(t, db)
 		seed(t, db, &Team{Name: "Taken"})
-		r := e.post("/hero/new", url.Values{"c.name": {"X"}, "c.age": {"old"}, "c.born": {"yesterday"}, "c.meta": {"{oops"}, "c.score": {""}, "c.rank": {"boss"}})
+		r := e.post("/hero/new", url.Values{"c.name": {"X"}, "c.motto": {"m"}, "null.motto": {"on"}, "c.age": {"old"}, "c.born": {"yesterday"}, "c.meta": {"{oops"}, "c.score": {""}, "c.rank": {"boss"}})
 		r.want(t, http.StatusUnprocessableEntity, `id="error.age">not a whole number`, `id="error.born">not a date`, `id="error.meta">not valid JSON`,
-			`id="error.score">required`, `id="error.rank">`, `value="old"`)
+			`id="error.score">required`, `id="error.rank">`, `id="error.motto">clear the value or untick NULL`, `value="old"`)
 		// A unique violation comes back on its column, and nothing is kept.
 		r = e.post("/team/new", url.Values{"c.name": {"Taken"}, "c.headquarters": {""}})
 		r.want(t, http.StatusUnprocessableEntity, `id="error.name">another row already has this value`)
@@ -302,7 +302,7 @@ func TestExportCSV(t *testing.T) {
 		hs = append(hs, &Hero{Name: "=HYPERLINK(\"x\")", Age: ptr(3)})
 		seed(t, db, hs...)
 		r := e.get("/hero/export.csv")
-		r.want(t, http.StatusOK, "id,name,secret_name,age,active,rank,born,score,meta,version,team_id\n", `"'=HYPERLINK(""x"")"`)
+		r.want(t, http.StatusOK, "id,name,secret_name,age,motto,active,rank,born,score,meta,version,team_id\n", `"'=HYPERLINK(""x"")"`)
 		if got := strings.Count(r.body, "\n"); got != 2502 {
 			t.Errorf("%d lines, want 2502 (header and every row across export batches)", got)
 		}

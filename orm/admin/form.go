@@ -31,6 +31,7 @@ type formField struct {
 	Value    string
 	Null     bool
 	Nullable bool
+	NullBox  bool
 	ReadOnly bool
 	Step     string
 	Options  []option
@@ -108,8 +109,8 @@ func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj a
 		}
 		in, step := inputOf(c)
 		v := valueOf(c, obj, m)
-		ff := formField{Col: c, Input: in, Step: step, Value: formatValue(c.f, v), Null: v == nil && c.f.Nullable,
-			Nullable: c.f.Nullable, ReadOnly: !editable(c, isNew), Error: errs[c.f.Column]}
+		ff := formField{Col: c, Input: in, Step: step, Value: formatValue(c.f, v), Null: v == nil && c.f.Nullable && !isNew,
+			Nullable: c.f.Nullable, NullBox: nullBox(c), ReadOnly: !editable(c, isNew), Error: errs[c.f.Column]}
 		if posted != nil && !ff.ReadOnly {
 			ff.Value = posted.Get("c." + c.f.Column)
 			ff.Null = posted.Get("null."+c.f.Column) == "on"
@@ -191,6 +192,17 @@ func appendMissing(rows []any, t *model, o any) []any {
 // errRequired is the error of an empty input of a NOT NULL non-text column.
 var errRequired = errors.New("required")
 
+// errValueAndNull is the error of a value typed while NULL is ticked:
+// which one was meant is not guessed.
+var errValueAndNull = errors.New("clear the value or untick NULL, not both")
+
+// nullBox reports a column whose form has an explicit NULL checkbox: a
+// nullable text column, where an empty input is the empty string. For
+// other nullable columns an empty input is NULL.
+func nullBox(c *column) bool {
+	return c.f.Nullable && c.ref == nil && (c.f.Kind == schema.KindString || c.f.Kind == schema.KindBytes || c.f.Kind == schema.KindJSON || c.f.JSON)
+}
+
 // applyForm writes the posted values into obj and returns the errors per
 // column ("" for the whole form). It changes only editable columns.
 func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string {
@@ -209,6 +221,8 @@ func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string
 		var v any
 		var err error
 		switch {
+		case c.f.Nullable && form.Get("null."+name) == "on" && text != "":
+			err = errValueAndNull
 		case c.f.Nullable && form.Get("null."+name) == "on":
 			v = nil
 		case c.f.Kind == schema.KindBool && !c.f.Nullable:

@@ -30,6 +30,7 @@ type Hero struct {
 	Name       string `sqlmodel:"size=100,index"`
 	SecretName string
 	Age        *int
+	Motto      *string `sqlmodel:"size=100"`
 	Active     bool
 	Rank       string `sqlmodel:"size=20"`
 	Born       *time.Time

@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
 // conflictMessage is shown when the row changed since the form was opened.
@@ -120,7 +122,10 @@ func (h *Handler) reshow(ctx context.Context, w http.ResponseWriter, r *http.Req
 				continue
 			}
 			mine := form.Get("c." + c.f.Column)
-			if form.Get("null."+c.f.Column) == "on" {
+			switch {
+			case c.f.Kind == schema.KindBool && !c.f.Nullable:
+				mine = strconv.FormatBool(mine != "" && mine != "false")
+			case form.Get("null."+c.f.Column) == "on", mine == "" && c.f.Nullable && !nullBox(c):
 				mine = "NULL"
 			}
 			cur := "NULL"
