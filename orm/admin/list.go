@@ -19,6 +19,8 @@ type listPage struct {
 	Headers   []header
 	Rows      []listRow
 	Count     int64
+	// More reports that the count stopped at countCap: there are more rows.
+	More bool
 	Next      template.URL // "?query" of the next page, "" on the last
 	First     template.URL // "?query" of the first page
 	Filters   []filterInput
@@ -88,11 +90,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, m *model) {
 // page size.
 func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *listParams) (*listPage, error) {
 	page := &listPage{Params: p, Columns: m.list, Headers: headers(m, p), Query: queryURL(p.values)}
-	n, err := m.ops.count(ctx, s, p.where)
+	n, err := m.ops.count(ctx, s, p.where, countCap+1)
 	if err != nil {
 		return nil, err
 	}
-	page.Count = n
+	page.Count, page.More = min(n, countCap), n > countCap
 	where, offset := p.where, 0
 	if p.After != "" {
 		cond, err := p.afterCondition(m)
@@ -131,6 +133,11 @@ func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *lis
 	page.Filters, err = h.filterInputs(ctx, s, m, p)
 	return page, err
 }
+
+// countCap bounds the count of a list page: counting every row of a large
+// table would cost more than the page, so beyond it the page says "more
+// than" (the approximate count).
+const countCap = 10_000
 
 // refLabels maps, per foreign-key column, the text of a key to the related
 // row's display text.

@@ -90,7 +90,8 @@ func Choices(column string, values ...string) ModelOption {
 type adapter interface {
 	get(ctx context.Context, s *orm.Session, pk []any) (any, error)
 	find(ctx context.Context, s *orm.Session, where []orm.Expr, order []string, limit, offset int) ([]any, error)
-	count(ctx context.Context, s *orm.Session, where []orm.Expr) (int64, error)
+	// count counts the matching rows, at most limit (no bound when limit < 0).
+	count(ctx context.Context, s *orm.Session, where []orm.Expr, limit int) (int64, error)
 	preload(ctx context.Context, s *orm.Session, objs []any, paths ...string) error
 	newObject() any
 }
@@ -118,8 +119,8 @@ func (typed[T]) find(ctx context.Context, s *orm.Session, where []orm.Expr, orde
 	return out, nil
 }
 
-func (typed[T]) count(ctx context.Context, s *orm.Session, where []orm.Expr) (int64, error) {
-	return orm.Select[T](s).Filter(where...).Count(ctx)
+func (typed[T]) count(ctx context.Context, s *orm.Session, where []orm.Expr, limit int) (int64, error) {
+	return orm.Select[T](s).Filter(where...).Limit(limit).Count(ctx)
 }
 
 func (typed[T]) preload(ctx context.Context, s *orm.Session, objs []any, paths ...string) error {

@@ -52,7 +52,7 @@ func sortable(c *column) bool {
 // filterKind returns how a column is filtered: "eq" (bool, choices,
 // foreign keys), "range" (numbers and times) or "" (not filterable).
 func filterKind(c *column) string {
-	if c.hidden || c.f.JSON {
+	if c.hidden || c.f.JSON || c.f.Version {
 		return ""
 	}
 	switch {
@@ -255,7 +255,14 @@ func (p *listParams) afterCondition(m *model) (orm.Expr, error) {
 		}
 		cond = orm.Or(beyond, orm.And(col.Eq(vals[i]), cond))
 	}
-	return cond, nil
+	// The leading bound on the sort column alone lets the database range
+	// scan its index instead of testing the OR on every row.
+	lead := orm.Col(fs[0].Column)
+	bound := lead.Ge(vals[0])
+	if p.Desc {
+		bound = lead.Le(vals[0])
+	}
+	return orm.And(bound, cond), nil
 }
 
 // cursorOf returns the cursor of an object: the text of its keyset tuple.
