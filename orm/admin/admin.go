@@ -343,8 +343,13 @@ func basePath(r *http.Request) string {
 		return ""
 	}
 	rel := r.URL.EscapedPath()
-	if strings.HasSuffix(full, rel) {
-		return strings.TrimSuffix(full[:len(full)-len(rel)], "/")
+	if !strings.HasSuffix(full, rel) {
+		return ""
 	}
-	return ""
+	base := strings.TrimSuffix(full[:len(full)-len(rel)], "/")
+	// The base starts links and redirects: never let it name another host.
+	if !strings.HasPrefix(base, "/") || strings.HasPrefix(base, "//") || strings.ContainsAny(base, "\\\"'<> ") {
+		return ""
+	}
+	return base
 }
