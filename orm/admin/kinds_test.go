@@ -25,7 +25,7 @@ type Gadget struct {
 	Blob    []byte `sqlmodel:"size=100"`
 	Made    time.Time
 	Working *bool
-	Note    sql.NullString `sqlmodel:"size=100"`
+	Note    sql.NullString  `sqlmodel:"size=100"`
 	Spec    json.RawMessage `sqlmodel:"json"`
 	Small   int8
 }

@@ -14,13 +14,13 @@ import (
 
 // listPage is what the list template shows.
 type listPage struct {
-	Params    *listParams
-	Columns   []*column
-	Headers   []header
-	Rows      []listRow
-	Count     int64
+	Params  *listParams
+	Columns []*column
+	Headers []header
+	Rows    []listRow
+	Count   int64
 	// More reports that the count stopped at countCap: there are more rows.
-	More bool
+	More      bool
 	Next      template.URL // "?query" of the next page, "" on the last
 	First     template.URL // "?query" of the first page
 	Filters   []filterInput
