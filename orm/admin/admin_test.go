@@ -113,7 +113,7 @@ func TestCreateUpdateAndAudit(t *testing.T) {
 		e.get("/hero/"+key).want(t, http.StatusOK, `value="Deadpond"`, `name="_version" value="1"`)
 		form = url.Values{"_version": {"1"}, "c.name": {"Deadpond"}, "c.secret_name": {"Dive Wilson"}, "c.age": {""}, "c.motto": {""}, "null.motto": {"on"},
 			"c.rank": {"veteran"}, "c.born": {"1990-04-01T10:30:00"}, "c.score": {"2.5"}, "c.meta": {`{"likes":"tacos"}`},
-			"c.team_id": {fmt.Sprint(team.ID)}, "m2m.Powers": {fmt.Sprint(ice.ID)}}
+			"c.team_id": {fmt.Sprint(team.ID)}, "m2m.Powers": {fmt.Sprint(ice.ID)}, "has.active": {"1"}}
 		r = e.post("/hero/"+key, form)
 		if r.code != http.StatusSeeOther {
 			t.Fatalf("update: %d\n%s", r.code, clip(r.body))
@@ -486,4 +486,42 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 	if _, err := admin.New(nil); !errors.Is(err, admin.ErrConfig) {
 		t.Errorf("nil db: %v, want ErrConfig", err)
 	}
+}
+
+func TestColumnsMissingFromTheFormKeepTheirValues(t *testing.T) {
+	ormtest.Each(t, func(t *testing.T, db *orm.DB) {
+		e := newEnv(t, db)
+		fly := &Power{Name: "flight"}
+		h := &Hero{Name: "Deadpond", SecretName: "Dive", Age: ptr(30), Active: true, Motto: ptr("maximum effort")}
+		h.Powers.Set([]*Power{fly})
+		seed(t, db, h)
+		// A form with the name only (as an older page, or a script, posts):
+		// no checkbox marker, no many-to-many marker.
+		r := e.post(fmt.Sprintf("/hero/%d", h.ID), url.Values{"_version": {"1"}, "c.name": {"Deadpond 2"}})
+		if r.code != http.StatusSeeOther {
+			t.Fatalf("update: %d\n%s", r.code, clip(r.body))
+		}
+		s := orm.NewSession(db)
+		defer s.Close()
+		got, err := orm.Select[Hero](s).Where("id = ?", h.ID).Preload("Powers").One(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Name != "Deadpond 2" || got.SecretName != "Dive" || got.Age == nil || *got.Age != 30 || !got.Active ||
+			got.Motto == nil || *got.Motto != "maximum effort" || got.Powers.Len() != 1 {
+			t.Fatalf("after a partial form: %+v, %d powers", got, got.Powers.Len())
+		}
+		// With the markers, an unchecked box and an empty multi-select are
+		// false and no links.
+		r = e.post(fmt.Sprintf("/hero/%d", h.ID), url.Values{"_version": {"2"}, "has.active": {"1"}, "has.m2m.Powers": {"1"}})
+		if r.code != http.StatusSeeOther {
+			t.Fatalf("update: %d\n%s", r.code, clip(r.body))
+		}
+		s2 := orm.NewSession(db)
+		defer s2.Close()
+		got, err = orm.Select[Hero](s2).Where("id = ?", h.ID).Preload("Powers").One(context.Background())
+		if err != nil || got.Active || got.Powers.Len() != 0 || got.Name != "Deadpond 2" {
+			t.Fatalf("after unchecking: %+v, %v", got, err)
+		}
+	})
 }

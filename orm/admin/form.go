@@ -204,7 +204,9 @@ func nullBox(c *column) bool {
 }
 
 // applyForm writes the posted values into obj and returns the errors per
-// column ("" for the whole form). It changes only editable columns.
+// column ("" for the whole form). It changes only editable columns, and
+// only those the posted form has: an unchecked checkbox is known by its
+// has.COLUMN marker, so a column missing from the form keeps its value.
 func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string {
 	errs := map[string]string{}
 	p := m.pointer(obj)
@@ -214,6 +216,10 @@ func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string
 		}
 		name := c.f.Column
 		raw, present := form["c."+name]
+		checkbox := c.f.Kind == schema.KindBool && !c.f.Nullable
+		if !present && !(checkbox && form.Get("has."+name) != "") && form.Get("null."+name) == "" {
+			continue // not on the form that was posted: keep the value
+		}
 		text := ""
 		if present {
 			text = raw[0]
@@ -225,7 +231,7 @@ func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string
 			err = errValueAndNull
 		case c.f.Nullable && form.Get("null."+name) == "on":
 			v = nil
-		case c.f.Kind == schema.KindBool && !c.f.Nullable:
+		case checkbox:
 			v = present && text != "" && text != "false"
 		case text == "" && c.f.Nullable && (c.f.Kind != schema.KindString || c.ref != nil):
 			v = nil
@@ -276,7 +282,10 @@ func applyLinks(ctx context.Context, s *orm.Session, m *model, obj any, form url
 				before = append(before, t.keyOf(o))
 			}
 		}
-		keys := form["m2m."+r.rel.Name]
+		keys, present := form["m2m."+r.rel.Name]
+		if !present && form.Get("has.m2m."+r.rel.Name) == "" {
+			continue // not on the form that was posted: keep the links
+		}
 		vals := make([]any, 0, len(keys))
 		for _, k := range keys {
 			kv, err := t.keyValues(k)
