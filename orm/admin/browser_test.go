@@ -101,18 +101,49 @@ func (b *browser) open(path string) {
 // text returns the text of the first node matching sel.
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		b.t.Fatalf("text of %s: %v", sel, err)
+	// Read through JavaScript, retried: a node the DevTools protocol
+	// resolved can be replaced by an htmx swap before its text is read.
+	var err error
+	for range 50 {
+		var s string
+		s, err = chromedp.Run(b.ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%q)?.innerText ?? ""`, sel)))
+		if err == nil {
+			return s
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
-	return s
+	b.t.Fatalf("text of %s: %v", sel, err)
+	return ""
 }
 
 // waitText waits until the first node matching sel contains want.
 func (b *browser) waitText(sel, want string) {
 	b.t.Helper()
-	js := fmt.Sprintf(`(document.querySelector(%q) || {}).textContent?.includes(%q)`, sel, want)
-	b.do(fmt.Sprintf("wait for %q in %s", want, sel), chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(15*time.Second)))
+	b.waitJS(fmt.Sprintf("wait for %q in %s", want, sel),
+		fmt.Sprintf(`!!(document.querySelector(%q) || {}).textContent?.includes(%q)`, sel, want))
+}
+
+// waitJS waits until a JavaScript expression is true. It evaluates the
+// expression again and again rather than with one long poll, because a
+// poll fails outright when the page it runs in is replaced (a link that
+// loads a whole page before htmx has taken it over).
+func (b *browser) waitJS(step, expr string) {
+	b.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last error
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		last = err
+		time.Sleep(100 * time.Millisecond)
+	}
+	html, _ := chromedp.Run(b.ctx, chromedp.OuterHTML(chromedp.CSS("main")))
+	b.shot("failed-" + strings.ReplaceAll(step, " ", "-"))
+	b.t.Fatalf("%s: not true after 20s (last error: %v)\npage:\n%s", step, last, clip(html))
 }
 
 // shot saves a full-page screenshot as NAME.png in the artifacts directory.
@@ -232,7 +263,8 @@ func browserFilterSortPage(t *testing.T, b *browser, teamID string) {
 		}
 		first := b.rowKeys()[0]
 		changed := fmt.Sprintf(`document.querySelector("tr[data-key]")?.dataset.key !== %q`, first)
-		b.do("next page", chromedp.Click(chromedp.CSS("#next-page")), chromedp.Poll[chromedp.Void](changed, chromedp.WithPollingTimeout(15*time.Second)))
+		b.do("next page", chromedp.Click(chromedp.CSS("#next-page")))
+		b.waitJS("next page shown", changed)
 	}
 	if len(seen) != 13 {
 		t.Errorf("%d heroes seen across pages, want 13", len(seen))
