@@ -25,6 +25,7 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
 	"github.com/sqlmodel-go/sqlmodel/orm/admin"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3" // "sqlite3": SQLite (cgo)
 )
 
 // Team is a group of heroes; deleting it deletes its missions and sets its
