@@ -312,3 +312,35 @@ func TestRollbackRelationsManyToMany(t *testing.T) {
 		}
 	})
 }
+
+// A Lazy loaded before the change, unloaded by Expire after the autoflush,
+// then set to the target its foreign key names: the rollback puts the
+// Lazy's base (what it held before the change) back, and the Lazy must go
+// with it instead of keeping the rolled-back target as a change.
+func TestRollbackRelationsExpiredThenSet(t *testing.T) {
+	rrEachScope(t, func(t *testing.T, db *orm.DB, nested bool) {
+		ctx := flCtx(t)
+		k := rrSetup(t, db, false)
+		rdb, rec := ormtest.Record(db)
+		s := orm.NewSession(rdb)
+		defer s.Close()
+		rollback := rrScope(t, ctx, s, nested)
+		t1 := rrGet[rrTeam](t, ctx, s, k.t1)
+		t2 := rrGet[rrTeam](t, ctx, s, k.t2)
+		h := rrGet[rrHero](t, ctx, s, k.h)
+		_, err := orm.LoadLazy(ctx, s, &h.Team)
+		flOK(t, err, "LoadLazy")
+		h.Team.Set(t2)
+		rrAutoflush(t, ctx, s, rec, "UPDATE")
+		s.Expire(h)
+		if h.Team.IsLoaded() {
+			t.Fatal("Expire left h.Team loaded")
+		}
+		_ = rrGet[rrHero](t, ctx, s, k.h) // reload the columns
+		h.Team.Set(t2)                    // what team_id names now
+		rollback()
+		rrLazyIs(t, "h.Team", &h.Team, t1)
+		rrCommitWritesNothing(t, ctx, s, rec)
+		rrTeamIDIs(t, ctx, db, k.h, k.t1)
+	})
+}
