@@ -344,3 +344,61 @@ func TestRollbackRelationsExpiredThenSet(t *testing.T) {
 		rrTeamIDIs(t, ctx, db, k.h, k.t1)
 	})
 }
+
+// Link and Unlink calls on the two sides of a many-to-many pair before a
+// flush (the collections not loaded) count in the order they were made:
+// the last one wins, and a link and an unlink that cancel send nothing.
+// (TestGraphModel's gmRelinkAcrossSides.)
+func TestRelinkAcrossSides(t *testing.T) {
+	cases := []struct {
+		name   string
+		linked bool     // the pair's row exists before
+		calls  []string // "h+": h.Powers.Link(p), "p-": p.Heroes.Unlink(h), ...
+		want   bool     // the row exists after
+		writes bool     // the commit sends link statements
+	}{
+		{"link-unlink-link", false, []string{"h+", "p-", "h+"}, true, true},
+		{"unlink-link-unlink", true, []string{"h-", "p+", "h-"}, false, true},
+		{"link-unlink-link-other-side", false, []string{"p+", "h-", "h+"}, true, true},
+		{"unlink-link", true, []string{"h-", "p+"}, true, false},
+		{"link-unlink", false, []string{"p+", "h-"}, false, false},
+	}
+	ormtest.Each(t, func(t *testing.T, db *orm.DB) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				ctx := flCtx(t)
+				k := rrSetup(t, db, c.linked)
+				rdb, rec := ormtest.Record(db)
+				s := orm.NewSession(rdb)
+				defer s.Close()
+				h := rrGet[rrHero](t, ctx, s, k.h)
+				p := rrGet[rrPower](t, ctx, s, k.p)
+				for _, call := range c.calls {
+					switch call {
+					case "h+":
+						h.Powers.Link(p)
+					case "h-":
+						h.Powers.Unlink(p)
+					case "p+":
+						p.Heroes.Link(h)
+					case "p-":
+						p.Heroes.Unlink(h)
+					}
+				}
+				rec.Reset()
+				flOK(t, s.Commit(ctx), "Commit")
+				if w := rrWrites(rec); len(w) > 0 != c.writes {
+					t.Errorf("the commit wrote %q, want writes: %v", w, c.writes)
+				}
+				s2 := orm.NewSession(db)
+				defer s2.Close()
+				h2 := rrGet[rrHero](t, ctx, s2, k.h)
+				_, err := orm.LoadManyToMany(ctx, s2, []*rrHero{h2}, rrPowersOf)
+				flOK(t, err, "LoadManyToMany (check)")
+				if got := len(h2.Powers.Items()) == 1; got != c.want {
+					t.Errorf("the pair is linked: %v, want %v", got, c.want)
+				}
+			})
+		}
+	})
+}
