@@ -248,6 +248,30 @@ func (r *RelatedMany[T]) Remove(obj any) bool {
 	return dropped
 }
 
+// Relink undoes pending Unlink calls of obj, because the other side of the
+// pair linked it again: they are dropped and obj is back in the loaded
+// items. It reports whether it dropped any.
+func (r *RelatedMany[T]) Relink(obj any) bool {
+	t, ok := obj.(*T)
+	if !ok {
+		return false
+	}
+	ops := r.ops[:0:0]
+	dropped := false
+	for _, op := range r.ops {
+		if op.obj == t && op.unlink {
+			dropped = true
+			continue
+		}
+		ops = append(ops, op)
+	}
+	r.ops = ops
+	if dropped && r.loaded && !contains(r.items, t) {
+		r.items = append(r.items, t)
+	}
+	return dropped
+}
+
 // IsZero reports whether the relation is not loaded, so that a field
 // tagged `json:",omitzero"` leaves an unloaded relation out.
 func (r RelatedMany[T]) IsZero() bool { return !r.loaded }

@@ -133,19 +133,18 @@ func cancelLinkOps(ops []linkOp, colls []schema.LinkOps) ([]linkOp, []schema.Lin
 	keep := make([]bool, len(ops))
 	for _, idx := range byPair {
 		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(ops[a].seq, ops[b].seq) })
-		state := 0 // 1 linked, -1 unlinked, 0 as the database has it
-		for _, i := range idx {
-			switch {
-			case ops[i].unlink && state == 1, !ops[i].unlink && state == -1:
-				state = 0
-			case ops[i].unlink:
-				state = -1
-			default:
-				state = 1
+		// Repeated calls in one direction (both sides unlinking) count
+		// once; each change of direction undoes the one before. An odd
+		// number of changes leaves the last direction.
+		runs, unlink := 0, false
+		for n, i := range idx {
+			if n == 0 || ops[i].unlink != unlink {
+				runs++
+				unlink = ops[i].unlink
 			}
 		}
 		for _, i := range idx {
-			keep[i] = state != 0 && ops[i].unlink == (state < 0)
+			keep[i] = runs%2 == 1 && ops[i].unlink == unlink
 		}
 	}
 	kept := ops[:0:0]
