@@ -403,43 +403,57 @@ func TestRelinkAcrossSides(t *testing.T) {
 	})
 }
 
-// Both loaded collections of a linked pair unlink it, then RelateManyToMany
-// links it again from the power's side: both collections hold the pair
-// again and nothing is written (the unlink and the link cancel).
+// Both loaded collections of a linked pair unlink it (Unlink on both
+// sides, or UnrelateManyToMany from the hero), then RelateManyToMany links
+// it again from the power's side: both collections hold the pair again and
+// nothing is written (the unlink and the link cancel).
 func TestRelinkAcrossSidesLoaded(t *testing.T) {
 	ormtest.Each(t, func(t *testing.T, db *orm.DB) {
-		ctx := flCtx(t)
-		k := rrSetup(t, db, true)
-		rdb, rec := ormtest.Record(db)
-		s := orm.NewSession(rdb)
-		defer s.Close()
-		h := rrGet[rrHero](t, ctx, s, k.h)
-		p := rrGet[rrPower](t, ctx, s, k.p)
-		_, err := orm.LoadManyToMany(ctx, s, []*rrHero{h}, rrPowersOf)
-		flOK(t, err, "LoadManyToMany")
-		_, err = orm.LoadManyToMany(ctx, s, []*rrPower{p}, func(p *rrPower) *orm.RelatedMany[rrHero] { return &p.Heroes })
-		flOK(t, err, "LoadManyToMany")
-		h.Powers.Unlink(p)
-		p.Heroes.Unlink(h)
-		flOK(t, orm.RelateManyToMany(s, p, func(p *rrPower) *orm.RelatedMany[rrHero] { return &p.Heroes }, h), "RelateManyToMany")
-		if got := h.Powers.Items(); len(got) != 1 || got[0] != p {
-			t.Errorf("h.Powers holds %d objects, want the power", len(got))
-		}
-		if got := p.Heroes.Items(); len(got) != 1 || got[0] != h {
-			t.Errorf("p.Heroes holds %d objects, want the hero", len(got))
-		}
-		rec.Reset()
-		flOK(t, s.Commit(ctx), "Commit")
-		if w := rrWrites(rec); len(w) > 0 {
-			t.Errorf("the commit wrote %q, want nothing (unlink and link cancel)", w)
-		}
-		s2 := orm.NewSession(db)
-		defer s2.Close()
-		h2 := rrGet[rrHero](t, ctx, s2, k.h)
-		_, err = orm.LoadManyToMany(ctx, s2, []*rrHero{h2}, rrPowersOf)
-		flOK(t, err, "LoadManyToMany (check)")
-		if len(h2.Powers.Items()) != 1 {
-			t.Errorf("the pair is not linked after the commit")
+		for _, helper := range []bool{false, true} {
+			t.Run(map[bool]string{false: "unlink-both", true: "unrelate"}[helper], func(t *testing.T) {
+				rrRelinkLoaded(t, db, helper)
+			})
 		}
 	})
+}
+
+// rrRelinkLoaded is one case of TestRelinkAcrossSidesLoaded.
+func rrRelinkLoaded(t *testing.T, db *orm.DB, helper bool) {
+	ctx := flCtx(t)
+	k := rrSetup(t, db, true)
+	rdb, rec := ormtest.Record(db)
+	s := orm.NewSession(rdb)
+	defer s.Close()
+	h := rrGet[rrHero](t, ctx, s, k.h)
+	p := rrGet[rrPower](t, ctx, s, k.p)
+	_, err := orm.LoadManyToMany(ctx, s, []*rrHero{h}, rrPowersOf)
+	flOK(t, err, "LoadManyToMany")
+	_, err = orm.LoadManyToMany(ctx, s, []*rrPower{p}, func(p *rrPower) *orm.RelatedMany[rrHero] { return &p.Heroes })
+	flOK(t, err, "LoadManyToMany")
+	if helper {
+		flOK(t, orm.UnrelateManyToMany(s, h, rrPowersOf, p), "UnrelateManyToMany")
+	} else {
+		h.Powers.Unlink(p)
+		p.Heroes.Unlink(h)
+	}
+	flOK(t, orm.RelateManyToMany(s, p, func(p *rrPower) *orm.RelatedMany[rrHero] { return &p.Heroes }, h), "RelateManyToMany")
+	if got := h.Powers.Items(); len(got) != 1 || got[0] != p {
+		t.Errorf("h.Powers holds %d objects, want the power", len(got))
+	}
+	if got := p.Heroes.Items(); len(got) != 1 || got[0] != h {
+		t.Errorf("p.Heroes holds %d objects, want the hero", len(got))
+	}
+	rec.Reset()
+	flOK(t, s.Commit(ctx), "Commit")
+	if w := rrWrites(rec); len(w) > 0 {
+		t.Errorf("the commit wrote %q, want nothing (unlink and link cancel)", w)
+	}
+	s2 := orm.NewSession(db)
+	defer s2.Close()
+	h2 := rrGet[rrHero](t, ctx, s2, k.h)
+	_, err = orm.LoadManyToMany(ctx, s2, []*rrHero{h2}, rrPowersOf)
+	flOK(t, err, "LoadManyToMany (check)")
+	if len(h2.Powers.Items()) != 1 {
+		t.Errorf("the pair is not linked after the commit")
+	}
 }

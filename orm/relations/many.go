@@ -249,8 +249,8 @@ func (r *RelatedMany[T]) Remove(obj any) bool {
 }
 
 // Relink undoes pending Unlink calls of obj, because the other side of the
-// pair linked it again: they are dropped and obj is back in the loaded
-// items. It reports whether it dropped any.
+// pair linked it again: they are dropped, and obj is in the loaded items
+// (when loaded). It reports whether it dropped any.
 func (r *RelatedMany[T]) Relink(obj any) bool {
 	t, ok := obj.(*T)
 	if !ok {
@@ -266,7 +266,7 @@ func (r *RelatedMany[T]) Relink(obj any) bool {
 		ops = append(ops, op)
 	}
 	r.ops = ops
-	if dropped && r.loaded && !contains(r.items, t) {
+	if r.loaded && !contains(r.items, t) {
 		r.items = append(r.items, t)
 	}
 	return dropped
