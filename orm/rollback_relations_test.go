@@ -457,3 +457,45 @@ func rrRelinkLoaded(t *testing.T, db *orm.DB, helper bool) {
 		t.Errorf("the pair is not linked after the commit")
 	}
 }
+
+// A hero deleted (and flushed) inside the scope, which takes it out of
+// the loaded t1.Heroes and p.Heroes: the rollback brings it back, into
+// those collections, with its own relations as they were (or unloaded);
+// the commit writes nothing. (TestGraphModel's
+// gmRollbackRestoresDeletedInRelations.)
+func TestRollbackRelationsDeleted(t *testing.T) {
+	rrEachScope(t, func(t *testing.T, db *orm.DB, nested bool) {
+		ctx := flCtx(t)
+		k := rrSetup(t, db, true)
+		rdb, rec := ormtest.Record(db)
+		s := orm.NewSession(rdb)
+		defer s.Close()
+		rollback := rrScope(t, ctx, s, nested)
+		t1 := rrGet[rrTeam](t, ctx, s, k.t1)
+		h := rrGet[rrHero](t, ctx, s, k.h)
+		p := rrGet[rrPower](t, ctx, s, k.p)
+		_, err := orm.LoadOneToMany(ctx, s, []*rrTeam{t1}, rrHeroesOf)
+		flOK(t, err, "LoadOneToMany")
+		_, err = orm.LoadLazy(ctx, s, &h.Team)
+		flOK(t, err, "LoadLazy")
+		_, err = orm.LoadManyToMany(ctx, s, []*rrHero{h}, rrPowersOf)
+		flOK(t, err, "LoadManyToMany")
+		_, err = orm.LoadManyToMany(ctx, s, []*rrPower{p}, func(p *rrPower) *orm.RelatedMany[rrHero] { return &p.Heroes })
+		flOK(t, err, "LoadManyToMany")
+		flOK(t, s.Delete(h), "Delete")
+		rrAutoflush(t, ctx, s, rec, "DELETE")
+		if len(t1.Heroes.Items())+len(p.Heroes.Items()) != 0 {
+			t.Fatal("the delete's flush left the hero in a loaded collection")
+		}
+		rollback()
+		if st, tracked := s.ObjectState(h); !tracked {
+			t.Fatalf("the hero is %v after the rollback, want tracked again", st)
+		}
+		rrCollIs(t, "t1.Heroes", &t1.Heroes, h)
+		rrCollIs(t, "p.Heroes", &p.Heroes, h)
+		rrCollIs(t, "h.Powers", &h.Powers, p)
+		rrLazyIs(t, "h.Team", &h.Team, t1)
+		rrCommitWritesNothing(t, ctx, s, rec)
+		rrTeamIDIs(t, ctx, db, k.h, k.t1)
+	})
+}
