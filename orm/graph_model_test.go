@@ -2738,7 +2738,7 @@ func TestGraphModel(t *testing.T) {
 		}
 	}
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(seeds))*5*time.Minute)
 		defer cancel()
 		if err := db.CreateAll(ctx, &gmTeam{}, &gmHero{}, &gmPower{}); err != nil {
 			t.Fatalf("CreateAll: %v", err)
@@ -2770,7 +2770,7 @@ func TestGraphModel(t *testing.T) {
 			r.s.DisableN1Detection() // loads one parent at a time on purpose
 			// Each run has its own deadline: GM_RUNS=12 on a loaded machine
 			// takes longer than one budget for all runs.
-			runCtx, runCancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			runCtx, runCancel := context.WithTimeout(ctx, 5*time.Minute)
 			r.ctx = runCtx
 			r.run()
 			runCancel()
