@@ -2773,8 +2773,9 @@ func TestGraphModel(t *testing.T) {
 			runCtx, runCancel := context.WithTimeout(ctx, 5*time.Minute)
 			r.ctx = runCtx
 			r.run()
+			err := r.s.Close()
 			runCancel()
-			if err := r.s.Close(); err != nil {
+			if err != nil {
 				t.Fatalf("Close: %v", err)
 			}
 		}
