@@ -66,7 +66,7 @@ const (
 	// was unlinked from the other side (or the reverse) links it: the last
 	// operation wins, in the database and in both loaded collections.
 	// Off, a pair is linked or unlinked at most once between flushes.
-	gmRelinkAcrossSides = false
+	gmRelinkAcrossSides = true
 	// gmAddKeepsDeleted: Add's save cascade, walking the loaded relations
 	// of tracked objects, leaves a deleted object it meets deleted (it
 	// does not "re-add" it). Off, the test deletes such objects again
@@ -77,7 +77,7 @@ const (
 	// relations the delete's flush took it out of, and its own relations
 	// as they were (or unloads them). Off, the test unloads those
 	// relations itself.
-	gmRollbackRestoresDeletedInRelations = false
+	gmRollbackRestoresDeletedInRelations = true
 	// gmLeaveDeletedParent: a hero related (Lazy.Set, RelateToOne, a
 	// move) to another team while its old team is deleted, in the same
 	// flush, keeps the new relation (the delete's ON DELETE SET NULL
@@ -2738,7 +2738,7 @@ func TestGraphModel(t *testing.T) {
 		}
 	}
 	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(len(seeds))*5*time.Minute)
 		defer cancel()
 		if err := db.CreateAll(ctx, &gmTeam{}, &gmHero{}, &gmPower{}); err != nil {
 			t.Fatalf("CreateAll: %v", err)
@@ -2768,8 +2768,14 @@ func TestGraphModel(t *testing.T) {
 			cfg.AutoFlush = seed%2 == 0
 			r.s = orm.NewSessionWithConfig(rdb, cfg)
 			r.s.DisableN1Detection() // loads one parent at a time on purpose
+			// Each run has its own deadline: GM_RUNS=12 on a loaded machine
+			// takes longer than one budget for all runs.
+			runCtx, runCancel := context.WithTimeout(ctx, 5*time.Minute)
+			r.ctx = runCtx
 			r.run()
-			if err := r.s.Close(); err != nil {
+			err := r.s.Close()
+			runCancel()
+			if err != nil {
 				t.Fatalf("Close: %v", err)
 			}
 		}

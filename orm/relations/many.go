@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -22,7 +23,12 @@ type RelatedMany[T any] struct {
 type linkOp[T any] struct {
 	obj    *T
 	unlink bool
+	seq    uint64 // from linkSeq
 }
+
+// linkSeq numbers the Link and Unlink calls of every collection, so that a
+// flush can put the calls made on the two sides of a pair in order.
+var linkSeq atomic.Uint64
 
 // Get returns the related objects and whether the relation is loaded. A
 // loaded relation without related rows returns an empty, non-nil slice.
@@ -138,7 +144,7 @@ func (r *RelatedMany[T]) Link(obj *T) {
 	if r.loaded && !contains(r.items, obj) {
 		r.items = append(r.items, obj)
 	}
-	r.ops = append(r.ops, linkOp[T]{obj: obj})
+	r.ops = append(r.ops, linkOp[T]{obj: obj, seq: linkSeq.Add(1)})
 }
 
 // Unlink removes obj from the collection: it leaves the loaded items and
@@ -156,7 +162,7 @@ func (r *RelatedMany[T]) Unlink(obj *T) {
 			}
 		}
 	}
-	r.ops = append(r.ops, linkOp[T]{obj: obj, unlink: true})
+	r.ops = append(r.ops, linkOp[T]{obj: obj, unlink: true, seq: linkSeq.Add(1)})
 }
 
 // HasPendingOps reports whether Link or Unlink calls wait for a flush.
@@ -186,6 +192,19 @@ func (r *RelatedMany[T]) PendingLinks() (link, unlink []any) {
 		}
 	}
 	return link, unlink
+}
+
+// LinkCalls returns the Link and Unlink calls not yet flushed, in the order
+// they were made: the object of each, whether it was an Unlink, and its
+// sequence number, which orders the calls of all collections (a flush
+// merges the calls made on the two sides of a pair by it).
+func (r *RelatedMany[T]) LinkCalls() (objs []any, unlink []bool, seq []uint64) {
+	for _, op := range r.ops {
+		objs = append(objs, op.obj)
+		unlink = append(unlink, op.unlink)
+		seq = append(seq, op.seq)
+	}
+	return objs, unlink, seq
 }
 
 // ClearPending implements schema.LinkOps.
@@ -226,6 +245,30 @@ func (r *RelatedMany[T]) Remove(obj any) bool {
 		ops = append(ops, op)
 	}
 	r.ops = ops
+	return dropped
+}
+
+// Relink undoes pending Unlink calls of obj, because the other side of the
+// pair linked it again: they are dropped, and obj is in the loaded items
+// (when loaded). It reports whether it dropped any.
+func (r *RelatedMany[T]) Relink(obj any) bool {
+	t, ok := obj.(*T)
+	if !ok {
+		return false
+	}
+	ops := r.ops[:0:0]
+	dropped := false
+	for _, op := range r.ops {
+		if op.obj == t && op.unlink {
+			dropped = true
+			continue
+		}
+		ops = append(ops, op)
+	}
+	r.ops = ops
+	if r.loaded && !contains(r.items, t) {
+		r.items = append(r.items, t)
+	}
 	return dropped
 }
 

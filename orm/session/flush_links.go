@@ -1,6 +1,7 @@
 package session
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
@@ -19,6 +20,16 @@ type linkOp struct {
 	target unsafe.Pointer
 	unlink bool
 	coll   schema.LinkOps // the collection that recorded it
+	// seq orders the Link and Unlink calls of all collections (0: an
+	// operation implied by what a collection holds).
+	seq uint64
+}
+
+// linkCaller is implemented by collections that number their Link and
+// Unlink calls (relations.RelatedMany), so that calls on the two sides of
+// a pair can be put in order.
+type linkCaller interface {
+	LinkCalls() (objs []any, unlink []bool, seq []uint64)
 }
 
 // pendingLinks collects the Link/Unlink operations of every tracked
@@ -54,6 +65,17 @@ func (s *Session) pendingLinks() ([]linkOp, []schema.LinkOps) {
 			}
 			lo, ok := fv.Interface().(schema.LinkOps)
 			if !ok {
+				continue
+			}
+			if lc, ok := lo.(linkCaller); ok {
+				objs, unlink, seq := lc.LinkCalls()
+				if len(objs) == 0 {
+					continue
+				}
+				colls = append(colls, lo)
+				for i, o := range objs {
+					ops = append(ops, linkOp{rel: rel, owner: e, target: reflect.ValueOf(o).UnsafePointer(), unlink: unlink[i], coll: lo, seq: seq[i]})
+				}
 				continue
 			}
 			link, unlink := lo.PendingLinks()
@@ -92,37 +114,46 @@ func pairOf(op linkOp) pairKey {
 	return pairKey{link.Model, owner, target}
 }
 
-// cancelLinkOps drops a link and an unlink of the same pair recorded on
-// the two sides of a relation (hero.Powers.Link(p), p.Heroes.Unlink(h)):
-// they cancel, so that a flush with only such operations sends no SQL. A
+// cancelLinkOps reduces the operations on each pair, from one side or
+// both (hero.Powers.Link(p), p.Heroes.Unlink(h)), to what they amount to
+// taken in the order they were made: a link and an unlink cancel (the pair
+// stays as the database has it), so that a flush with only such operations
+// sends no SQL, and after a cancelled pair the next operation counts again
+// (unlinked from one side, linked again from the other: linked). A
 // collection left without operations is cleared.
 func cancelLinkOps(ops []linkOp, colls []schema.LinkOps) ([]linkOp, []schema.LinkOps) {
 	if len(ops) < 2 {
 		return ops, colls
 	}
-	type net struct{ linked, unlinked bool }
-	pairs := map[pairKey]*net{}
-	for _, op := range ops {
+	byPair := map[pairKey][]int{}
+	for i, op := range ops {
 		k := pairOf(op)
-		n := pairs[k]
-		if n == nil {
-			n = &net{}
-			pairs[k] = n
+		byPair[k] = append(byPair[k], i)
+	}
+	keep := make([]bool, len(ops))
+	for _, idx := range byPair {
+		slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(ops[a].seq, ops[b].seq) })
+		// Repeated calls in one direction (both sides unlinking) count
+		// once; each change of direction undoes the one before. An odd
+		// number of changes leaves the last direction.
+		runs, unlink := 0, false
+		for n, i := range idx {
+			if n == 0 || ops[i].unlink != unlink {
+				runs++
+				unlink = ops[i].unlink
+			}
 		}
-		if op.unlink {
-			n.unlinked = true
-		} else {
-			n.linked = true
+		for _, i := range idx {
+			keep[i] = runs%2 == 1 && ops[i].unlink == unlink
 		}
 	}
 	kept := ops[:0:0]
 	live := map[schema.LinkOps]bool{}
-	for _, op := range ops {
-		if n := pairs[pairOf(op)]; n.linked && n.unlinked {
-			continue
+	for i, op := range ops {
+		if keep[i] {
+			kept = append(kept, op)
+			live[op.coll] = true
 		}
-		kept = append(kept, op)
-		live[op.coll] = true
 	}
 	if len(kept) == len(ops) {
 		return ops, colls

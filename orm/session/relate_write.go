@@ -139,11 +139,33 @@ func RelateManyToMany[L, R any](s *Session, left *L, f func(*L) *relations.Relat
 			return err
 		}
 	}
+	if rel.Back != nil && relinkCollection(rel.Back, unsafe.Pointer(right), unsafe.Pointer(left)) {
+		// The pair was only unlinked, not yet written, from the other
+		// side: dropping that unlink (and any on this side) is the link.
+		coll.Relink(right)
+		return nil
+	}
 	coll.Link(right)
 	if rel.Back != nil {
 		appendToCollection(rel.Back, unsafe.Pointer(right), unsafe.Pointer(left))
 	}
 	return nil
+}
+
+// relinker is implemented by many-to-many collections (RelatedMany) that
+// can undo a pending Unlink.
+type relinker interface{ Relink(obj any) bool }
+
+// relinkCollection undoes pending Unlink calls of obj on owner's side of
+// the many-to-many relation rel, putting obj back into its loaded items.
+// It reports whether there was one.
+func relinkCollection(rel *schema.Relation, owner, obj unsafe.Pointer) bool {
+	fv, err := rel.FieldValue(owner)
+	if err != nil {
+		return false
+	}
+	rl, ok := fv.Interface().(relinker)
+	return ok && rl.Relink(reflect.NewAt(rel.Target.Type, obj).Interface())
 }
 
 // UnrelateManyToMany unlinks right from left's collection: the link row is

@@ -316,3 +316,104 @@ func (s *Session) dbParent(r *schema.Relation, e *entry) unsafe.Pointer {
 	}
 	return nil
 }
+
+// unwrittenRelations finds, before a rollback, the relation fields that
+// hold no change of their own: loaded while their base is not, with
+// contents the next flush would write nothing for. Those are a Lazy set to
+// the target its foreign key names (or to nil with a NULL key), a
+// one-to-many collection set to children that all reference the owner
+// already, and a many-to-many collection set while not loaded (link rows
+// are written from the differences with a loaded base, or from Link and
+// Unlink). They show what the database held when they were set, which the
+// rollback may change; restoreRelations and dropStaleRelations put them
+// right afterwards. Fields holding a new or untracked object are changes
+// (the flush inserts or links it) and are not listed.
+func (s *Session) unwrittenRelations() map[*entry][]bool {
+	var out map[*entry][]bool
+	s.im.live(func(e *entry, p unsafe.Pointer) {
+		if len(e.model.Relations) == 0 || e.state != StatePersistent {
+			return
+		}
+		for i, r := range e.model.Relations {
+			if e.base(i).loaded || !s.relUnwritten(r, p) {
+				continue
+			}
+			if out == nil {
+				out = map[*entry][]bool{}
+			}
+			if out[e] == nil {
+				out[e] = make([]bool, len(e.model.Relations))
+			}
+			out[e][i] = true
+		}
+	})
+	return out
+}
+
+// relUnwritten reports whether relation r of the persistent object at p is
+// loaded with contents a flush compares with the rows only (its base not
+// loaded) and finds nothing to write for.
+func (s *Session) relUnwritten(r *schema.Relation, p unsafe.Pointer) bool {
+	items, loaded := relItems(r, p)
+	if !loaded {
+		return false
+	}
+	for _, it := range items {
+		if te := s.im.lookupPtr(it); te == nil || te.state != StatePersistent {
+			return false
+		}
+	}
+	switch r.Kind {
+	case schema.ManyToOne:
+		var cur unsafe.Pointer
+		if len(items) > 0 {
+			cur = items[0]
+		}
+		refers, ok := fkRefers(r, p, cur)
+		return ok && refers
+	case schema.OneToMany, schema.OneToOne:
+		for _, c := range items {
+			if !childRefers(r, p, c) {
+				return false
+			}
+		}
+		return true
+	}
+	return true
+}
+
+// dropStaleRelations runs after a rollback: each field unwrittenRelations
+// listed that is still loaded while its base is not (restoreRelations did
+// not put its base back) is unloaded, so that it is read again from the
+// rows the rollback restored: a Lazy only when its foreign key no longer
+// names its target, a collection always (which children reference the
+// owner, or which link rows exist, may have changed under it).
+func (s *Session) dropStaleRelations(unwritten map[*entry][]bool) {
+	for e, rels := range unwritten {
+		p := e.ptr()
+		if p == nil || !e.tracked || e.state != StatePersistent {
+			continue
+		}
+		for i, r := range e.model.Relations {
+			if !rels[i] || e.base(i).loaded {
+				continue
+			}
+			items, loaded := relItems(r, p)
+			if !loaded {
+				continue
+			}
+			if r.Kind == schema.ManyToOne {
+				var cur unsafe.Pointer
+				if len(items) > 0 {
+					cur = items[0]
+				}
+				if refers, ok := fkRefers(r, p, cur); ok && refers {
+					continue
+				}
+			}
+			if fv, err := r.FieldValue(p); err == nil {
+				fv.Interface().(schema.RelationEditor).Unload()
+			}
+		}
+	}
+}

@@ -146,8 +146,9 @@ func (sp *Savepoint) rollback(ctx context.Context) error {
 		s.abort(err)
 		return err
 	}
+	unwritten := s.unwrittenRelations()
 	for j := len(t.levels) - 1; j >= i; j-- {
-		for _, e := range s.undoJournal(t.levels[j]) {
+		for _, e := range s.undoJournal(t.levels[j], unwritten) {
 			if e.state == StatePersistent {
 				s.expireEntry(e)
 			}
@@ -166,6 +167,7 @@ func (sp *Savepoint) rollback(ctx context.Context) error {
 	if len(dropped) > 0 {
 		s.dropFromRelations(dropped, false)
 	}
+	s.dropStaleRelations(unwritten)
 	t.levels = t.levels[:i]
 	return nil
 }

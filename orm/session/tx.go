@@ -349,12 +349,14 @@ func (s *Session) undoTx() {
 	}
 	s.endTx(t, "rollback", nil)
 	t.release()
-	s.undoJournal(t.levels[0])
+	unwritten := s.unwrittenRelations()
+	s.undoJournal(t.levels[0], unwritten)
 	for _, e := range s.im.byPtr {
 		if e.state == StatePersistent {
 			s.expireEntry(e)
 		}
 	}
+	s.dropStaleRelations(unwritten)
 }
 
 // undoJournal puts the objects of a level's journal back as they were when
@@ -364,8 +366,10 @@ func (s *Session) undoTx() {
 // change get their old key back; columns unchanged since their last flush
 // get back their earlier values (unflushed changes stay); relation fields
 // get back what they held (unless changed since the last flush) and their
-// bases. It returns the objects that are tracked again or were restored.
-func (s *Session) undoJournal(l *level) []*entry {
+// bases; unwritten (from unwrittenRelations before the rollback) lists the
+// fields set since the last flush that hold no change. It returns the
+// objects that are tracked again or were restored.
+func (s *Session) undoJournal(l *level, unwritten map[*entry][]bool) []*entry {
 	var restored, transient []*entry
 	for i := len(l.order) - 1; i >= 0; i-- {
 		e := l.order[i]
@@ -404,7 +408,7 @@ func (s *Session) undoJournal(l *level) []*entry {
 		}
 		e.snapshot = rec.before
 		if rec.relsSaved {
-			s.restoreRelations(e, p, rec.rels)
+			s.restoreRelations(e, p, rec.rels, unwritten[e])
 		}
 		restored = append(restored, e)
 	}
@@ -416,9 +420,10 @@ func (s *Session) undoJournal(l *level) []*entry {
 
 // restoreRelations puts back the relation fields of e and their bases as
 // saved: a field that still holds its current base (no change since the
-// last flush) gets the saved contents; one changed since keeps the change,
-// which the next flush writes against the saved base.
-func (s *Session) restoreRelations(e *entry, p unsafe.Pointer, saved []relBase) {
+// last flush), or that was set to what the rows held (unwritten[i]: no
+// change either), gets the saved contents; one changed since keeps the
+// change, which the next flush writes against the saved base.
+func (s *Session) restoreRelations(e *entry, p unsafe.Pointer, saved []relBase, unwritten []bool) {
 	if len(e.model.Relations) == 0 {
 		return
 	}
@@ -427,7 +432,7 @@ func (s *Session) restoreRelations(e *entry, p unsafe.Pointer, saved []relBase) 
 		if saved != nil {
 			b = saved[i]
 		}
-		if e.relClean(i, p) {
+		if e.relClean(i, p) || unwritten != nil && unwritten[i] {
 			if b.loaded {
 				objs := make([]any, len(b.items))
 				for j, it := range b.items {
