@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -40,7 +41,7 @@ func (e *Engine) CreateAll(ctx context.Context, models ...any) error {
 	return e.ddl(ctx, func(c Conn, inTx bool) error {
 		for _, s := range stmts {
 			if _, err := e.Exec(ctx, c, inTx, s); err != nil {
-				return wrapf(err, "CreateAll")
+				return errwrap.Wrapf(err, "CreateAll")
 			}
 		}
 		if !alter {
@@ -50,11 +51,11 @@ func (e *Engine) CreateAll(ctx context.Context, models ...any) error {
 			owner := ownerOf(ordered, fk)
 			exists, err := e.exists(ctx, c, inTx, owner, fk)
 			if err != nil {
-				return wrapf(err, "CreateAll")
+				return errwrap.Wrapf(err, "CreateAll")
 			}
 			if !exists {
 				if _, err := e.Exec(ctx, c, inTx, d.AddForeignKey(owner, fk)); err != nil {
-					return wrapf(err, "CreateAll")
+					return errwrap.Wrapf(err, "CreateAll")
 				}
 			}
 		}
@@ -99,7 +100,7 @@ func (e *Engine) DropAll(ctx context.Context, models ...any) error {
 			// table of the cycle is gone (the pragma ends with the
 			// transaction).
 			if _, err := e.Exec(ctx, c, inTx, d.DeferForeignKeys()); err != nil {
-				return wrapf(err, "DropAll")
+				return errwrap.Wrapf(err, "DropAll")
 			}
 		}
 		if d.Features().Has(dialect.AlterForeignKeys) {
@@ -107,18 +108,18 @@ func (e *Engine) DropAll(ctx context.Context, models ...any) error {
 				owner := ownerOf(ordered, fk)
 				exists, err := e.exists(ctx, c, inTx, owner, fk)
 				if err != nil {
-					return wrapf(err, "DropAll")
+					return errwrap.Wrapf(err, "DropAll")
 				}
 				if exists {
 					if _, err := e.Exec(ctx, c, inTx, d.DropForeignKey(owner, fk)); err != nil {
-						return wrapf(err, "DropAll")
+						return errwrap.Wrapf(err, "DropAll")
 					}
 				}
 			}
 		}
 		for i := len(ordered) - 1; i >= 0; i-- {
 			if _, err := e.Exec(ctx, c, inTx, d.DropTable(ordered[i])); err != nil {
-				return wrapf(err, "DropAll")
+				return errwrap.Wrapf(err, "DropAll")
 			}
 		}
 		return nil
@@ -158,7 +159,7 @@ func (e *Engine) ddl(ctx context.Context, fn func(c Conn, inTx bool) error) erro
 	}
 	tx, err := e.x.BeginTx(ctx, nil)
 	if err != nil {
-		return wrapf(e.dialect.ClassifyError(err), "begin")
+		return errwrap.Wrapf(e.dialect.ClassifyError(err), "begin")
 	}
 	if err := fn(tx, true); err != nil {
 		_ = tx.Rollback()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -234,7 +235,7 @@ func runBulk(ctx context.Context, db *DB, s *Session, single, needConn bool, fn 
 		return err
 	})
 	if err != nil {
-		return wrapf(err, "begin")
+		return errwrap.Wrapf(err, "begin")
 	}
 	defer func() {
 		if own != nil {
@@ -245,13 +246,13 @@ func runBulk(ctx context.Context, db *DB, s *Session, single, needConn bool, fn 
 		rbErr := db.control(context.WithoutCancel(ctx), "rollback", "ROLLBACK", func(context.Context) error { return tx.Rollback() })
 		undo()
 		if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-			return errors.Join(err, wrapf(rbErr, "rollback"))
+			return errors.Join(err, errwrap.Wrapf(rbErr, "rollback"))
 		}
 		return err
 	}
 	if err := db.control(ctx, "commit", "COMMIT", func(context.Context) error { return tx.Commit() }); err != nil {
 		undo()
-		return wrapf(commitError(err), "commit")
+		return errwrap.Wrapf(commitError(err), "commit")
 	}
 	return nil
 }

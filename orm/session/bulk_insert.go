@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -111,7 +112,7 @@ func (b *bulkInsert) run(ctx context.Context, ptrs []unsafe.Pointer) (int64, err
 		}
 		for _, p := range ptrs {
 			if err := b.s.hook(ctx, m, p, schema.HookAfterInsert); err != nil {
-				return wrapf(err, "bulk insert %s", m.Table)
+				return errwrap.Wrapf(err, "bulk insert %s", m.Table)
 			}
 		}
 		return nil
@@ -158,11 +159,11 @@ func (b *bulkInsert) beforeInsert(ctx context.Context, ptrs []unsafe.Pointer) er
 	m := b.m
 	for _, p := range ptrs {
 		if err := b.s.hook(ctx, m, p, schema.HookBeforeInsert); err != nil {
-			return wrapf(err, "bulk insert %s", m.Table)
+			return errwrap.Wrapf(err, "bulk insert %s", m.Table)
 		}
 		if v := m.Version; v != nil && v.IsZero(p) {
 			if err := v.Set(p, int64(1)); err != nil {
-				return wrapf(err, "bulk insert %s", m.Table)
+				return errwrap.Wrapf(err, "bulk insert %s", m.Table)
 			}
 			b.set = append(b.set, setField{p, v})
 		}

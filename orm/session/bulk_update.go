@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -33,7 +34,7 @@ func BulkUpdate[T any](ctx context.Context, q Querier, objs []*T, opts ...BulkOp
 	}
 	for _, p := range ptrs {
 		if err := s.hook(ctx, m, p, schema.HookBeforeUpdate); err != nil {
-			return 0, wrapf(err, "bulk update %s", m.Table)
+			return 0, errwrap.Wrapf(err, "bulk update %s", m.Table)
 		}
 	}
 	var n int64
@@ -155,7 +156,7 @@ func (u *bulkUpdate) run(ctx context.Context, bt bulkTx) (int64, error) {
 	}
 	for _, p := range updated {
 		if err := s.hook(ctx, m, p, schema.HookAfterUpdate); err != nil {
-			return 0, wrapf(err, "bulk update %s", m.Table)
+			return 0, errwrap.Wrapf(err, "bulk update %s", m.Table)
 		}
 	}
 	if s != nil {

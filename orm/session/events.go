@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -81,7 +82,7 @@ func fireBefore(ctx context.Context, name string, fns []EventFunc) error {
 	ctx = context.WithValue(ctx, key, true)
 	for i, fn := range fns {
 		if err := fn(ctx); err != nil {
-			return wrapf(err, "%s handler %d", name, i)
+			return errwrap.Wrapf(err, "%s handler %d", name, i)
 		}
 	}
 	return nil
@@ -92,7 +93,7 @@ func fireAfter(ctx context.Context, name string, fns []EventFunc) error {
 	var errs []error
 	for i, fn := range fns {
 		if err := fn(ctx); err != nil {
-			errs = append(errs, wrapf(err, "%s handler %d", name, i))
+			errs = append(errs, errwrap.Wrapf(err, "%s handler %d", name, i))
 		}
 	}
 	return errors.Join(errs...)
@@ -134,7 +135,7 @@ func modelHook(ctx context.Context, m *schema.Model, p unsafe.Pointer, h schema.
 		err = obj.(schema.AfterLoader).AfterLoad(ctx)
 	}
 	if err != nil {
-		return wrapf(err, "%s hook of %s", hookName(h), m.Name)
+		return errwrap.Wrapf(err, "%s hook of %s", hookName(h), m.Name)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 )
 
@@ -98,10 +99,10 @@ func (f *flusher) prepare(ctx context.Context) (*plan, error) {
 // plan.
 func (f *flusher) planOnce(ctx context.Context) (*plan, error) {
 	if err := f.s.cascadeTracked(); err != nil {
-		return nil, wrapf(err, "flush")
+		return nil, errwrap.Wrapf(err, "flush")
 	}
 	if err := f.syncRelations(); err != nil {
-		return nil, wrapf(err, "flush")
+		return nil, errwrap.Wrapf(err, "flush")
 	}
 	return f.plan(ctx)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -184,10 +185,10 @@ func (p *plan) empty() bool {
 func (f *flusher) plan(ctx context.Context) (*plan, error) {
 	pl := f.pl
 	if err := f.cascade(ctx); err != nil {
-		return nil, wrapf(err, "flush")
+		return nil, errwrap.Wrapf(err, "flush")
 	}
 	if err := f.s.planRows(pl); err != nil {
-		return nil, wrapf(err, "flush")
+		return nil, errwrap.Wrapf(err, "flush")
 	}
 	pl.links, pl.colls = f.s.pendingLinks()
 	if err := f.s.planEndLinks(pl); err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
@@ -260,7 +261,7 @@ func (s *Session) get(ctx context.Context, m *schema.Model, opts GetOptions, pk 
 		return nil
 	})
 	if err != nil {
-		return nil, wrapf(err, "get %s %v", m.Name, pk)
+		return nil, errwrap.Wrapf(err, "get %s %v", m.Name, pk)
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("%w: %s %v", ErrNotFound, m.Name, pk)

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
@@ -144,7 +145,7 @@ func (s *Session) reloadExpired(ctx context.Context, e *entry) error {
 	c, inTx := s.readConn(ctx)
 	n, err := s.db.query(ctx, c, inTx, q, args, func(rows *sql.Rows) error { return rows.Scan(dest...) })
 	if err != nil {
-		return wrapf(err, "reload %s %v", m.Name, e.id)
+		return errwrap.Wrapf(err, "reload %s %v", m.Name, e.id)
 	}
 	if n == 0 {
 		s.im.drop(e)

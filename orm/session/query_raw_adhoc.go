@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/query"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -276,7 +277,7 @@ func rawAdhoc[T any](ctx context.Context, q Querier, op string, cfg rawConfig, s
 		obj := new(T)
 		plan.dest(reflect.ValueOf(obj).Elem(), dest)
 		if err := rows.Scan(dest...); err != nil {
-			return wrapf(err, "%s[%s]", op, t)
+			return errwrap.Wrapf(err, "%s[%s]", op, t)
 		}
 		out = append(out, obj)
 		return nil

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/relations"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -233,7 +234,7 @@ func (s *Session) preload(ctx context.Context, m *schema.Model, parents []unsafe
 			return fmt.Errorf("%w: %s has no relation %q", ErrInvalidArgument, m.Name, name)
 		}
 		if _, err := s.loadRelation(ctx, rel, parents); err != nil {
-			return wrapf(err, "preload %s.%s", m.Name, name)
+			return errwrap.Wrapf(err, "preload %s.%s", m.Name, name)
 		}
 		if len(tree[name]) == 0 {
 			continue

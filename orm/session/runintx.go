@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
@@ -124,7 +125,7 @@ func RunInTx(ctx context.Context, db *DB, fn func(s *Session) error, opts ...TxO
 		prev = err
 		if !retry || attempt >= c.maxRetries {
 			if attempt > 0 {
-				return wrapf(err, "RunInTx: after %d attempt(s)", attempt+1)
+				return errwrap.Wrapf(err, "RunInTx: after %d attempt(s)", attempt+1)
 			}
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 )
 
 // Savepoint is a nested transaction opened by BeginNested. Commit releases
@@ -46,7 +48,7 @@ func (s *Session) beginNested(ctx context.Context) (*Savepoint, error) {
 	t.spSeq++
 	name := s.db.dialect.Quote("sqlm_sp_" + strconv.Itoa(t.spSeq))
 	if err := s.savepoint(ctx, "SAVEPOINT "+name); err != nil {
-		return nil, wrapf(err, "BeginNested")
+		return nil, errwrap.Wrapf(err, "BeginNested")
 	}
 	lvl := newLevel(name, s.im.seq)
 	t.levels = append(t.levels, lvl)
@@ -99,7 +101,7 @@ func (sp *Savepoint) commit(ctx context.Context) error {
 		return err
 	}
 	if err := s.savepoint(ctx, "RELEASE SAVEPOINT "+sp.lvl.name); err != nil {
-		return wrapf(err, "release savepoint")
+		return errwrap.Wrapf(err, "release savepoint")
 	}
 	s.tx.levels = s.tx.levels[:i]
 	sp.done = true
@@ -142,7 +144,7 @@ func (sp *Savepoint) rollback(ctx context.Context) error {
 	if err != nil {
 		// The transaction is gone with the savepoint: undo all of it.
 		_ = t.tx.Rollback()
-		err = wrapf(err, "rollback to savepoint")
+		err = errwrap.Wrapf(err, "rollback to savepoint")
 		s.abort(err)
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/errwrap"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/engine"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -226,7 +227,7 @@ func (s *Session) begin(ctx context.Context, opts *sql.TxOptions) error {
 	})
 	if err != nil {
 		s.db.eng.AfterTx(obs, nil, "begin", err)
-		return wrapf(err, "begin")
+		return errwrap.Wrapf(err, "begin")
 	}
 	s.tx = newTxState(tx)
 	s.tx.conn = own
@@ -288,7 +289,7 @@ func (s *Session) commit(ctx context.Context) error {
 			// The database rolled the transaction back, or (connection
 			// lost after COMMIT was sent) nobody knows: ErrCommitInDoubt.
 			// Either way the session undoes the transaction in memory.
-			err = wrapf(commitError(err), "commit")
+			err = errwrap.Wrapf(commitError(err), "commit")
 			s.abort(err)
 			return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 		}
@@ -334,7 +335,7 @@ func (s *Session) rollback(ctx context.Context) error {
 		err = nil
 	}
 	if err != nil {
-		err = wrapf(err, "rollback")
+		err = errwrap.Wrapf(err, "rollback")
 	}
 	return errors.Join(err, fireAfter(ctx, "after-rollback", s.ev.afterRollback))
 }
@@ -475,7 +476,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			t.release()
 			s.tx = nil
 			if rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
-				return errors.Join(err, wrapf(rbErr, "rollback"))
+				return errors.Join(err, errwrap.Wrapf(rbErr, "rollback"))
 			}
 			return err
 		}
@@ -518,7 +519,7 @@ func (s *Session) inFlushTx(ctx context.Context, fn func(c conn) error, undo fun
 			// changes to the objects first.
 			_ = t.tx.Rollback()
 			undo()
-			err = errors.Join(err, wrapf(rbErr, "rollback to savepoint"))
+			err = errors.Join(err, errwrap.Wrapf(rbErr, "rollback to savepoint"))
 			s.abort(err)
 			return err
 		}
