@@ -118,6 +118,9 @@ func TestOnlyImportedDriversLinked(t *testing.T) {
 		{"github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite", "modernc.org/sqlite", false},
 	}
 	for _, c := range cases {
+		if c.cgo && !cgo() {
+			c.links = "" // without cgo the package registers the name only
+		}
 		out, err := exec.Command("go", "list", "-deps", c.pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", c.pkg, err, out)
