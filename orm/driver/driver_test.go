@@ -82,9 +82,9 @@ func TestAdjustDSN(t *testing.T) {
 	cases := append([]adjustCase{
 		{"mysql", mysql.AdjustDSN, "root@tcp(127.0.0.1:3306)/test", "root@tcp(127.0.0.1:3306)/test?clientFoundRows=true&parseTime=true", dialect.NotInMemory},
 		{"mysql", mysql.AdjustDSN, "u:p@tcp(h:3306)/db?parseTime=false&loc=UTC", "u:p@tcp(h:3306)/db?clientFoundRows=true&parseTime=true", dialect.NotInMemory},
-		{"sqlite", sqlite.AdjustDSN, "file:app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_txlock=immediate", dialect.NotInMemory},
-		{"sqlite", sqlite.AdjustDSN, ":memory:?_time_format=datetime", ":memory:?_busy_timeout=5000&_foreign_keys=1&_time_format=datetime&_txlock=immediate", dialect.PrivateMemory},
-		{"sqlite", sqlite.AdjustDSN, "file:x?mode=memory&cache=shared", "file:x?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_txlock=immediate&cache=shared&mode=memory", dialect.SharedMemory},
+		{"sqlite", sqlite.AdjustDSN, "file:app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_timezone=UTC&_txlock=immediate", dialect.NotInMemory},
+		{"sqlite", sqlite.AdjustDSN, ":memory:?_time_format=datetime", ":memory:?_busy_timeout=5000&_foreign_keys=1&_time_format=datetime&_timezone=UTC&_txlock=immediate", dialect.PrivateMemory},
+		{"sqlite", sqlite.AdjustDSN, "file:x?mode=memory&cache=shared", "file:x?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_timezone=UTC&_txlock=immediate&cache=shared&mode=memory", dialect.SharedMemory},
 	}, cgoAdjustCases()...)
 	for _, c := range cases {
 		got, memory, err := c.adjust(c.dsn)
