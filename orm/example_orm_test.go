@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // exTeam and exHero are the models of the package examples: the SQLModel
@@ -37,7 +38,7 @@ func exAge(v int) *int { return &v }
 // the tutorial's heroes in two teams.
 func exOpen(opts ...orm.Option) *orm.DB {
 	ctx := context.Background()
-	db, err := orm.Open("sqlite3", ":memory:", opts...)
+	db, err := orm.Open(ormtest.SQLiteDriver(), ":memory:", opts...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func (c *exCount) AfterQuery(_ context.Context, e *orm.QueryEvent) {
 // tables of the models in foreign-key order, with their indexes.
 func ExampleOpen() {
 	ctx := context.Background()
-	db, err := orm.Open("sqlite3", ":memory:") // or "pgx", "postgres", "mysql"
+	db, err := orm.Open("sqlite", ":memory:") // or "sqlite3" (cgo), "pgx", "postgres", "mysql"
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // idExHero is the model of the session examples.
@@ -21,7 +22,7 @@ func (idExHero) TableName() string { return "id_ex_hero" }
 
 // idExOpen opens an in-memory SQLite database with the example table.
 func idExOpen() *orm.DB {
-	db, err := orm.Open("sqlite3", ":memory:")
+	db, err := orm.Open(ormtest.SQLiteDriver(), ":memory:")
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,11 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-sql-driver/mysql"
-
 	"github.com/sqlmodel-go/sqlmodel/internal/faultdriver"
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
 // Helpers of the fault-injection, cancellation and dropped-connection tests
@@ -128,20 +127,16 @@ type ftEnv struct {
 }
 
 // ftDSN adds to the target's DSN what orm.Open would (orm.OpenDB takes the
-// pool as it is): MySQL parseTime and clientFoundRows, SQLite foreign keys,
-// busy timeout and immediate write transactions.
+// pool as it is), asking the target's driver: MySQL parseTime and
+// clientFoundRows; SQLite foreign keys, busy timeout, immediate write
+// transactions (and, for the pure-Go driver, the time format and zone).
 func ftDSN(t *testing.T, tg testkit.Target) string {
 	t.Helper()
-	switch tg.Dialect {
-	case "mysql":
-		cfg, err := mysql.ParseDSN(tg.DSN)
-		ftOK(t, err, "mysql DSN")
-		cfg.ParseTime, cfg.ClientFoundRows = true, true
-		return cfg.FormatDSN()
-	case "sqlite":
-		return tg.DSN + "?_foreign_keys=1&_busy_timeout=5000&_txlock=immediate"
-	}
-	return tg.DSN
+	d, err := dialect.LookupDriver(tg.Driver)
+	ftOK(t, err, "driver of the target")
+	dsn, _, err := d.Adjust(tg.DSN)
+	ftOK(t, err, "adjust the DSN")
+	return dsn
 }
 
 // ftOpen opens both pools on tg and creates the reference tables. At

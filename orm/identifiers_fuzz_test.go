@@ -16,6 +16,7 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // Identifier quoting end to end (issue 8, item 5): any table or column
@@ -344,7 +345,7 @@ func FuzzIdentifierRoundTrip(f *testing.F) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		sqlDB, err := sql.Open("sqlite3", "file::memory:")
+		sqlDB, err := sql.Open(ormtest.SQLiteDriver(), "file::memory:")
 		if err != nil {
 			t.Fatal(err)
 		}

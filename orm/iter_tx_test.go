@@ -7,6 +7,7 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // Streaming and writing share a transaction safely (issue 15, item 3):
@@ -88,7 +89,7 @@ func TestIterWithStatementsInTransaction(t *testing.T) {
 // A private in-memory SQLite database has one connection: Iter reads its
 // result first, so a Get miss in the loop body does not wait forever.
 func TestIterInMemorySQLite(t *testing.T) {
-	db, err := orm.Open("sqlite3", ":memory:")
+	db, err := orm.Open(ormtest.SQLiteDriver(), ":memory:")
 	rwOK(t, err, "Open")
 	defer db.Close()
 	ctx := rwCtx(t)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // Secrets (issue 8, item 7): a DSN's password never appears in an error or
@@ -114,7 +115,7 @@ func TestSecretsDSNPassword(t *testing.T) {
 		{"mysql malformed", "mysql", fmt.Sprintf("root:%s@tcp(127.0.0.1:3306/test", scPassword), true},
 		{"mysql bad option", "mysql", fmt.Sprintf("root:%s@tcp(127.0.0.1:3306)/test?timeout=notaduration", scPassword), true},
 		{"mysql wrong password", "mysql", fmt.Sprintf("sqlmodel_nobody:%s@tcp(127.0.0.1:3306)/test?timeout=2s", scPassword), true},
-		{"sqlite unopenable file", "sqlite3", fmt.Sprintf("file:/nonexistent/dir/x.db?_auth&_auth_user=u&_auth_pass=%s&mode=ro", scPassword), true},
+		{"sqlite unopenable file", ormtest.SQLiteDriver(), fmt.Sprintf("file:/nonexistent/dir/x.db?_auth&_auth_user=u&_auth_pass=%s&mode=ro", scPassword), true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

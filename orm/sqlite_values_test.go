@@ -7,6 +7,7 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // Times written from different zones compare and sort as instants on
@@ -66,14 +67,14 @@ func TestTimesFromMixedZonesCompareAsInstants(t *testing.T) {
 // one gets a real pool and keeps its data while the DB is open.
 func TestSQLiteMemoryPools(t *testing.T) {
 	ctx := rwCtx(t)
-	priv, err := orm.Open("sqlite3", ":memory:")
+	priv, err := orm.Open(ormtest.SQLiteDriver(), ":memory:")
 	rwOK(t, err, "Open :memory:")
 	defer priv.Close()
 	if n := priv.SQL().Stats().MaxOpenConnections; n != 1 {
 		t.Fatalf(":memory: pool allows %d connections, want 1", n)
 	}
 	name := fmt.Sprintf("file:tz_shared_%d?mode=memory&cache=shared", time.Now().UnixNano())
-	shared, err := orm.Open("sqlite3", name)
+	shared, err := orm.Open(ormtest.SQLiteDriver(), name)
 	rwOK(t, err, "Open shared")
 	if n := shared.SQL().Stats().MaxOpenConnections; n == 1 {
 		t.Fatal("a shared-cache in-memory database is limited to one connection")

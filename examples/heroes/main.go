@@ -103,6 +103,10 @@ func main() {
 	}
 }
 
+// sqliteDriver is the driver of SQLite DSNs: mattn/go-sqlite3, or the
+// pure-Go driver in a build without cgo (sqlite_nocgo.go).
+var sqliteDriver = "sqlite3"
+
 // driverFor guesses the database/sql driver from a DSN.
 func driverFor(dsn string) string {
 	switch {
@@ -111,7 +115,7 @@ func driverFor(dsn string) string {
 	case strings.Contains(dsn, "@tcp("), strings.Contains(dsn, "@unix("):
 		return "mysql"
 	}
-	return "sqlite3"
+	return sqliteDriver
 }
 
 // tutorial holds what every step needs: the output, the database and the

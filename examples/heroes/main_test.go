@@ -45,7 +45,7 @@ func TestDriverFor(t *testing.T) {
 		"postgres://postgres@127.0.0.1:5432/test?sslmode=disable": "pgx",
 		"host=127.0.0.1 user=postgres":                            "pgx",
 		"root@tcp(127.0.0.1:3306)/test":                           "mysql",
-		"file:/tmp/heroes.db":                                     "sqlite3",
+		"file:/tmp/heroes.db":                                     sqliteDriver,
 	} {
 		if got := driverFor(dsn); got != want {
 			t.Errorf("driverFor(%q) = %q, want %q", dsn, got, want)

@@ -62,10 +62,14 @@ func main() {
 	}
 }
 
+// sqliteDriver is the SQLite driver: mattn/go-sqlite3, or the pure-Go
+// driver in a build without cgo (sqlite_nocgo.go).
+var sqliteDriver = "sqlite3"
+
 // open opens the database with a registry of its own, as each version of
 // the application would.
 func open(path string) (*orm.DB, error) {
-	return orm.Open("sqlite3", path, orm.WithRegistry(orm.NewRegistry()))
+	return orm.Open(sqliteDriver, path, orm.WithRegistry(orm.NewRegistry()))
 }
 
 func run(ctx context.Context, w io.Writer, path string) error {

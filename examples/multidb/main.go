@@ -70,6 +70,10 @@ func main() {
 	}
 }
 
+// sqliteDriver is the driver of SQLite DSNs: mattn/go-sqlite3, or the
+// pure-Go driver in a build without cgo (sqlite_nocgo.go).
+var sqliteDriver = "sqlite3"
+
 // driverFor guesses the database/sql driver from a DSN.
 func driverFor(dsn string) string {
 	switch {
@@ -78,7 +82,7 @@ func driverFor(dsn string) string {
 	case strings.Contains(dsn, "@tcp("), strings.Contains(dsn, "@unix("):
 		return "mysql"
 	}
-	return "sqlite3"
+	return sqliteDriver
 }
 
 // open opens dsn and recreates the example's tables there.

@@ -65,7 +65,7 @@ func driverFor(dsn string) string {
 	case strings.Contains(dsn, "@tcp("), strings.Contains(dsn, "@unix("):
 		return "mysql"
 	}
-	return "sqlite3"
+	return sqliteDriver
 }
 
 // counter is a query hook that counts the statements sent to the database
@@ -216,3 +216,7 @@ func seed(ctx context.Context, db *orm.DB) error {
 	}
 	return s.Commit(ctx)
 }
+
+// sqliteDriver is the driver of SQLite DSNs: mattn/go-sqlite3, or the
+// pure-Go driver in a build without cgo (sqlite_nocgo.go).
+var sqliteDriver = "sqlite3"

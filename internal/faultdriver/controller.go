@@ -151,8 +151,8 @@ const dsnPrefix = "faultdriver:"
 func (c *Controller) DSN(dsn string) string { return dsnPrefix + c.id + ";" + dsn }
 
 // Open opens a pool of the inner driver driverName ("pgx", "postgres",
-// "mysql" or "sqlite3") through the wrapper, steered by c. The caller
-// closes the pool.
+// "mysql", "sqlite" or, with cgo, "sqlite3") through the wrapper, steered
+// by c. The caller closes the pool.
 func (c *Controller) Open(driverName, dsn string) (*sql.DB, error) {
 	register()
 	if _, ok := innerDrivers()[driverName]; !ok {

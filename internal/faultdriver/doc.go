@@ -1,8 +1,9 @@
 // Package faultdriver is a database/sql driver for tests that wraps a real
-// driver ("pgx", "postgres", "mysql" or "sqlite3") to count statements and
-// inject faults: fail the Nth statement or the next COMMIT with an error,
-// report driver.ErrBadConn (the connection is then dead for good), or block
-// the Nth statement until its context is cancelled.
+// driver ("pgx", "postgres", "mysql", "sqlite" (modernc.org/sqlite, pure
+// Go) or, in builds with cgo, "sqlite3" (mattn/go-sqlite3)) to count
+// statements and inject faults: fail the Nth statement or the next COMMIT
+// with an error, report driver.ErrBadConn (the connection is then dead for
+// good), or block the Nth statement until its context is cancelled.
 //
 // Each wrapped driver is registered under its own name, "fault+" followed by
 // the inner driver's name ("fault+pgx", "fault+mysql", ...). Its DSN names a

@@ -12,17 +12,34 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/lib/pq"
-	"github.com/mattn/go-sqlite3"
+	"modernc.org/sqlite"
 )
 
-// innerDrivers returns the drivers the package wraps, by database/sql name.
+// innerDrivers returns the drivers the package wraps, by database/sql name:
+// the pure-Go ones always, mattn/go-sqlite3 in builds with cgo.
 func innerDrivers() map[string]driver.Driver {
-	return map[string]driver.Driver{
+	m := map[string]driver.Driver{
 		"pgx":      stdlib.GetDefaultDriver(),
 		"postgres": pq.Driver{},
 		"mysql":    mysql.MySQLDriver{},
-		"sqlite3":  &sqlite3.SQLiteDriver{},
+		"sqlite":   moderncDriver(),
 	}
+	addCgoDrivers(m)
+	return m
+}
+
+// moderncDriver returns the driver modernc.org/sqlite registers as
+// "sqlite", which has the SQL functions registered with it (the ORM's
+// sqlm_lower when orm/driver/sqlite is linked), or a driver of its own
+// should the name be taken by another.
+func moderncDriver() driver.Driver {
+	if db, err := sql.Open("sqlite", ""); err == nil {
+		defer db.Close()
+		if d, ok := db.Driver().(*sqlite.Driver); ok {
+			return d
+		}
+	}
+	return &sqlite.Driver{}
 }
 
 // register registers the wrappers once, on first use (no init side effect

@@ -1,7 +1,8 @@
-//go:build cgo
-
-// The tests name sqlite3.Error, which github.com/mattn/go-sqlite3 only
-// defines when built with cgo (without cgo it cannot open a database either).
+// The tests run in every build: SQLite through the target's driver
+// (modernc.org/sqlite without cgo or with SQLMODEL_SQLITE_DRIVER=sqlite,
+// mattn/go-sqlite3 otherwise). What names sqlite3.Error, which
+// github.com/mattn/go-sqlite3 defines only with cgo, is in
+// classify_cgo_test.go.
 
 package dialect_test
 
@@ -17,13 +18,14 @@ import (
 	"github.com/go-sql-driver/mysql"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/lib/pq"
-	"github.com/mattn/go-sqlite3"
+	msqlite "modernc.org/sqlite"
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/mysql"
 	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pgx"
 	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/pq"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite"
 	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3"
 )
 
@@ -39,7 +41,8 @@ type driverDB struct {
 	db     *sql.DB
 }
 
-// sqliteDSNWith appends query parameters to a go-sqlite3 DSN.
+// sqliteDSNWith appends query parameters to a SQLite DSN (both drivers
+// take the same _foreign_keys and _busy_timeout parameters).
 func sqliteDSNWith(dsn, params string) string {
 	if strings.Contains(dsn, "?") {
 		return dsn + "&" + params
@@ -117,8 +120,10 @@ func assertDriverError(t *testing.T, driver string, orig, classified error) {
 		sameDriverError[*pq.Error](t, orig, classified)
 	case "mysql":
 		sameDriverError[*mysql.MySQLError](t, orig, classified)
+	case "sqlite":
+		sameDriverError[*msqlite.Error](t, orig, classified)
 	case "sqlite3":
-		sameDriverError[sqlite3.Error](t, orig, classified)
+		sameMattnError(t, orig, classified)
 	default:
 		t.Fatalf("no driver error type known for driver %q", driver)
 	}
@@ -489,10 +494,9 @@ func TestClassifySQLiteBusy(t *testing.T) {
 	}
 
 	_, err = writer.ExecContext(ctx, `INSERT INTO item (name) VALUES ('x')`)
-	assertRetryable(t, "sqlite3", err, dialect.ErrLockTimeout)
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.Code != sqlite3.ErrBusy {
-		t.Errorf("Code = %v, want SQLITE_BUSY", se.Code)
+	assertRetryable(t, tg.Driver, err, dialect.ErrLockTimeout)
+	if code, ok := sqliteResultCode(err); !ok || code != sqliteBusy {
+		t.Errorf("result code = %d (%v), want SQLITE_BUSY (%d)", code, ok, sqliteBusy)
 	}
 
 	if _, err := lock.ExecContext(ctx, `ROLLBACK`); err != nil {
@@ -524,12 +528,16 @@ func TestClassifyPassThrough(t *testing.T) {
 		{"pq_unclassified_code", &pq.Error{Code: "42P01", Message: `relation "x" does not exist`}},
 		{"pgx_unclassified_code", &pgconn.PgError{Code: "57014", Message: "canceling statement due to user request"}},
 		{"mysql_unclassified_number", &mysql.MySQLError{Number: 1146, Message: "Table 'db.x' doesn't exist"}},
-		{"sqlite_unclassified_code", sqlite3.Error{Code: sqlite3.ErrError}},
-		{"sqlite_unclassified_constraint", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintTrigger}},
 		{"constraint_error", classified},
 		{"wrapped_constraint_error", fmt.Errorf("insert user: %w", classified)},
 		{"retryable_error", retryable},
 		{"wrapped_retryable_error", fmt.Errorf("tx: %w", retryable)},
+	}
+	for _, err := range mattnPassThrough() {
+		cases = append(cases, struct {
+			name string
+			err  error
+		}{fmt.Sprintf("sqlite3_%v", err), err})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -542,12 +550,11 @@ func TestClassifyPassThrough(t *testing.T) {
 
 func TestClassifyIdempotent(t *testing.T) {
 	t.Parallel()
-	for _, orig := range []error{
+	for _, orig := range append([]error{
 		&pq.Error{Code: "23505", Constraint: "uq"},
 		&pgconn.PgError{Code: "40P01"},
 		&mysql.MySQLError{Number: 1062, Message: "Duplicate entry 'a' for key 'uq'"},
-		sqlite3.Error{Code: sqlite3.ErrBusy, ExtendedCode: sqlite3.ErrNoExtended(sqlite3.ErrBusy)},
-	} {
+	}, mattnBusy()...) {
 		t.Run(fmt.Sprintf("%T", orig), func(t *testing.T) {
 			once := dialect.Classify(orig)
 			if once == orig {
@@ -641,23 +648,15 @@ func TestClassifyDriverErrors(t *testing.T) {
 			dialect.ErrLockTimeout, "1205", classifiedNames{}},
 		{"tidb/write_conflict", &mysql.MySQLError{Number: 9007, Message: "Write conflict, txnStartTS=1, conflictStartTS=2, conflictCommitTS=3, key={tableID=1, handle=1} primary=... [try again later]"},
 			dialect.ErrSerialization, "9007", classifiedNames{}},
-		// SQLite (hand-made values carry no message, so no names)
-		{"sqlite/unique", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique},
-			dialect.ErrUniqueViolation, "2067", classifiedNames{}},
-		{"sqlite/primary_key", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintPrimaryKey},
-			dialect.ErrUniqueViolation, "1555", classifiedNames{}},
-		{"sqlite/foreign_key", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintForeignKey},
-			dialect.ErrForeignKeyViolation, "787", classifiedNames{}},
-		{"sqlite/not_null", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintNotNull},
-			dialect.ErrNotNullViolation, "1299", classifiedNames{}},
-		{"sqlite/check", sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintCheck},
-			dialect.ErrCheckViolation, "275", classifiedNames{}},
-		{"sqlite/busy", sqlite3.Error{Code: sqlite3.ErrBusy, ExtendedCode: sqlite3.ErrNoExtended(sqlite3.ErrBusy)},
-			dialect.ErrLockTimeout, "5", classifiedNames{}},
-		{"sqlite/locked", sqlite3.Error{Code: sqlite3.ErrLocked, ExtendedCode: sqlite3.ErrNoExtended(sqlite3.ErrLocked)},
-			dialect.ErrLockTimeout, "6", classifiedNames{}},
-		{"sqlite/pointer", &sqlite3.Error{Code: sqlite3.ErrConstraint, ExtendedCode: sqlite3.ErrConstraintUnique},
-			dialect.ErrUniqueViolation, "2067", classifiedNames{}},
+	}
+	for _, m := range mattnDriverErrors() {
+		cases = append(cases, struct {
+			name string
+			err  error
+			kind error
+			code string
+			want classifiedNames
+		}{m.name, m.err, m.kind, m.code, classifiedNames{}})
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -692,4 +691,26 @@ func TestClassifyDriverErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sqliteBusy is SQLite's primary result code SQLITE_BUSY.
+const sqliteBusy = 5
+
+// sqliteResultCode returns the primary result code of the SQLite error in
+// err's chain: modernc's here, mattn's through mattnResultCode.
+func sqliteResultCode(err error) (int, bool) {
+	var me *msqlite.Error
+	if errors.As(err, &me) {
+		return me.Code() & 0xff, true
+	}
+	return mattnResultCode(err)
+}
+
+// handMadeError is a driver error built by hand and what Classify makes of
+// it (no message, so no names).
+type handMadeError struct {
+	name string
+	err  error
+	kind error
+	code string
 }

@@ -67,30 +67,26 @@ func TestUnknownDriver(t *testing.T) {
 	}
 }
 
+// adjustCase is one DSN of TestAdjustDSN and what AdjustDSN makes of it.
+type adjustCase struct {
+	name   string
+	adjust func(string) (string, dialect.InMemory, error)
+	dsn    string
+	want   string
+	memory dialect.InMemory
+}
+
 // TestAdjustDSN: the settings the ORM depends on are added unless the DSN
 // sets them; in-memory SQLite databases are recognised.
 func TestAdjustDSN(t *testing.T) {
-	cases := []struct {
-		name   string
-		adjust func(string) (string, dialect.InMemory, error)
-		dsn    string
-		want   string
-		memory dialect.InMemory
-	}{
+	cases := append([]adjustCase{
 		{"mysql", mysql.AdjustDSN, "root@tcp(127.0.0.1:3306)/test", "root@tcp(127.0.0.1:3306)/test?clientFoundRows=true&parseTime=true", dialect.NotInMemory},
 		{"mysql", mysql.AdjustDSN, "u:p@tcp(h:3306)/db?parseTime=false&loc=UTC", "u:p@tcp(h:3306)/db?clientFoundRows=true&parseTime=true", dialect.NotInMemory},
-		{"sqlite3", sqlite3.AdjustDSN, "file:app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_txlock=immediate", dialect.NotInMemory},
-		{"sqlite3", sqlite3.AdjustDSN, "app.db?_fk=0&_timeout=100&_txlock=deferred", "app.db?_fk=0&_timeout=100&_txlock=deferred", dialect.NotInMemory},
-		{"sqlite3", sqlite3.AdjustDSN, ":memory:", ":memory:?_busy_timeout=5000&_foreign_keys=1&_txlock=immediate", dialect.PrivateMemory},
-		{"sqlite3", sqlite3.AdjustDSN, "file::memory:", "file::memory:?_busy_timeout=5000&_foreign_keys=1&_txlock=immediate", dialect.PrivateMemory},
-		{"sqlite3", sqlite3.AdjustDSN, "file:x?mode=memory&cache=shared", "file:x?_busy_timeout=5000&_foreign_keys=1&_txlock=immediate&cache=shared&mode=memory", dialect.SharedMemory},
-		{"sqlite", sqlite.AdjustDSN, "file:app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_txlock=immediate", dialect.NotInMemory},
-		{"sqlite", sqlite.AdjustDSN, ":memory:?_time_format=datetime", ":memory:?_busy_timeout=5000&_foreign_keys=1&_time_format=datetime&_txlock=immediate", dialect.PrivateMemory},
-	}
+		{"sqlite", sqlite.AdjustDSN, "file:app.db", "file:app.db?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_timezone=UTC&_txlock=immediate", dialect.NotInMemory},
+		{"sqlite", sqlite.AdjustDSN, ":memory:?_time_format=datetime", ":memory:?_busy_timeout=5000&_foreign_keys=1&_time_format=datetime&_timezone=UTC&_txlock=immediate", dialect.PrivateMemory},
+		{"sqlite", sqlite.AdjustDSN, "file:x?mode=memory&cache=shared", "file:x?_busy_timeout=5000&_foreign_keys=1&_time_format=sqlite&_timezone=UTC&_txlock=immediate&cache=shared&mode=memory", dialect.SharedMemory},
+	}, cgoAdjustCases()...)
 	for _, c := range cases {
-		if c.name == "sqlite3" && !cgo() {
-			continue
-		}
 		got, memory, err := c.adjust(c.dsn)
 		if err != nil || got != c.want || memory != c.memory {
 			t.Errorf("%s AdjustDSN(%q) = %q, %v, %v; want %q, %v", c.name, c.dsn, got, memory, err, c.want, c.memory)
@@ -122,6 +118,9 @@ func TestOnlyImportedDriversLinked(t *testing.T) {
 		{"github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite", "modernc.org/sqlite", false},
 	}
 	for _, c := range cases {
+		if c.cgo && !cgo() {
+			c.links = "" // without cgo the package registers the name only
+		}
 		out, err := exec.Command("go", "list", "-deps", c.pkg).CombinedOutput()
 		if err != nil {
 			t.Fatalf("go list -deps %s: %v\n%s", c.pkg, err, out)

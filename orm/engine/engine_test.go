@@ -1,20 +1,25 @@
 package engine
 
 import (
-	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3"
-
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3"
-
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite"  // registers "sqlite" (modernc, pure Go)
+	_ "github.com/sqlmodel-go/sqlmodel/orm/driver/sqlite3" // registers "sqlite3" (mattn, cgo)
 )
+
+// sqliteDriver is the SQLite driver the tests open: SQLMODEL_SQLITE_DRIVER
+// (as orm/ormtest reads it, which this package cannot import), else the
+// pure-Go "sqlite", which every build has.
+var sqliteDriver = cmp.Or(os.Getenv("SQLMODEL_SQLITE_DRIVER"), "sqlite")
 
 func TestDSNSecrets(t *testing.T) {
 	for _, c := range []struct{ dsn, want string }{
@@ -45,7 +50,7 @@ func (r *recorder) AfterQuery(_ context.Context, e *QueryEvent)                 
 
 func TestExecQueryHooks(t *testing.T) {
 	ctx := context.Background()
-	e, err := Open("sqlite3", ":memory:")
+	e, err := Open(sqliteDriver, ":memory:")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,11 +108,11 @@ func TestOpenInvalid(t *testing.T) {
 		t.Errorf("OpenDB(nil): %v, want ErrInvalidArgument", err)
 	}
 	dir := t.TempDir()
-	_, err := Open("sqlite3", dir+"/x.db", WithReplicaBackoff(time.Second, time.Millisecond), WithReplicas(dir+"/y.db"))
+	_, err := Open(sqliteDriver, dir+"/x.db", WithReplicaBackoff(time.Second, time.Millisecond), WithReplicas(dir+"/y.db"))
 	if !errors.Is(err, dialect.ErrInvalidArgument) {
 		t.Errorf("a backoff maximum below its base: %v, want ErrInvalidArgument", err)
 	}
-	if _, err := Open("sqlite3", ":memory:", WithReplicas(":memory:")); !errors.Is(err, dialect.ErrInvalidArgument) {
+	if _, err := Open(sqliteDriver, ":memory:", WithReplicas(":memory:")); !errors.Is(err, dialect.ErrInvalidArgument) {
 		t.Errorf("an in-memory replica: %v, want ErrInvalidArgument", err)
 	}
 }

@@ -8,13 +8,14 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
 	"github.com/sqlmodel-go/sqlmodel/orm/migrate"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // A refused Auto on a private in-memory SQLite database (one connection,
 // the database lives with it) keeps the database.
 func TestAutoInMemorySQLite(t *testing.T) {
 	ctx := context.Background()
-	db, err := orm.Open("sqlite3", ":memory:")
+	db, err := orm.Open(ormtest.SQLiteDriver(), ":memory:")
 	if err != nil {
 		t.Skipf("sqlite: %v", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
 	"github.com/sqlmodel-go/sqlmodel/orm/migrate"
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of testdata")
@@ -302,7 +303,7 @@ func TestMainExitStatus(t *testing.T) {
 	}{
 		{"schema -dialect sqlite", 0, `CREATE TABLE IF NOT EXISTS "cmd_hero"`, ""},
 		{"frobnicate", 2, "", `migrate: orm/migrate: usage: unknown command "frobnicate"`},
-		{"up -driver sqlite3 -dsn " + filepath.Join(t.TempDir(), "app.db") + " -dir " + filepath.Join(t.TempDir(), "none"), 1, "", "migrate: orm/migrate: open "},
+		{"up -driver " + ormtest.SQLiteDriver() + " -dsn " + filepath.Join(t.TempDir(), "app.db") + " -dir " + filepath.Join(t.TempDir(), "none"), 1, "", "migrate: orm/migrate: open "},
 	}
 	for _, c := range cases {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestMainExitStatus$")

@@ -187,7 +187,12 @@ func bytesAccessors(base reflect.Type) accessors {
 			case nil:
 				*(*[]byte)(p) = nil
 			case []byte:
-				// Drivers may reuse the buffer after Next: copy it.
+				// Drivers may reuse the buffer after Next: copy it. Only a
+				// nil value is NULL: a nil []byte is an empty value
+				// (modernc.org/sqlite gives an empty BLOB as one).
+				if x == nil {
+					x = []byte{}
+				}
 				*(*[]byte)(p) = bytes.Clone(x)
 			case string:
 				*(*[]byte)(p) = []byte(x)

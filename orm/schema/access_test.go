@@ -398,6 +398,22 @@ func TestFieldSetBytesCopiesDriverBuffer(t *testing.T) {
 	}
 }
 
+// A nil []byte from a driver is an empty value, not NULL: modernc.org/sqlite
+// gives an empty BLOB as one (NULL is a nil value).
+func TestFieldSetNilBytesIsEmpty(t *testing.T) {
+	m, _, _ := accessModels(t)
+	a := Access{Bytes: []byte("old")}
+	if err := field(t, m, "Bytes").Set(ap(&a), []byte(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if a.Bytes == nil || len(a.Bytes) != 0 {
+		t.Errorf("Bytes = %#v, want []byte{}", a.Bytes)
+	}
+	if err := field(t, m, "Bytes").Set(ap(&a), nil); err != nil || a.Bytes != nil {
+		t.Errorf("Set(nil): Bytes = %#v, %v; want nil (NULL)", a.Bytes, err)
+	}
+}
+
 func TestFieldEqual(t *testing.T) {
 	m, _, _ := accessModels(t)
 	nan := math.NaN()

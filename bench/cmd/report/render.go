@@ -7,7 +7,7 @@ import (
 )
 
 var (
-	targets     = []string{"pgx", "pq", "mysql", "sqlite"}
+	targets     = []string{"pgx", "pq", "mysql", "sqlite", "sqlite-go"}
 	ops         = []string{"Insert", "InsertMulti", "Update", "Read", "ReadSlice"}
 	crudNames   = []string{"raw", "sqlx", "gorm", "gorm-noprep", "bun", "bun-shared", "session", "db"}
 	scenarios   = []string{"LoadChangeSave", "InsertGraph"}
@@ -65,6 +65,8 @@ func (info runInfo) targetTitle(t string) string {
 		return "PostgreSQL through lib/pq (github.com/lib/pq" + v("github.com/lib/pq") + ")"
 	case "mysql":
 		return "MariaDB through go-sql-driver/mysql" + v("github.com/go-sql-driver/mysql")
+	case "sqlite-go":
+		return "SQLite through modernc.org/sqlite (pure Go)" + v("modernc.org/sqlite")
 	}
 	return "SQLite through mattn/go-sqlite3" + v("github.com/mattn/go-sqlite3")
 }
@@ -188,7 +190,7 @@ func (d *doc) machine(info runInfo) {
 	var peers []string
 	for _, mod := range []string{"gorm.io/gorm", "gorm.io/driver/postgres", "gorm.io/driver/mysql", "gorm.io/driver/sqlite",
 		"github.com/uptrace/bun", "github.com/jmoiron/sqlx", "github.com/jackc/pgx/v5", "github.com/lib/pq",
-		"github.com/go-sql-driver/mysql", "github.com/mattn/go-sqlite3"} {
+		"github.com/go-sql-driver/mysql", "github.com/mattn/go-sqlite3", "modernc.org/sqlite"} {
 		if v := info.Peers[mod]; v != "" {
 			peers = append(peers, mod+" "+v)
 		}

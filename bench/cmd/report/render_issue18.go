@@ -115,6 +115,8 @@ func targetShort(t string) string {
 		return "PostgreSQL (lib/pq)"
 	case "mysql":
 		return "MariaDB"
+	case "sqlite-go":
+		return "SQLite (pure Go)"
 	}
 	return "SQLite"
 }

@@ -12,7 +12,9 @@
 //     through both drivers, as two targets.
 //   - SQLMODEL_MYSQL_DSN (default root@tcp(127.0.0.1:3306)/): a database
 //     named sqlmb_<random> is created, then dropped.
-//   - SQLite: a file in b.TempDir().
+//   - SQLite: a file in b.TempDir(), through the build's default driver
+//     (SQLMODEL_SQLITE_DRIVER, else mattn/go-sqlite3 with cgo) or, for the
+//     Matrix entry "sqlite-go", the pure-Go modernc.org/sqlite.
 //
 // The benchmarks measure the clients, not the disk: PostgreSQL connections
 // run with synchronous_commit=off and SQLite in WAL mode with
@@ -52,9 +54,11 @@ var Dialects = ormtest.Dialects()
 
 // Matrix names the database/driver pairs of the cross-ORM comparison, in
 // order: PostgreSQL through pgx's database/sql driver, PostgreSQL through
-// lib/pq, MySQL/MariaDB and SQLite. Every entrant of one pair runs on the
-// same pool, hence the same driver.
-var Matrix = []string{"pgx", "pq", "mysql", "sqlite"}
+// lib/pq, MySQL/MariaDB, SQLite through the default driver of the build
+// (mattn/go-sqlite3 with cgo; SQLMODEL_SQLITE_DRIVER chooses another) and
+// SQLite through the pure-Go modernc.org/sqlite ("sqlite-go"). Every
+// entrant of one pair runs on the same pool, hence the same driver.
+var Matrix = []string{"pgx", "pq", "mysql", "sqlite", "sqlite-go"}
 
 // Target is one isolated database: an ormtest.Target (Dialect, Driver, DSN,
 // Schema; Open and OpenORM, which closes the DB at cleanup and fails if a
@@ -101,6 +105,8 @@ func NewTarget(tb testing.TB, name string) (Target, error) {
 		return newTarget(tb, name, "postgres", ormtest.WithDriver("postgres"))
 	case "mysql", "sqlite":
 		return New(tb, name)
+	case "sqlite-go":
+		return newTarget(tb, name, "sqlite", ormtest.WithDriver("sqlite"))
 	}
 	return Target{}, fmt.Errorf("benchdb: unknown target %q", name)
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/sqlmodel-go/sqlmodel/orm/ormtest"
 )
 
 // Every target of Matrix runs with the benchmarks' settings, in a schema of
@@ -15,7 +17,8 @@ func TestTargetSettings(t *testing.T) {
 		"pq":    {"postgres", `SHOW synchronous_commit`, "off"},
 		"mysql": {"mysql", `SELECT DATABASE()`, ""}, // "": the target's own
 
-		"sqlite": {"sqlite3", `PRAGMA synchronous`, "1"}, // NORMAL (also go-sqlite3's default)
+		"sqlite":    {ormtest.SQLiteDriver(), `PRAGMA synchronous`, "1"}, // NORMAL (also go-sqlite3's default)
+		"sqlite-go": {"sqlite", `PRAGMA synchronous`, "1"},
 	}
 	for _, name := range Matrix {
 		t.Run(name, func(t *testing.T) {

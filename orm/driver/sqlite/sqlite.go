@@ -8,10 +8,12 @@
 // Programs that use it build with CGO_ENABLED=0 (static binaries, scratch
 // containers, cross-compiling). orm.Open adds to the DSN, unless it sets
 // them: foreign keys on (_foreign_keys=1), a busy timeout of 5 s
-// (_busy_timeout=5000), immediate write transactions (_txlock=immediate)
-// and times written as SQLite's text format with a zone offset
-// (_time_format=sqlite, as mattn/go-sqlite3 writes them), so that a
-// database written by either driver reads the same through the other.
+// (_busy_timeout=5000), immediate write transactions (_txlock=immediate),
+// times written as SQLite's text format with a zone offset
+// (_time_format=sqlite, as mattn/go-sqlite3 writes them) and read back in
+// UTC (_timezone=UTC, as mattn reads them; modernc would otherwise give
+// time.Local, or a fixed zone, for the same instant), so that a database
+// written by either driver reads the same through the other.
 //
 // The package registers the ORM's SQL function sqlm_lower (a lower-case for
 // all of Unicode, which ILike compares with) on every connection of
@@ -59,7 +61,7 @@ func lower(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error)
 
 // AdjustDSN adds the settings the ORM relies on to a modernc.org/sqlite
 // DSN unless it sets them (foreign keys, busy timeout, immediate write
-// transactions, the time format) and reports whether it names an
+// transactions, the time format and zone) and reports whether it names an
 // in-memory database; orm.Open calls it.
 func AdjustDSN(dsn string) (string, dialect.InMemory, error) {
 	return dialect.AddDSNParams(dsn,
@@ -67,6 +69,7 @@ func AdjustDSN(dsn string) (string, dialect.InMemory, error) {
 		[]string{"_busy_timeout", "_timeout", "5000"},
 		[]string{"_txlock", "immediate"},
 		[]string{"_time_format", "sqlite"},
+		[]string{"_timezone", "UTC"},
 	), dialect.SQLiteMemory(dsn), nil
 }
 
