@@ -298,7 +298,7 @@ func newSQLite(ctx context.Context, c config, tempDir func() (string, func() err
 		}
 		dsn += sep + url.QueryEscape(p[0]) + "=" + url.QueryEscape(p[1])
 	}
-	tg := Target{Dialect: "sqlite", Driver: cmp.Or(c.driver, os.Getenv(EnvSQLiteDriver), defaultSQLiteDriver), DSN: dsn, Schema: path}
+	tg := Target{Dialect: "sqlite", Driver: cmp.Or(c.driver, SQLiteDriver()), DSN: dsn, Schema: path}
 	if err := pingSQLite(ctx, tg); err != nil {
 		if remove != nil {
 			_ = remove()
