@@ -90,7 +90,7 @@ func run(ctx context.Context, out io.Writer, addr, dbPath string) error {
 		defer os.RemoveAll(dir)
 		dbPath = filepath.Join(dir, "heroes.db")
 	}
-	db, err := orm.Open("sqlite3", "file:"+dbPath)
+	db, err := orm.Open(sqliteDriver, "file:"+dbPath)
 	if err != nil {
 		return err
 	}
@@ -194,3 +194,7 @@ func ptr[T any](v T) *T { return &v }
 
 // errCheck reports a self-check step that did not answer as expected.
 var errCheck = errors.New("admin self-check failed")
+
+// sqliteDriver is the SQLite driver the example opens: mattn/go-sqlite3, or
+// the pure-Go modernc.org/sqlite in a build without cgo (sqlite_nocgo.go).
+var sqliteDriver = "sqlite3"
