@@ -163,7 +163,7 @@ type column struct {
 	hidden   bool
 	readOnly bool
 	choices  []choice // the values of an enum-like column
-	ref      *model // the admin model a foreign key column refers to, nil when none
+	ref      *model   // the admin model a foreign key column refers to, nil when none
 	refField *schema.Field
 }
 
