@@ -113,3 +113,14 @@ func (c *column) choiceOptions() []option {
 	}
 	return out
 }
+
+// choiceLabel returns the label of a stored value, the value itself when
+// it is not one of the choices (a row written before the list changed).
+func (c *column) choiceLabel(value string) string {
+	for _, ch := range c.choices {
+		if ch.Value == value {
+			return ch.Label
+		}
+	}
+	return value
+}

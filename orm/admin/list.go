@@ -193,6 +193,9 @@ func (m *model) row(obj any, cols []*column, refs refLabels) listRow {
 	for _, c := range cols {
 		v := valueOf(c, obj, m)
 		cl := cell{Text: formatValue(c.f, v), Null: v == nil}
+		if len(c.choices) > 0 && v != nil {
+			cl.Text = c.choiceLabel(cl.Text)
+		}
 		if c.ref != nil && v != nil {
 			if l, ok := refs[c][cl.Text]; ok {
 				cl.Text = l
