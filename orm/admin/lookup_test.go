@@ -141,7 +141,7 @@ func TestLookupSendsOneStatement(t *testing.T) {
 		for _, q := range []string{"part=results&q=prevent", "part=results&q=team", "part=results&q=", "q=team+01", "list=1&q=PREV",
 			fmt.Sprintf("part=results&q=%d", pv.ID), fmt.Sprintf("part=picker&pick=%d", pv.ID)} {
 			rec.Reset()
-			e.get("/hero/lookup?for=team_id&" + q).want(t, http.StatusOK)
+			e.get("/hero/lookup?for=team_id&"+q).want(t, http.StatusOK)
 			if n := len(rec.SQL()); n != 1 {
 				t.Errorf("%s: %d statements, want 1: %q", q, n, rec.SQL())
 			}
