@@ -187,13 +187,9 @@ func (h *Handler) deleteRows(w http.ResponseWriter, r *http.Request, m *model, k
 		h.internal(w, r, "begin", err)
 		return
 	}
-	var objs []any
-	for _, k := range keys {
-		obj := h.load(ctx, w, r, s, m, k)
-		if obj == nil {
-			return
-		}
-		objs = append(objs, obj)
+	objs := h.loadAll(ctx, w, r, s, m, keys)
+	if objs == nil {
+		return
 	}
 	errs := map[string]string{}
 	if v := m.meta.Version; v != nil && version != "" {
@@ -320,14 +316,59 @@ func (h *Handler) confirmBulk(w http.ResponseWriter, r *http.Request, m *model, 
 	s := orm.NewSession(h.db)
 	defer s.Close()
 	page := &deletePage{Keys: keys, Action: "bulk"}
-	var objs []any
-	for _, k := range keys {
-		obj := h.load(ctx, w, r, s, m, k)
-		if obj == nil {
-			return
-		}
-		objs = append(objs, obj)
+	objs := h.loadAll(ctx, w, r, s, m, keys)
+	if objs == nil {
+		return
+	}
+	for _, obj := range objs {
 		page.Rows = append(page.Rows, m.display(obj))
 	}
 	h.showDelete(ctx, w, r, m, objs, page, http.StatusOK)
+}
+
+// loadAll loads the rows of keys, in order, with one query; a key that
+// query does not find (or whose value reads back in another form) is
+// loaded alone, as load does, which answers 404 when it does not exist.
+// It returns nil when it answered the request.
+func (h *Handler) loadAll(ctx context.Context, w http.ResponseWriter, r *http.Request, s *orm.Session, m *model, keys []string) []any {
+	pk := m.meta.PrimaryKey
+	var conds, single []orm.Expr
+	var firsts []any
+	for _, k := range keys {
+		vals, err := m.keyValues(k)
+		if err != nil {
+			h.fail(w, r, http.StatusBadRequest, err.Error())
+			return nil
+		}
+		ands := make([]orm.Expr, len(pk))
+		for i, f := range pk {
+			ands[i] = orm.Col(f.Column).Eq(vals[i])
+		}
+		conds = append(conds, orm.And(ands...))
+		firsts = append(firsts, vals[0])
+	}
+	single = []orm.Expr{orm.Or(conds...)}
+	if len(pk) == 1 {
+		single = []orm.Expr{orm.Col(pk[0].Column).In(firsts...)}
+	}
+	found, err := m.ops.find(ctx, s, single, nil, len(keys), 0)
+	if err != nil {
+		h.internal(w, r, "get", err)
+		return nil
+	}
+	byKey := make(map[string]any, len(found))
+	for _, o := range found {
+		byKey[m.keyOf(o)] = o
+	}
+	objs := make([]any, 0, len(keys))
+	for _, k := range keys {
+		obj := byKey[k]
+		if obj == nil {
+			if obj = h.load(ctx, w, r, s, m, k); obj == nil {
+				return nil
+			}
+		}
+		objs = append(objs, obj)
+	}
+	return objs
 }
