@@ -506,3 +506,32 @@ func TestDeletePreviewStatementCountIndependentOfRows(t *testing.T) {
 		t.Logf("statements of the bulk delete page for 1 and 6 leagues: %v", counts)
 	})
 }
+
+func TestDeletePreviewRowCap(t *testing.T) {
+	ormtest.Each(t, func(t *testing.T, db *orm.DB) {
+		ctx := context.Background()
+		e := newPreviewEnv(t, db)
+		lg := &League{Name: "big"}
+		seed(t, db, lg)
+		club := &Club{Name: "crowded", LeagueID: lg.ID}
+		seed(t, db, club)
+		// More players than the preview reads: it stops, says so, and
+		// still lets the database decide.
+		players := make([]*Player, 10_050)
+		for i := range players {
+			players[i] = &Player{Name: fmt.Sprintf("p%05d", i), ClubID: club.ID}
+		}
+		if _, err := orm.BulkInsert(ctx, db, players); err != nil {
+			t.Fatal(err)
+		}
+		r := e.get(fmt.Sprintf("/club/%d/delete", club.ID))
+		r.want(t, http.StatusOK, `id="preview-capped"`, "after reading 10000 rows", "the counts are lower bounds")
+		if got := lines(t, r.body); len(got) != 1 || got[0].table != "player" || got[0].count != 9999 {
+			// The chosen club is the first row read.
+			t.Fatalf("capped preview: %v", got)
+		}
+		if strings.Contains(r.body, "disabled") {
+			t.Fatalf("a capped preview disables the delete:\n%s", clip(r.body))
+		}
+	})
+}
