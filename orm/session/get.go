@@ -72,7 +72,7 @@ func (s *Session) hit(t reflect.Type, pk any) unsafe.Pointer {
 	if err != nil {
 		return nil
 	}
-	e := s.im.byID[identity{m, k}]
+	e := s.im.byID.Get(identity{m, k})
 	if e == nil || e.state == StateDeleted || e.expired {
 		return nil
 	}
@@ -347,20 +347,8 @@ func (im *identityMap) reserveRows(n int) {
 	if n < 64 {
 		return
 	}
-	if im.byPtr == nil {
-		im.byPtr = make(map[uintptr]*entry, n)
-		im.byID = make(map[identity]*entry, n)
-		return
-	}
 	im.reserveKeys(n)
-	if n < len(im.byPtr) {
-		return
-	}
-	grown := make(map[uintptr]*entry, len(im.byPtr)+n)
-	for k, e := range im.byPtr {
-		grown[k] = e
-	}
-	im.byPtr = grown
+	im.byPtr.Reserve(n)
 }
 
 // resolveLoaded is track for the rows of queries and loaders: a row whose

@@ -13,6 +13,7 @@ import (
 	"unsafe"
 	"weak"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/smallmap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -202,8 +203,10 @@ func (e *entry) ptr() unsafe.Pointer {
 
 // identityMap indexes tracked objects by identity and by address.
 type identityMap struct {
-	byID  map[identity]*entry
-	byPtr map[uintptr]*entry
+	// byID and byPtr keep their first entries inline (a session of a
+	// few objects makes no map for them).
+	byID  smallmap.Map[identity, *entry]
+	byPtr smallmap.Map[uintptr, *entry]
 	// list holds the entries in add order for fast sequential scans; it
 	// may still hold dropped entries (tracked false) until compaction.
 	list []*entry
@@ -265,12 +268,8 @@ func newIdentityMap(weakClean bool) identityMap {
 	return identityMap{weak: weakClean}
 }
 
-// ready makes the maps before the first write into them.
+// ready makes the owner tag before the first object is tracked.
 func (im *identityMap) ready() {
-	if im.byPtr == nil {
-		im.byPtr = map[uintptr]*entry{}
-		im.byID = map[identity]*entry{}
-	}
 	if im.tag == nil && !im.weak && im.session != nil {
 		im.tag = newOwnerTag(im.session)
 	}
@@ -285,7 +284,7 @@ func (im *identityMap) reset() {
 
 // lookupPtr returns the entry of the object at p.
 func (im *identityMap) lookupPtr(p unsafe.Pointer) *entry {
-	e := im.byPtr[uintptr(p)]
+	e := im.byPtr.Get(uintptr(p))
 	if e == nil {
 		return nil
 	}
@@ -298,7 +297,7 @@ func (im *identityMap) lookupPtr(p unsafe.Pointer) *entry {
 
 // lookupID returns the live entry of an identity.
 func (im *identityMap) lookupID(id identity) *entry {
-	e := im.byID[id]
+	e := im.byID.Get(id)
 	if e == nil {
 		return nil
 	}
@@ -314,20 +313,20 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 	e := im.newEntry()
 	*e = entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: m.MemoryLayout()}
 	im.ready()
-	im.byPtr[e.addr] = e
+	im.byPtr.Set(e.addr, e)
 	if im.tag != nil {
 		im.tag.claim(e.addr)
-		if len(im.tag.keys) > 2*len(im.byPtr)+1024 {
+		if len(im.tag.keys) > 2*im.byPtr.Len()+1024 {
 			// Most claims were released since: keep the live ones.
 			im.tag.keys = im.tag.keys[:0]
-			for p := range im.byPtr {
+			for p := range im.byPtr.All() {
 				im.tag.keys = append(im.tag.keys, p)
 			}
 		}
 	}
 	im.attach(e)
 	if im.collected != nil {
-		if n := im.collected.Load(); n >= 1024 && n >= int64(len(im.byPtr)/4) {
+		if n := im.collected.Load(); n >= 1024 && n >= int64(im.byPtr.Len()/4) {
 			im.sweep()
 		}
 	}
@@ -337,7 +336,7 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 // sweep drops the entries of objects the garbage collector reclaimed
 // (weak maps only), and sets the size of the next sweep.
 func (im *identityMap) sweep() {
-	for _, e := range im.byPtr {
+	for _, e := range im.byPtr.All() {
 		if e.strong == nil && e.weak.Value() == nil {
 			im.drop(e)
 		}
@@ -366,13 +365,13 @@ func (im *identityMap) attach(e *entry) {
 // retrack puts a dropped entry back (a rolled-back delete).
 func (im *identityMap) retrack(e *entry) {
 	im.ready()
-	im.byPtr[e.addr] = e
+	im.byPtr.Set(e.addr, e)
 	if im.tag != nil {
 		im.tag.claim(e.addr)
 	}
 	if e.keyed {
 		if other := im.lookupID(e.id); other == nil {
-			im.byID[e.id] = e
+			im.byID.Set(e.id, e)
 		}
 	}
 	im.attach(e)
@@ -415,24 +414,20 @@ func (im *identityMap) compact() {
 // reserveKeys makes room for n more keyed entries at once, rather than
 // growing the key map step by step while a large flush keys its inserts.
 func (im *identityMap) reserveKeys(n int) {
-	if n < 64 || n < len(im.byID) || im.byID == nil {
+	if n < 64 {
 		return
 	}
-	grown := make(map[identity]*entry, len(im.byID)+n)
-	for k, e := range im.byID {
-		grown[k] = e
-	}
-	im.byID = grown
+	im.byID.Reserve(n)
 }
 
 // setID (re)keys an entry.
 func (im *identityMap) setID(e *entry, id identity) {
-	if e.keyed && im.byID[e.id] == e {
-		delete(im.byID, e.id)
+	if e.keyed && im.byID.Get(e.id) == e {
+		im.byID.Delete(e.id)
 	}
 	e.id, e.keyed = id, true
 	im.ready()
-	im.byID[id] = e
+	im.byID.Set(id, e)
 }
 
 func (im *identityMap) drop(e *entry) {
@@ -443,14 +438,14 @@ func (im *identityMap) drop(e *entry) {
 			im.withRel--
 		}
 	}
-	if im.byPtr[e.addr] == e {
-		delete(im.byPtr, e.addr)
+	if im.byPtr.Get(e.addr) == e {
+		im.byPtr.Delete(e.addr)
 		if im.tag != nil {
 			im.tag.release(e.addr)
 		}
 	}
-	if e.keyed && im.byID[e.id] == e {
-		delete(im.byID, e.id)
+	if e.keyed && im.byID.Get(e.id) == e {
+		im.byID.Delete(e.id)
 	}
 }
 
@@ -480,7 +475,7 @@ func (im *identityMap) settle(e *entry, clean bool) {
 
 // entries returns live entries in add order.
 func (im *identityMap) entries() []*entry {
-	out := make([]*entry, 0, len(im.byPtr))
+	out := make([]*entry, 0, im.byPtr.Len())
 	im.live(func(e *entry, _ unsafe.Pointer) { out = append(out, e) })
 	sortEntries(out)
 	return out
