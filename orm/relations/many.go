@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync/atomic"
 	"unsafe"
 
@@ -96,6 +97,7 @@ func (r *RelatedMany[T]) SetRelated(objs []any) {
 // AppendRelatedPointers implements schema.RelationPointers: the addresses
 // of the loaded items, appended to dst.
 func (r *RelatedMany[T]) AppendRelatedPointers(dst []unsafe.Pointer) ([]unsafe.Pointer, bool) {
+	dst = slices.Grow(dst, len(r.items)) // one allocation, not one per doubling
 	for _, it := range r.items {
 		if it != nil {
 			dst = append(dst, unsafe.Pointer(it))

@@ -65,7 +65,8 @@ func (f *flusher) touchEntry(e *entry, p unsafe.Pointer) {
 	case f.preE == e:
 		return
 	case f.pre == nil:
-		f.pre = map[*entry]unsafe.Pointer{}
+		// Sized for the plan's inserts and updates, which are all touched.
+		f.pre = make(map[*entry]unsafe.Pointer, f.pl.writes())
 	}
 	if _, ok := f.pre[e]; !ok {
 		f.pre[e] = f.preSlab(e.model, 1).take(p)

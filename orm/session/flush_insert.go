@@ -34,6 +34,9 @@ func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
 	pp := parent.ptr()
 	for i, fl := range fk.Fields {
 		ref, _ := fk.RefModel.FieldByColumn(fk.RefColumns[i])
+		if copyIntKey(fl, p, ref, pp) {
+			continue
+		}
 		v, err := ref.Value(pp)
 		if err != nil {
 			return err
@@ -46,6 +49,27 @@ func copyKey(fk *schema.ForeignKey, p unsafe.Pointer, parent *entry) error {
 		}
 	}
 	return nil
+}
+
+// copyIntKey copies the plain integer column ref of the object at pp into
+// the column fl of the object at p, of the same Go type, without boxing
+// it; it reports false, copying nothing, for other columns (which copyKey
+// copies through Value and Set). A plain integer is never NULL, so the
+// "key is not set" check of copyKey has nothing to catch here.
+func copyIntKey(fl *schema.Field, p unsafe.Pointer, ref *schema.Field, pp unsafe.Pointer) bool {
+	if fl.Type != ref.Type {
+		return false
+	}
+	if _, ok := ref.Int64(pp); !ok {
+		return false
+	}
+	if _, ok := fl.Int64(p); !ok {
+		return false
+	}
+	src, _, _ := ref.Layout()
+	dst, size, _ := fl.Layout()
+	copy(unsafe.Slice((*byte)(unsafe.Add(p, dst)), size), unsafe.Slice((*byte)(unsafe.Add(pp, src)), size))
+	return true
 }
 
 // insert writes the rows of one layer of m: their parents' keys and
@@ -426,6 +450,38 @@ func lessKey(a, b any) bool {
 	return false
 }
 
+// keysGrow reports whether the key ai grows strictly along rows: read as
+// int64 without boxing where the column allows (Field.Int64), else
+// compared as lessKey compares boxed values.
+func keysGrow(ai *schema.Field, rows []unsafe.Pointer) bool {
+	if prev, ok := ai.Int64(rows[0]); ok {
+		for _, p := range rows[1:] {
+			n, ok := ai.Int64(p)
+			if !ok {
+				return keysGrowBoxed(ai, rows)
+			}
+			if n <= prev {
+				return false
+			}
+			prev = n
+		}
+		return true
+	}
+	return keysGrowBoxed(ai, rows)
+}
+
+func keysGrowBoxed(ai *schema.Field, rows []unsafe.Pointer) bool {
+	prev, _ := ai.Value(rows[0])
+	for _, p := range rows[1:] {
+		v, _ := ai.Value(p)
+		if !lessKey(prev, v) {
+			return false
+		}
+		prev = v
+	}
+	return true
+}
+
 // reorderGenerated makes generated keys grow in VALUES order when the
 // database listed RETURNING rows in another order: the generated values of
 // the rows are sorted by key and handed out again in row order.
@@ -434,17 +490,7 @@ func reorderGenerated(m *schema.Model, gen []*schema.Field, rows []unsafe.Pointe
 	if ai < 0 || len(rows) < 2 {
 		return nil
 	}
-	sorted := true
-	prev, _ := m.AutoIncrement.Value(rows[0])
-	for _, p := range rows[1:] {
-		v, _ := m.AutoIncrement.Value(p)
-		if !lessKey(prev, v) {
-			sorted = false
-			break
-		}
-		prev = v
-	}
-	if sorted {
+	if keysGrow(m.AutoIncrement, rows) {
 		return nil
 	}
 	vals := make([][]any, len(rows))

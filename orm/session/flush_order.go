@@ -22,7 +22,12 @@ func (s *Session) linkParents(inserts []*row, entries []*entry) []*row {
 		return nil
 	}
 	children := collectionOwners(entries, len(inserts))
-	for _, r := range inserts {
+	// Room for one parent per row in one allocation: most rows have one.
+	refs := make([]parentRef, len(inserts))
+	for i, r := range inserts {
+		if r.parents == nil {
+			r.parents = refs[i : i : i+1]
+		}
 		s.parentsOfNew(r, children)
 	}
 	return s.relinkPersistent(inserts, entries, children)

@@ -52,6 +52,21 @@ type tablePlan struct {
 	deletes [][]*row // layers, children first
 }
 
+// writes counts the plan's inserts and updates (0 for a nil plan).
+func (pl *plan) writes() int {
+	if pl == nil {
+		return 0
+	}
+	n := 0
+	for _, t := range pl.tables {
+		n += len(t.updates)
+		for _, layer := range t.inserts {
+			n += len(layer)
+		}
+	}
+	return n
+}
+
 // row is one object's part in the flush.
 type row struct {
 	e       *entry
@@ -83,7 +98,9 @@ type rowSlab struct{ buf []row }
 
 func (sl *rowSlab) new(e *entry, p unsafe.Pointer, changed []*schema.Field) *row {
 	if len(sl.buf) == cap(sl.buf) {
-		sl.buf = make([]row, 0, max(4, 2*cap(sl.buf)))
+		// Slabs of at most 256 rows: the full ones stay where they are
+		// (rows point into them), so growing copies nothing.
+		sl.buf = make([]row, 0, max(4, min(256, 2*cap(sl.buf))))
 	}
 	sl.buf = append(sl.buf, row{e: e, p: p, changed: changed})
 	return &sl.buf[len(sl.buf)-1]

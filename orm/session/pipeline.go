@@ -93,7 +93,15 @@ func (r *runner) execCheck(ctx context.Context, q string, args []any, check func
 // execCheck's; fills lists the objects its rows are scanned into.
 func (r *runner) queryCheck(ctx context.Context, q string, args []any, fills []unsafe.Pointer, row func(scan func(...any) error) error, check func(sql.Result, error) error) error {
 	if r.pipe == nil {
-		n, err := r.query(ctx, q, args, func(rs *sql.Rows) error { return row(rs.Scan) })
+		// One method value per result set, not one per row.
+		var cur *sql.Rows
+		var scan func(...any) error
+		n, err := r.query(ctx, q, args, func(rs *sql.Rows) error {
+			if rs != cur {
+				cur, scan = rs, rs.Scan
+			}
+			return row(scan)
+		})
 		return check(pipeResult(n), err)
 	}
 	if r.pipe.filling == nil {

@@ -108,6 +108,8 @@ type Session struct {
 	// iterSeq numbers server-side cursors.
 	iters   []*iterDrain
 	iterSeq int
+	// addScr is the seen set and undo list Add reuses (session_add.go).
+	addScr *addScratch
 }
 
 // NewSession returns a session on db with DefaultConfig.

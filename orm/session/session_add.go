@@ -37,13 +37,48 @@ func (s *Session) addObj(obj any) error {
 		s.unforget(p)
 		return nil
 	}
-	var undo addUndo
-	if err := s.add(m, p, map[unsafe.Pointer]bool{}, &undo, true); err != nil {
-		undo.revert(&s.im)
+	sc := s.takeAddScratch()
+	defer s.putAddScratch(sc)
+	if err := s.add(m, p, sc.seen, &sc.undo, true); err != nil {
+		sc.undo.revert(&s.im)
 		return err
 	}
 	s.unforget(p)
 	return nil
+}
+
+// addScratch is the seen set and the undo list of one Add, which the
+// session keeps for the next Add instead of allocating them per call.
+type addScratch struct {
+	seen map[unsafe.Pointer]bool
+	undo addUndo
+}
+
+// maxAddScratch is the size past which an Add's scratch is not kept: a
+// cleared map costs its capacity on every clear.
+const maxAddScratch = 256
+
+// takeAddScratch hands out the session's scratch (a new one if an Add is
+// already using it, say from a hook).
+func (s *Session) takeAddScratch() *addScratch {
+	sc := s.addScr
+	s.addScr = nil
+	if sc == nil {
+		sc = &addScratch{seen: map[unsafe.Pointer]bool{}}
+	}
+	return sc
+}
+
+// putAddScratch empties sc and keeps it for the next Add, unless it grew
+// large.
+func (s *Session) putAddScratch(sc *addScratch) {
+	if len(sc.seen) > maxAddScratch || cap(sc.undo) > maxAddScratch {
+		return
+	}
+	clear(sc.seen)
+	clear(sc.undo)
+	sc.undo = sc.undo[:0]
+	s.addScr = sc
 }
 
 // addUndo records what an Add changed in the identity map, so that a
