@@ -24,26 +24,18 @@ func (s *Session) cascadeTracked() error {
 	})
 	seen := map[unsafe.Pointer]bool{}
 	var undo addUndo
+	var buf []unsafe.Pointer // the related objects of one relation, reused
 	for _, e := range withRel {
 		p := e.ptr()
 		if p == nil {
 			continue
 		}
 		for _, r := range e.model.Relations {
-			objs, _ := r.Objects(p)
-			if r.Kind == schema.ManyToMany {
-				if fv, err := r.FieldValue(p); err == nil {
-					if lo, ok := fv.Interface().(schema.LinkOps); ok {
-						linked, _ := lo.PendingLinks()
-						objs = append(objs, linked...)
-					}
-				}
-			}
-			for _, o := range objs {
-				op := reflect.ValueOf(o).UnsafePointer()
+			buf = relatedAndLinked(r, p, buf[:0])
+			for _, op := range buf {
 				// Only untracked objects: a tracked one (say, a child
 				// deleted while its parent still holds it) keeps its state.
-				if op == nil || s.im.lookupPtr(op) != nil {
+				if s.im.lookupPtr(op) != nil {
 					continue
 				}
 				if !seen[op] {
@@ -60,6 +52,27 @@ func (s *Session) cascadeTracked() error {
 		}
 	}
 	return nil
+}
+
+// relatedAndLinked appends to dst the objects the relation field r of the
+// object at p holds (nil ones left out) and, for a many-to-many relation,
+// the objects its pending Link calls name.
+func relatedAndLinked(r *schema.Relation, p unsafe.Pointer, dst []unsafe.Pointer) []unsafe.Pointer {
+	dst, _ = r.AppendPointers(p, dst)
+	if r.Kind != schema.ManyToMany {
+		return dst
+	}
+	if fv, err := r.FieldValue(p); err == nil {
+		if lo, ok := fv.Interface().(schema.LinkOps); ok {
+			linked, _ := lo.PendingLinks()
+			for _, o := range linked {
+				if op := reflect.ValueOf(o).UnsafePointer(); op != nil {
+					dst = append(dst, op)
+				}
+			}
+		}
+	}
+	return dst
 }
 
 // nullifyOp sets a nullable foreign key to NULL in every row that still

@@ -47,6 +47,7 @@ func collectionOwners(entries []*entry, size int) map[unsafe.Pointer]childOwner 
 		return nil
 	}
 	children := make(map[unsafe.Pointer]childOwner, size)
+	var buf []unsafe.Pointer // one collection's items, reused
 	for _, e := range entries {
 		if e.state == StateDeleted {
 			continue
@@ -55,13 +56,13 @@ func collectionOwners(entries []*entry, size int) map[unsafe.Pointer]childOwner 
 			if r.Kind != schema.OneToMany && r.Kind != schema.OneToOne {
 				continue
 			}
-			objs, _ := r.Objects(e.ptr())
 			fk := r.ForeignKey
 			if fk == nil {
 				continue
 			}
-			for _, o := range objs {
-				children[reflect.ValueOf(o).UnsafePointer()] = childOwner{e, fk}
+			buf, _ = r.AppendPointers(e.ptr(), buf[:0])
+			for _, op := range buf {
+				children[op] = childOwner{e, fk}
 			}
 		}
 	}

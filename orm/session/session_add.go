@@ -164,10 +164,10 @@ func (s *Session) cascadeAdd(m *schema.Model, p unsafe.Pointer, seen map[unsafe.
 			if op == nil {
 				return invalid("%s.%s holds a nil %s at index %d", m.Name, r.Name, r.Target.Name, i)
 			}
-			if s.im.lookupPtr(op) != nil && seen[op] {
-				continue
+			if seen[op] {
+				continue // added by this Add already (or being added)
 			}
-			if s.im.lookupPtr(op) == nil && !seen[op] {
+			if s.im.lookupPtr(op) == nil {
 				if err := s.refuseReached(r, m, r.Target, op, false); err != nil {
 					return err
 				}
