@@ -161,7 +161,12 @@ func groupInserts(m *schema.Model, ptrs []unsafe.Pointer) []*insertGroup {
 		if len(groups) == 0 || !ok || mask != lastMask {
 			write, gen := insertColumns(m, p, mask, ok)
 			if len(groups) == 0 || ok || !schema.SameFields(write, groups[len(groups)-1].write) {
-				groups = append(groups, &insertGroup{write: write, generate: gen})
+				g := &insertGroup{write: write, generate: gen}
+				if len(groups) == 0 {
+					// Room for every object: most inserts are one group.
+					g.idx = make([]int, 0, len(ptrs))
+				}
+				groups = append(groups, g)
 			}
 			lastMask = mask
 		}
