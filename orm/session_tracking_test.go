@@ -11,6 +11,7 @@ import (
 
 	"github.com/sqlmodel-go/sqlmodel/internal/testkit"
 	"github.com/sqlmodel-go/sqlmodel/orm"
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 )
 
 // --- State transitions (DESIGN §5.2) ---
@@ -388,9 +389,15 @@ func TestIDTrackPointerPointee(t *testing.T) {
 			then = "CAST(? AS BIGINT)"
 		}
 		upd := idSQL(db, `UPDATE "id_hero" SET "age" = CASE WHEN "id" = ? THEN `+then+` WHEN "id" = ? THEN `+then+` ELSE "age" END WHERE "id" IN (?, ?)`)
+		args := []any{int64(1), int64(5), int64(2), nil, int64(1), int64(2)}
+		if db.Dialect().Features().Has(dialect.UpdateFromValues) {
+			// SQLite: the rows as a VALUES list, a third of the CASE's cost.
+			upd = `UPDATE "id_hero" SET "age" = "_v"."column2" FROM (VALUES (?, ?), (?, ?)) AS "_v" WHERE "id_hero"."id" = "_v"."column1"`
+			args = []any{int64(1), int64(5), int64(2), nil}
+		}
 		idWantSQL(t, rec, upd)
 		st := idStmts(rec)
-		if !reflect.DeepEqual(st[0].Args, []any{int64(1), int64(5), int64(2), nil, int64(1), int64(2)}) {
+		if !reflect.DeepEqual(st[0].Args, args) {
 			t.Fatalf("args %#v", st[0].Args)
 		}
 		// The snapshot is a deep copy: a further change through the same

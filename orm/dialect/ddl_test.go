@@ -485,7 +485,7 @@ func TestFeatures(t *testing.T) {
 	all := []dialect.Feature{
 		dialect.InsertReturning, dialect.LastInsertID, dialect.RowLocking, dialect.SkipLocked, dialect.NoWait,
 		dialect.Savepoints, dialect.AlterForeignKeys, dialect.TransactionalDDL, dialect.ILike, dialect.TextTimes, dialect.Cursors, dialect.InterleavedResults,
-		dialect.TypedCaseParams, dialect.CopyFrom,
+		dialect.TypedCaseParams, dialect.CopyFrom, dialect.UpdateFromValues,
 	}
 	cases := []struct {
 		d    dialect.Dialect
@@ -499,7 +499,8 @@ func TestFeatures(t *testing.T) {
 			dialect.Savepoints | dialect.AlterForeignKeys},
 		{dialect.MariaDB(), "mariadb", dialect.InsertReturning | dialect.LastInsertID | dialect.RowLocking | dialect.SkipLocked |
 			dialect.NoWait | dialect.Savepoints | dialect.AlterForeignKeys},
-		{dialect.SQLite(), "sqlite", dialect.InsertReturning | dialect.Savepoints | dialect.TransactionalDDL | dialect.TextTimes | dialect.InterleavedResults},
+		{dialect.SQLite(), "sqlite", dialect.InsertReturning | dialect.Savepoints | dialect.TransactionalDDL | dialect.TextTimes | dialect.InterleavedResults |
+			dialect.UpdateFromValues},
 	}
 	for _, c := range cases {
 		f := c.d.Features()

@@ -15,7 +15,8 @@
 // internal/layering enforces it). A yes-or-no difference is a Feature flag
 // (InsertReturning, LastInsertID, RowLocking, SkipLocked, NoWait,
 // Savepoints, AlterForeignKeys, TransactionalDDL, ILike, TextTimes,
-// Cursors, InterleavedResults, TypedCaseParams, CopyFrom), tested with
+// Cursors, InterleavedResults, TypedCaseParams, CopyFrom,
+// UpdateFromValues), tested with
 // Features().Has. A difference in SQL text or settings is a method that
 // returns the database's variant, "" where it needs none: LimitOffset,
 // LikeEscape, CaseFoldFunc, SequenceReset, DeferForeignKeys, and for

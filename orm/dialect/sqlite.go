@@ -29,7 +29,7 @@ var sqliteStyle = ddlStyle{
 func (sqlite) Name() string   { return "sqlite" }
 func (sqlite) Flavor() string { return "sqlite" }
 func (sqlite) Features() Feature {
-	return InsertReturning | Savepoints | TransactionalDDL | TextTimes | InterleavedResults
+	return InsertReturning | Savepoints | TransactionalDDL | TextTimes | InterleavedResults | UpdateFromValues
 }
 func (sqlite) Quote(ident string) string { return quoteWith(ident, '"') }
 func (sqlite) Placeholder(int) string    { return "?" }

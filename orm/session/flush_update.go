@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"unsafe"
 
+	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 	"github.com/sqlmodel-go/sqlmodel/orm/statement"
 )
@@ -241,31 +242,22 @@ func (f *flusher) updateBatch(ctx context.Context, m *schema.Model, ops []update
 	if ver != nil {
 		where = append(append([]*schema.Field(nil), m.PrimaryKey...), ver)
 	}
+	fromValues := f.d.Features().Has(dialect.UpdateFromValues)
 	q := f.s.db.sql.get(sqlKey{model: m, kind: 'U', mask: colMask(m, ops[0].set), sig: wideSig(m, ops[0].set), n: len(ops)}, func() string {
+		if fromValues {
+			return statement.UpdateFromValues(f.d, m.Table, cols, m.PrimaryKey, ver, len(ops))
+		}
 		return statement.UpdateBatch(f.d, m.Table, cols, m.PrimaryKey, ver, len(ops))
 	})
 	args := make([]any, 0, len(cols)*len(ops)*(len(m.PrimaryKey)+1)+len(ops)*len(where))
-	for _, fl := range cols {
-		for _, op := range ops {
-			for _, k := range m.PrimaryKey {
-				v, _ := k.Value(op.keySrc)
-				args = append(args, v)
-			}
-			v, err := fl.Value(op.r.p)
-			if err != nil {
-				return &FlushError{Op: "update", Table: m.Table, Key: keyString(m, op.keySrc), Err: err}
-			}
-			args = append(args, v)
-		}
+	var err error
+	if fromValues {
+		args, err = valuesUpdateArgs(args, m, cols, ops)
+	} else {
+		args, err = caseUpdateArgs(args, m, cols, ops)
 	}
-	for _, op := range ops {
-		for _, k := range m.PrimaryKey {
-			v, _ := k.Value(op.keySrc)
-			args = append(args, v)
-		}
-		if ver != nil {
-			args = append(args, op.oldVersion)
-		}
+	if err != nil {
+		return err
 	}
 	return f.execCheck(ctx, q, args, func(res sql.Result, err error) error {
 		if err != nil {
@@ -283,6 +275,57 @@ func (f *flusher) updateBatch(ctx context.Context, m *schema.Model, ops []update
 		return &FlushError{Op: "update", Table: m.Table, Key: stale,
 			Err: fmt.Errorf("%w: UPDATE of %d rows matched %d (a row deleted or its version changed)", ErrStaleData, len(ops), n)}
 	})
+}
+
+// caseUpdateArgs appends the arguments of statement.UpdateBatch: per
+// column, per row, the row's key then its value; then per row its key (and
+// the version's old value).
+func caseUpdateArgs(args []any, m *schema.Model, cols []*schema.Field, ops []updateOp) ([]any, error) {
+	for _, fl := range cols {
+		for _, op := range ops {
+			args = appendOpKey(args, m, op)
+			v, err := fl.Value(op.r.p)
+			if err != nil {
+				return nil, &FlushError{Op: "update", Table: m.Table, Key: keyString(m, op.keySrc), Err: err}
+			}
+			args = append(args, v)
+		}
+	}
+	for _, op := range ops {
+		args = appendOpKey(args, m, op)
+		if m.Version != nil {
+			args = append(args, op.oldVersion)
+		}
+	}
+	return args, nil
+}
+
+// valuesUpdateArgs appends the arguments of statement.UpdateFromValues:
+// per row, its key, its values of cols, and the version's old value.
+func valuesUpdateArgs(args []any, m *schema.Model, cols []*schema.Field, ops []updateOp) ([]any, error) {
+	for _, op := range ops {
+		args = appendOpKey(args, m, op)
+		for _, fl := range cols {
+			v, err := fl.Value(op.r.p)
+			if err != nil {
+				return nil, &FlushError{Op: "update", Table: m.Table, Key: keyString(m, op.keySrc), Err: err}
+			}
+			args = append(args, v)
+		}
+		if m.Version != nil {
+			args = append(args, op.oldVersion)
+		}
+	}
+	return args, nil
+}
+
+// appendOpKey appends the key columns of the row op updates.
+func appendOpKey(args []any, m *schema.Model, op updateOp) []any {
+	for _, k := range m.PrimaryKey {
+		v, _ := k.Value(op.keySrc)
+		args = append(args, v)
+	}
+	return args
 }
 
 // staleRow names a row of a batched UPDATE that matched nothing: one that

@@ -101,6 +101,10 @@ func TestGolden(t *testing.T) {
 			add("update by key with version", statement.UpdateByKey(d, hero.Table, []*schema.Field{name, version}, []*schema.Field{hero.PrimaryKey[0], version}))
 			add("batched update", statement.UpdateBatch(d, hero.Table, []*schema.Field{name, teamID}, hero.PrimaryKey, version, 2))
 			add("batched update, composite key", statement.UpdateBatch(d, member.Table, []*schema.Field{field(t, member, "role")}, member.PrimaryKey, nil, 2))
+			if d.Features().Has(dialect.UpdateFromValues) {
+				add("batched update from values", statement.UpdateFromValues(d, hero.Table, []*schema.Field{name, teamID}, hero.PrimaryKey, version, 2))
+				add("batched update from values, composite key", statement.UpdateFromValues(d, member.Table, []*schema.Field{field(t, member, "role")}, member.PrimaryKey, nil, 2))
+			}
 			add("set null", statement.SetNullWhereIn(d, hero.Table, []*schema.Field{teamID}, 3))
 			add("delete", statement.Delete(d, hero.Table, []*schema.Field{hero.PrimaryKey[0], version}, 2))
 			add("delete composite except", statement.DeleteExcept(d, member.Table, member.PrimaryKey[:1], 2, member.PrimaryKey, 1))
@@ -145,6 +149,9 @@ func TestPlaceholdersMatchArguments(t *testing.T) {
 		// per column, per row: key + value; per row: key (+ version).
 		{statement.UpdateBatch(d, hero.Table, []*schema.Field{name}, hero.PrimaryKey, hero.Version, 4), 4*2 + 4*2},
 		{statement.UpdateBatch(d, member.Table, member.Fields[2:], member.PrimaryKey, nil, 3), 3*3 + 3*2},
+		// per row: key, values (+ old version).
+		{statement.UpdateFromValues(d, hero.Table, []*schema.Field{name}, hero.PrimaryKey, hero.Version, 4), 4 * 3},
+		{statement.UpdateFromValues(d, member.Table, member.Fields[2:], member.PrimaryKey, nil, 3), 3 * (2 + len(member.Fields[2:]))},
 		{statement.Delete(d, member.Table, member.PrimaryKey, 5), 10},
 		{statement.DeleteExcept(d, member.Table, member.PrimaryKey[:1], 2, member.PrimaryKey, 3), 2 + 6},
 	} {

@@ -1,6 +1,8 @@
 package statement
 
 import (
+	"strconv"
+
 	"github.com/sqlmodel-go/sqlmodel/orm/dialect"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
@@ -56,6 +58,71 @@ func UpdateBatch(d dialect.Dialect, table string, cols, key []*schema.Field, ver
 	}
 	w.Raw(" WHERE ")
 	w.KeyIn(where, rows)
+	return w.String()
+}
+
+// UpdateFromValues is UpdateBatch for dialects with UpdateFromValues: the
+// rows' keys and new values joined as a VALUES list,
+//
+//	UPDATE t SET c = "_v"."column2", …[, v = t.v + 1]
+//	FROM (VALUES (?, ?, …), …) AS "_v"
+//	WHERE t.k = "_v"."column1" AND …[ AND t.v = "_v"."columnN"]
+//
+// Arguments: per row, its key, its values of cols in order, then (with a
+// version) the version's old value. The target's columns are qualified
+// with its table, so that a column named like a VALUES column (column1,
+// …) is not ambiguous.
+func UpdateFromValues(d dialect.Dialect, table string, cols, key []*schema.Field, version *schema.Field, rows int) string {
+	const alias = "_v"
+	w := NewWriter(d)
+	w.head("UPDATE ", table)
+	w.Raw(" SET ")
+	valueCol := func(i int) { // the i-th column (from 0) of the VALUES list
+		w.column(alias, "column"+strconv.Itoa(i+1))
+	}
+	for i, f := range cols {
+		if i > 0 {
+			w.Raw(", ")
+		}
+		w.Ident(f.Column)
+		w.Raw(" = ")
+		valueCol(len(key) + i)
+	}
+	perRow := len(key) + len(cols)
+	if version != nil {
+		if len(cols) > 0 {
+			w.Raw(", ")
+		}
+		w.Ident(version.Column)
+		w.Raw(" = ")
+		w.column(table, version.Column)
+		w.Raw(" + 1")
+		perRow++
+	}
+	w.Raw(" FROM (VALUES ")
+	for r := range rows {
+		if r > 0 {
+			w.Raw(", ")
+		}
+		w.Tuple(perRow)
+	}
+	w.Raw(") AS ")
+	w.Ident(alias)
+	w.Raw(" WHERE ")
+	for i, k := range key {
+		if i > 0 {
+			w.Raw(" AND ")
+		}
+		w.column(table, k.Column)
+		w.Raw(" = ")
+		valueCol(i)
+	}
+	if version != nil {
+		w.Raw(" AND ")
+		w.column(table, version.Column)
+		w.Raw(" = ")
+		valueCol(perRow - 1)
+	}
 	return w.String()
 }
 

@@ -12,6 +12,10 @@ UPDATE "st_hero" SET "name" = ?, "version" = ? WHERE "id" = ? AND "version" = ?
 UPDATE "st_hero" SET "name" = CASE WHEN "id" = ? THEN ? WHEN "id" = ? THEN ? ELSE "name" END, "team_id" = CASE WHEN "id" = ? THEN ? WHEN "id" = ? THEN ? ELSE "team_id" END, "version" = "version" + 1 WHERE ("id", "version") IN ((?, ?), (?, ?))
 -- batched update, composite key
 UPDATE "st_membership" SET "role" = CASE WHEN "team_id" = ? AND "hero_id" = ? THEN ? WHEN "team_id" = ? AND "hero_id" = ? THEN ? ELSE "role" END WHERE ("team_id", "hero_id") IN ((?, ?), (?, ?))
+-- batched update from values
+UPDATE "st_hero" SET "name" = "_v"."column2", "team_id" = "_v"."column3", "version" = "st_hero"."version" + 1 FROM (VALUES (?, ?, ?, ?), (?, ?, ?, ?)) AS "_v" WHERE "st_hero"."id" = "_v"."column1" AND "st_hero"."version" = "_v"."column4"
+-- batched update from values, composite key
+UPDATE "st_membership" SET "role" = "_v"."column3" FROM (VALUES (?, ?, ?), (?, ?, ?)) AS "_v" WHERE "st_membership"."team_id" = "_v"."column1" AND "st_membership"."hero_id" = "_v"."column2"
 -- set null
 UPDATE "st_hero" SET "team_id" = NULL WHERE "team_id" IN (?, ?, ?)
 -- delete
