@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -72,7 +73,7 @@ func (s *Session) hit(t reflect.Type, pk any) unsafe.Pointer {
 	if err != nil {
 		return nil
 	}
-	e := s.im.byID[identity{m, k}]
+	e := s.im.byID.get(identity{m, k})
 	if e == nil || e.state == StateDeleted || e.expired {
 		return nil
 	}
@@ -347,9 +348,10 @@ func (im *identityMap) reserveRows(n int) {
 	if n < 64 {
 		return
 	}
+	im.list = slices.Grow(im.list, n)
 	if im.byPtr == nil {
 		im.byPtr = make(map[uintptr]*entry, n)
-		im.byID = make(map[identity]*entry, n)
+		im.byID = makeIDIndex(n)
 		return
 	}
 	im.reserveKeys(n)

@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -152,7 +153,8 @@ func keyOfMode(m *schema.Model, p unsafe.Pointer, row bool) (identity, bool, err
 	return identity{m, idKey{kind: 3, s: b.String()}}, true, nil
 }
 
-// entry is one tracked object.
+// entry is one tracked object. The flags sit together, after state, so
+// that the struct has no padding between them (an entry per loaded row).
 type entry struct {
 	model *schema.Model
 	// strong keeps the object alive; nil when the object is held weakly
@@ -162,23 +164,23 @@ type entry struct {
 	addr   uintptr // address of the object, the byPtr key
 
 	state ObjectState // StateNew, StatePersistent or StateDeleted; StateExpired is the expired flag
-	id    identity
-	keyed bool // id is valid
-	// snapshot is a deep copy of the struct as last loaded or flushed; nil
-	// for StateNew objects, and for objects attached by MarkDirty without a load
-	// (then every column counts as changed).
-	snapshot unsafe.Pointer
+	keyed bool        // id is valid
 	// expired marks values to reload; expiredCols limits it to some
 	// columns (nil means all).
-	expired     bool
-	expiredCols map[string]bool
-	seq         uint64 // add order
+	expired bool
 	// tracked is true while the entry is in the map; inList while it sits
 	// in identityMap.list (which compaction catches up with lazily).
 	tracked, inList bool
 	// watched: a cleanup counts the collection of the weakly held object.
 	watched bool
-	lay     *schema.MemoryLayout // the model's memory layout, for fast comparison
+
+	id identity
+	// snapshot is a deep copy of the struct as last loaded or flushed; nil
+	// for StateNew objects, and for objects attached by MarkDirty without a load
+	// (then every column counts as changed).
+	snapshot    unsafe.Pointer
+	expiredCols map[string]bool
+	seq         uint64 // add order
 	// rels are the relation bases (relhistory.go), by position in
 	// model.Relations; nil when none was recorded.
 	rels []relBase
@@ -202,7 +204,7 @@ func (e *entry) ptr() unsafe.Pointer {
 
 // identityMap indexes tracked objects by identity and by address.
 type identityMap struct {
-	byID  map[identity]*entry
+	byID  idIndex
 	byPtr map[uintptr]*entry
 	// list holds the entries in add order for fast sequential scans; it
 	// may still hold dropped entries (tracked false) until compaction.
@@ -222,6 +224,11 @@ type identityMap struct {
 	// owners.go), made at the first object, nil for weak maps.
 	session *Session
 	tag     *ownerTag
+	// deferClaims holds back the ownership claims of the entries track
+	// makes, in pending, until claimPending makes them in one batch (a
+	// load that runs no user code in between).
+	deferClaims bool
+	pending     []*entry
 	// slab hands out entries (one allocation for many); snaps hands out
 	// the snapshots of rows of one model loaded one after the other
 	// (strong maps only: a slab stays allocated while any of its
@@ -269,7 +276,7 @@ func newIdentityMap(weakClean bool) identityMap {
 func (im *identityMap) ready() {
 	if im.byPtr == nil {
 		im.byPtr = map[uintptr]*entry{}
-		im.byID = map[identity]*entry{}
+		im.byID = makeIDIndex(0)
 	}
 	if im.tag == nil && !im.weak && im.session != nil {
 		im.tag = newOwnerTag(im.session)
@@ -298,7 +305,7 @@ func (im *identityMap) lookupPtr(p unsafe.Pointer) *entry {
 
 // lookupID returns the live entry of an identity.
 func (im *identityMap) lookupID(id identity) *entry {
-	e := im.byID[id]
+	e := im.byID.get(id)
 	if e == nil {
 		return nil
 	}
@@ -312,11 +319,15 @@ func (im *identityMap) lookupID(id identity) *entry {
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
 	e := im.newEntry()
-	*e = entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: m.MemoryLayout()}
+	*e = entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq}
 	im.ready()
 	im.byPtr[e.addr] = e
 	if im.tag != nil {
-		im.tag.claim(e.addr)
+		if im.deferClaims {
+			im.pending = append(im.pending, e)
+		} else {
+			im.tag.claim(e.addr)
+		}
 		if len(im.tag.keys) > 2*len(im.byPtr)+1024 {
 			// Most claims were released since: keep the live ones.
 			im.tag.keys = im.tag.keys[:0]
@@ -332,6 +343,27 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 		}
 	}
 	return e
+}
+
+// claimPending makes the claims deferClaims held back, of the entries still
+// tracked, and stops deferring.
+func (im *identityMap) claimPending() {
+	im.deferClaims = false
+	if len(im.pending) == 0 {
+		return
+	}
+	if t := im.tag; t != nil {
+		base := len(t.keys)
+		t.keys = slices.Grow(t.keys, len(im.pending))
+		for _, e := range im.pending {
+			if e.tracked {
+				t.keys = append(t.keys, e.addr)
+			}
+		}
+		t.claimKeys(base)
+	}
+	clear(im.pending)
+	im.pending = im.pending[:0]
 }
 
 // sweep drops the entries of objects the garbage collector reclaimed
@@ -372,7 +404,7 @@ func (im *identityMap) retrack(e *entry) {
 	}
 	if e.keyed {
 		if other := im.lookupID(e.id); other == nil {
-			im.byID[e.id] = e
+			im.byID.set(e.id, e)
 		}
 	}
 	im.attach(e)
@@ -415,24 +447,20 @@ func (im *identityMap) compact() {
 // reserveKeys makes room for n more keyed entries at once, rather than
 // growing the key map step by step while a large flush keys its inserts.
 func (im *identityMap) reserveKeys(n int) {
-	if n < 64 || n < len(im.byID) || im.byID == nil {
+	if im.byPtr == nil {
 		return
 	}
-	grown := make(map[identity]*entry, len(im.byID)+n)
-	for k, e := range im.byID {
-		grown[k] = e
-	}
-	im.byID = grown
+	im.byID.reserve(n)
 }
 
 // setID (re)keys an entry.
 func (im *identityMap) setID(e *entry, id identity) {
-	if e.keyed && im.byID[e.id] == e {
-		delete(im.byID, e.id)
+	if e.keyed {
+		im.byID.remove(e.id, e)
 	}
 	e.id, e.keyed = id, true
 	im.ready()
-	im.byID[id] = e
+	im.byID.set(id, e)
 }
 
 func (im *identityMap) drop(e *entry) {
@@ -449,8 +477,8 @@ func (im *identityMap) drop(e *entry) {
 			im.tag.release(e.addr)
 		}
 	}
-	if e.keyed && im.byID[e.id] == e {
-		delete(im.byID, e.id)
+	if e.keyed {
+		im.byID.remove(e.id, e)
 	}
 }
 

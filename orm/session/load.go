@@ -168,8 +168,17 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	}
 	var rows []unsafe.Pointer
 	var keys []rowKey
+	var slab *objSlab
+	if !s.im.weak {
+		slab = newObjSlab(m)
+	}
 	_, err := s.db.query(ctx, c, inTx, q, args, func(r *sql.Rows) error {
-		_, p := m.New()
+		var p unsafe.Pointer
+		if slab != nil {
+			p = slab.alloc()
+		} else {
+			_, p = m.New()
+		}
 		for _, col := range sc.scanners {
 			col.Bind(p)
 		}
@@ -186,11 +195,12 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	if err != nil {
 		return nil, nil, err
 	}
-	s.im.reserveRows(len(rows))
-	for i, p := range rows {
-		if rows[i], err = s.resolveLoaded(ctx, m, p); err != nil {
-			return nil, nil, err
-		}
+	var snaps []unsafe.Pointer
+	if slab != nil {
+		snaps = slab.snapshots()
+	}
+	if err := s.resolveRows(ctx, m, rows, snaps); err != nil {
+		return nil, nil, err
 	}
 	return rows, keys, nil
 }

@@ -37,8 +37,10 @@ type ownerShard struct {
 var owners [ownerShardCount]ownerShard
 
 func ownerShardOf(p uintptr) *ownerShard {
-	return &owners[(p>>4^p>>12)%ownerShardCount]
+	return &owners[ownerShardIndex(p)]
 }
+
+func ownerShardIndex(p uintptr) uintptr { return (p>>4 ^ p>>12) % ownerShardCount }
 
 // newOwnerTag makes the tag of s's identity map; its claims are released
 // when s is collected without being closed.
@@ -71,12 +73,68 @@ func (t *ownerTag) release(p uintptr) {
 	sh.mu.Unlock()
 }
 
-// releaseAll forgets every claim of t.
+// claimKeys records that t's map tracks the objects at t.keys[from:],
+// appended by the caller, taking each shard's lock once for all of its
+// addresses.
+func (t *ownerTag) claimKeys(from int) {
+	byShard(t.keys[from:], func(sh *ownerShard, run []uintptr) {
+		sh.mu.Lock()
+		if sh.m == nil {
+			sh.m = make(map[uintptr]*ownerTag, len(run))
+		}
+		for _, p := range run {
+			sh.m[p] = t
+		}
+		sh.mu.Unlock()
+	})
+}
+
+// releaseAll forgets every claim of t, taking each shard's lock once.
 func (t *ownerTag) releaseAll() {
-	for _, p := range t.keys {
-		t.release(p)
-	}
+	byShard(t.keys, func(sh *ownerShard, run []uintptr) {
+		sh.mu.Lock()
+		for _, p := range run {
+			if sh.m[p] == t {
+				delete(sh.m, p)
+			}
+		}
+		sh.mu.Unlock()
+	})
 	t.keys = t.first[:0]
+}
+
+// byShard calls fn once per shard with the addresses of ps in it: one call
+// per address for a few, grouped by one counting pass for many.
+func byShard(ps []uintptr, fn func(sh *ownerShard, run []uintptr)) {
+	if len(ps) < 2*ownerShardCount {
+		for i := range ps {
+			fn(ownerShardOf(ps[i]), ps[i:i+1])
+		}
+		return
+	}
+	var ends [ownerShardCount]int
+	for _, p := range ps {
+		ends[ownerShardIndex(p)]++
+	}
+	off := 0
+	for i, c := range ends {
+		off += c
+		ends[i] = off
+	}
+	sorted := make([]uintptr, len(ps))
+	next := ends
+	for i := len(ps) - 1; i >= 0; i-- {
+		k := ownerShardIndex(ps[i])
+		next[k]--
+		sorted[next[k]] = ps[i]
+	}
+	start := 0
+	for i, end := range ends {
+		if end > start {
+			fn(&owners[i], sorted[start:end])
+		}
+		start = end
+	}
 }
 
 // trackedElsewhere reports whether a live session other than the one of
