@@ -238,7 +238,7 @@ type identityMap struct {
 	snaps *snapSlab     // slab of the model loaded in a row
 }
 
-// newEntry allocates an entry from the slab, which grows 4, 8, … 256.
+// newEntry allocates a zeroed entry from the slab, which grows 4, 8, … 256.
 func (im *identityMap) newEntry() *entry {
 	if len(im.slab) == cap(im.slab) {
 		im.slab = make([]entry, 0, min(256, max(4, 2*cap(im.slab))))
@@ -318,8 +318,8 @@ func (im *identityMap) lookupID(id identity) *entry {
 
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
-	e := im.newEntry()
-	*e = entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq}
+	e := im.newEntry() // zeroed: only the fields set here are written
+	e.model, e.strong, e.addr, e.state, e.seq = m, p, uintptr(p), state, im.seq
 	im.ready()
 	im.byPtr[e.addr] = e
 	if im.tag != nil {
