@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -227,8 +226,9 @@ type identityMap struct {
 	// deferClaims holds back the ownership claims of the entries track
 	// makes, in pending, until claimPending makes them in one batch (a
 	// load that runs no user code in between).
-	deferClaims bool
-	pending     []*entry
+	deferClaims  bool
+	pending      []*entry
+	pendingAddrs []uintptr // scratch of claimPending
 	// slab hands out entries (one allocation for many); snaps hands out
 	// the snapshots of rows of one model loaded one after the other
 	// (strong maps only: a slab stays allocated while any of its
@@ -287,6 +287,7 @@ func (im *identityMap) ready() {
 func (im *identityMap) reset() {
 	if im.tag != nil {
 		im.tag.releaseAll()
+		im.tag = nil
 	}
 }
 
@@ -328,13 +329,6 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 		} else {
 			im.tag.claim(e.addr)
 		}
-		if len(im.tag.keys) > 2*len(im.byPtr)+1024 {
-			// Most claims were released since: keep the live ones.
-			im.tag.keys = im.tag.keys[:0]
-			for p := range im.byPtr {
-				im.tag.keys = append(im.tag.keys, p)
-			}
-		}
 	}
 	im.attach(e)
 	if im.collected != nil {
@@ -352,15 +346,15 @@ func (im *identityMap) claimPending() {
 	if len(im.pending) == 0 {
 		return
 	}
-	if t := im.tag; t != nil {
-		base := len(t.keys)
-		t.keys = slices.Grow(t.keys, len(im.pending))
+	if im.tag != nil {
+		ps := im.pendingAddrs[:0]
 		for _, e := range im.pending {
 			if e.tracked {
-				t.keys = append(t.keys, e.addr)
+				ps = append(ps, e.addr)
 			}
 		}
-		t.claimKeys(base)
+		im.tag.claimAll(ps)
+		im.pendingAddrs = ps[:0]
 	}
 	clear(im.pending)
 	im.pending = im.pending[:0]

@@ -1,8 +1,8 @@
 package session
 
 import (
-	"runtime"
 	"sync"
+	"sync/atomic"
 	"weak"
 )
 
@@ -12,6 +12,12 @@ import (
 // its row a second time. Sessions with a weak identity map do not take part:
 // their clean objects may be collected, and their addresses reused, while
 // the session lives.
+//
+// Releasing all the claims of a map (Close, ExpungeAll) costs one store: the
+// map's tag is marked released, and a claim whose tag is released, or whose
+// session was collected, counts as absent. Such stale claims are deleted
+// when a lookup meets them, or by a sweep of their shard once it has grown
+// to twice its size after the last sweep.
 
 // ownerTag stands for one identity map in the table.
 type ownerTag struct {
@@ -19,12 +25,14 @@ type ownerTag struct {
 	// that an address reused by a new object after that is not taken for
 	// one of its objects.
 	session weak.Pointer[Session]
-	// keys lists the addresses the map claimed (some since released),
-	// released together when the map is reset or its session collected.
-	keys []uintptr
-	// first holds the first claims, so that a session tracking a few
-	// objects makes no slice for them.
-	first [4]uintptr
+	// released is set when the map lets go of every object; a new map
+	// makes a new tag.
+	released atomic.Bool
+}
+
+// live reports whether t's claims hold.
+func (t *ownerTag) live() bool {
+	return t != nil && !t.released.Load() && t.session.Value() != nil
 }
 
 const ownerShardCount = 64
@@ -32,6 +40,8 @@ const ownerShardCount = 64
 type ownerShard struct {
 	mu sync.Mutex
 	m  map[uintptr]*ownerTag
+	// sweepAt is the size of m at which stale claims are swept.
+	sweepAt int
 }
 
 var owners [ownerShardCount]ownerShard
@@ -42,25 +52,47 @@ func ownerShardOf(p uintptr) *ownerShard {
 
 func ownerShardIndex(p uintptr) uintptr { return (p>>4 ^ p>>12) % ownerShardCount }
 
-// newOwnerTag makes the tag of s's identity map; its claims are released
-// when s is collected without being closed.
+// newOwnerTag makes the tag of s's identity map; its claims lapse when s
+// is collected without being closed.
 func newOwnerTag(s *Session) *ownerTag {
-	t := &ownerTag{session: weak.Make(s)}
-	t.keys = t.first[:0]
-	runtime.AddCleanup(s, func(t *ownerTag) { t.releaseAll() }, t)
-	return t
+	return &ownerTag{session: weak.Make(s)}
+}
+
+// put records the claims of t on ps, all in sh, which the caller locked.
+func (sh *ownerShard) put(t *ownerTag, ps []uintptr) {
+	if sh.m == nil {
+		sh.m = make(map[uintptr]*ownerTag, len(ps))
+	}
+	for _, p := range ps {
+		sh.m[p] = t
+	}
+	if len(sh.m) < sh.sweepAt {
+		return
+	}
+	for p, o := range sh.m {
+		if !o.live() {
+			delete(sh.m, p)
+		}
+	}
+	sh.sweepAt = max(256, 2*len(sh.m))
 }
 
 // claim records that t's map tracks the object at p.
 func (t *ownerTag) claim(p uintptr) {
 	sh := ownerShardOf(p)
 	sh.mu.Lock()
-	if sh.m == nil {
-		sh.m = map[uintptr]*ownerTag{}
-	}
-	sh.m[p] = t
+	sh.put(t, []uintptr{p})
 	sh.mu.Unlock()
-	t.keys = append(t.keys, p)
+}
+
+// claimAll records that t's map tracks the objects at ps, taking each
+// shard's lock once for all of its addresses.
+func (t *ownerTag) claimAll(ps []uintptr) {
+	byShard(ps, func(sh *ownerShard, run []uintptr) {
+		sh.mu.Lock()
+		sh.put(t, run)
+		sh.mu.Unlock()
+	})
 }
 
 // release forgets t's claim on the object at p.
@@ -73,34 +105,9 @@ func (t *ownerTag) release(p uintptr) {
 	sh.mu.Unlock()
 }
 
-// claimKeys records that t's map tracks the objects at t.keys[from:],
-// appended by the caller, taking each shard's lock once for all of its
-// addresses.
-func (t *ownerTag) claimKeys(from int) {
-	byShard(t.keys[from:], func(sh *ownerShard, run []uintptr) {
-		sh.mu.Lock()
-		if sh.m == nil {
-			sh.m = make(map[uintptr]*ownerTag, len(run))
-		}
-		for _, p := range run {
-			sh.m[p] = t
-		}
-		sh.mu.Unlock()
-	})
-}
-
-// releaseAll forgets every claim of t, taking each shard's lock once.
+// releaseAll forgets every claim of t; t claims nothing after.
 func (t *ownerTag) releaseAll() {
-	byShard(t.keys, func(sh *ownerShard, run []uintptr) {
-		sh.mu.Lock()
-		for _, p := range run {
-			if sh.m[p] == t {
-				delete(sh.m, p)
-			}
-		}
-		sh.mu.Unlock()
-	})
-	t.keys = t.first[:0]
+	t.released.Store(true)
 }
 
 // byShard calls fn once per shard with the addresses of ps in it: one call
@@ -143,8 +150,8 @@ func trackedElsewhere(p uintptr, mine *ownerTag) bool {
 	sh := ownerShardOf(p)
 	sh.mu.Lock()
 	t := sh.m[p]
-	if t != nil && t != mine && t.session.Value() == nil {
-		delete(sh.m, p) // its session is gone
+	if t != nil && !t.live() {
+		delete(sh.m, p) // released, or its session is gone
 		t = nil
 	}
 	sh.mu.Unlock()
