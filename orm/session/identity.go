@@ -6,6 +6,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -347,7 +348,7 @@ func (im *identityMap) claimPending() {
 		return
 	}
 	if im.tag != nil {
-		ps := im.pendingAddrs[:0]
+		ps := slices.Grow(im.pendingAddrs[:0], len(im.pending))
 		for _, e := range im.pending {
 			if e.tracked {
 				ps = append(ps, e.addr)
