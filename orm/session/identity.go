@@ -6,7 +6,6 @@ import (
 	"math"
 	"reflect"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -227,9 +226,8 @@ type identityMap struct {
 	// deferClaims holds back the ownership claims of the entries track
 	// makes, in pending, until claimPending makes them in one batch (a
 	// load that runs no user code in between).
-	deferClaims  bool
-	pending      []*entry
-	pendingAddrs []uintptr // scratch of claimPending
+	deferClaims bool
+	pending     []*entry
 	// slab hands out entries (one allocation for many); snaps hands out
 	// the snapshots of rows of one model loaded one after the other
 	// (strong maps only: a slab stays allocated while any of its
@@ -348,14 +346,16 @@ func (im *identityMap) claimPending() {
 		return
 	}
 	if im.tag != nil {
-		ps := slices.Grow(im.pendingAddrs[:0], len(im.pending))
+		buf := getAddrs(len(im.pending))
+		ps := *buf
 		for _, e := range im.pending {
 			if e.tracked {
 				ps = append(ps, e.addr)
 			}
 		}
 		im.tag.claimAll(ps)
-		im.pendingAddrs = ps[:0]
+		*buf = ps
+		putAddrs(buf)
 	}
 	clear(im.pending)
 	im.pending = im.pending[:0]

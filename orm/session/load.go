@@ -185,7 +185,9 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		rows = append(rows, p)
+		if slab == nil {
+			rows = append(rows, p)
+		}
 		if extraP != nil {
 			k, ok := keyOnly(extra, extraP)
 			keys = append(keys, rowKey{k, ok})
@@ -197,7 +199,7 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	}
 	var snaps []unsafe.Pointer
 	if slab != nil {
-		snaps = slab.snapshots()
+		rows, snaps = slab.objects(), slab.snapshots()
 	}
 	if err := s.resolveRows(ctx, m, rows, snaps); err != nil {
 		return nil, nil, err

@@ -48,6 +48,30 @@ func (a *objSlab) alloc() unsafe.Pointer {
 	return p
 }
 
+// len returns the number of objects handed out.
+func (a *objSlab) len() int {
+	n := 0
+	for _, c := range a.counts {
+		n += c
+	}
+	return n
+}
+
+// objects returns the objects handed out, in order.
+func (a *objSlab) objects() []unsafe.Pointer {
+	if len(a.slabs) == 0 {
+		return nil
+	}
+	out := make([]unsafe.Pointer, 0, a.len())
+	for i, v := range a.slabs {
+		base := v.Addr().UnsafePointer()
+		for j := range a.counts[i] {
+			out = append(out, unsafe.Add(base, uintptr(j)*a.size))
+		}
+	}
+	return out
+}
+
 // snapshots returns the snapshot of each object handed out, in order: the
 // slabs copied, for a model whose plain struct copy is a snapshot; nil
 // otherwise.
@@ -55,11 +79,7 @@ func (a *objSlab) snapshots() []unsafe.Pointer {
 	if !a.m.MemoryLayout().Shallow {
 		return nil
 	}
-	total := 0
-	for _, n := range a.counts {
-		total += n
-	}
-	out := make([]unsafe.Pointer, 0, total)
+	out := make([]unsafe.Pointer, 0, a.len())
 	for i, v := range a.slabs {
 		n := a.counts[i]
 		dst := reflect.New(v.Type()).Elem()

@@ -128,7 +128,9 @@ func byShard(ps []uintptr, fn func(sh *ownerShard, run []uintptr)) {
 		off += c
 		ends[i] = off
 	}
-	sorted := make([]uintptr, len(ps))
+	buf := getAddrs(len(ps))
+	defer putAddrs(buf)
+	sorted := (*buf)[:len(ps)]
 	next := ends
 	for i := len(ps) - 1; i >= 0; i-- {
 		k := ownerShardIndex(ps[i])
@@ -143,6 +145,22 @@ func byShard(ps []uintptr, fn func(sh *ownerShard, run []uintptr)) {
 		start = end
 	}
 }
+
+// addrPool holds scratch slices of addresses for batch claims.
+var addrPool sync.Pool
+
+// getAddrs returns an empty scratch slice with room for n addresses.
+func getAddrs(n int) *[]uintptr {
+	if b, _ := addrPool.Get().(*[]uintptr); b != nil && cap(*b) >= n {
+		*b = (*b)[:0]
+		return b
+	}
+	b := make([]uintptr, 0, n)
+	return &b
+}
+
+// putAddrs gives a scratch slice back.
+func putAddrs(b *[]uintptr) { addrPool.Put(b) }
 
 // trackedElsewhere reports whether a live session other than the one of
 // mine tracks the object at p.
