@@ -344,17 +344,17 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 // keys and addresses), rather than growing both maps step by step while a
 // large load tracks them. Maps larger than n are left to grow as they do,
 // so that the copy costs at most the rows being added.
-func (im *identityMap) reserveRows(n int) {
+func (im *identityMap) reserveRows(m *schema.Model, n int) {
 	if n < 64 {
 		return
 	}
 	im.list = slices.Grow(im.list, n)
 	if im.byPtr == nil {
 		im.byPtr = make(map[uintptr]*entry, n)
-		im.byID = makeIDIndex(n)
+		im.byID.reserve(m, n)
 		return
 	}
-	im.reserveKeys(n)
+	im.reserveKeys(m, n)
 	if n < len(im.byPtr) {
 		return
 	}

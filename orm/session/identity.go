@@ -275,7 +275,7 @@ func newIdentityMap(weakClean bool) identityMap {
 func (im *identityMap) ready() {
 	if im.byPtr == nil {
 		im.byPtr = map[uintptr]*entry{}
-		im.byID = makeIDIndex(0)
+		im.byID = idIndex{}
 	}
 	if im.tag == nil && !im.weak && im.session != nil {
 		im.tag = newOwnerTag(im.session)
@@ -439,13 +439,14 @@ func (im *identityMap) compact() {
 	im.list, im.dead = out, 0
 }
 
-// reserveKeys makes room for n more keyed entries at once, rather than
-// growing the key map step by step while a large flush keys its inserts.
-func (im *identityMap) reserveKeys(n int) {
+// reserveKeys makes room for n more keyed entries of m at once, rather
+// than growing the key map step by step while a large flush keys its
+// inserts.
+func (im *identityMap) reserveKeys(m *schema.Model, n int) {
 	if im.byPtr == nil {
 		return
 	}
-	im.byID.reserve(n)
+	im.byID.reserve(m, n)
 }
 
 // setID (re)keys an entry.

@@ -96,7 +96,7 @@ func (a *objSlab) snapshots() []unsafe.Pointer {
 // map (see resolveLoaded); snaps, when not nil, holds a snapshot of each
 // row, taken as it was read.
 func (s *Session) resolveRows(ctx context.Context, m *schema.Model, rows, snaps []unsafe.Pointer) error {
-	s.im.reserveRows(len(rows))
+	s.im.reserveRows(m, len(rows))
 	if !m.Hooks.Has(schema.HookAfterLoad) {
 		// No user code runs while the rows are resolved: their ownership
 		// claims are made together, after.
