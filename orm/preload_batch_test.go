@@ -155,3 +155,65 @@ func TestPreloadBatchWeakMap(t *testing.T) {
 		}
 	})
 }
+
+type dupParent struct {
+	ID   int64                   `sqlmodel:"pk"`
+	Name string                  `sqlmodel:"size=20"`
+	Kids orm.RelatedMany[dupKid] `sqlmodel:"back_populates=Parent"`
+}
+
+func (dupParent) TableName() string { return "dup_parent" }
+
+type dupKid struct {
+	ID       int64               `sqlmodel:"pk"`
+	ParentID int64               `sqlmodel:"fk=dup_parent.id"`
+	Name     string              `sqlmodel:"size=20"`
+	Parent   orm.Lazy[dupParent] `sqlmodel:"fk=ParentID,back_populates=Kids"`
+}
+
+func (dupKid) TableName() string { return "dup_kid" }
+
+// A table without a primary-key constraint can hold one key twice: a load
+// reading both rows resolves them to one object, as a lookup of each row
+// would, also in a session that tracked nothing of the model before.
+func TestPreloadDuplicateKeyRows(t *testing.T) {
+	testkit.EachDialect(t, func(t *testing.T, db *orm.DB) {
+		ctx := t.Context()
+		if err := db.Register(&dupParent{}, &dupKid{}); err != nil {
+			t.Fatal(err)
+		}
+		rlExec(t, ctx, db, `CREATE TABLE "dup_parent" ("id" BIGINT, "name" VARCHAR(20))`)
+		rlExec(t, ctx, db, `CREATE TABLE "dup_kid" ("id" BIGINT, "parent_id" BIGINT, "name" VARCHAR(20))`)
+		rlExec(t, ctx, db, `INSERT INTO "dup_parent" ("id", "name") VALUES (1, 'p')`)
+		rlExec(t, ctx, db, `INSERT INTO "dup_kid" ("id", "parent_id", "name") VALUES (1, 1, 'a'), (2, 1, 'b'), (1, 1, 'a')`)
+		s := orm.NewSession(db)
+		defer s.Close()
+		parents, err := orm.Select[dupParent](s).Preload("Kids").All(ctx)
+		if err != nil || len(parents) != 1 {
+			t.Fatalf("parents = %d, %v", len(parents), err)
+		}
+		kids := parents[0].Kids.Items()
+		if len(kids) != 3 {
+			t.Fatalf("%d kids, want the 3 rows", len(kids))
+		}
+		var one, two []*dupKid
+		for _, k := range kids {
+			switch k.ID {
+			case 1:
+				one = append(one, k)
+			case 2:
+				two = append(two, k)
+			}
+		}
+		if len(one) != 2 || one[0] != one[1] || len(two) != 1 {
+			t.Fatalf("kids %v: want the two rows of key 1 as one object", kids)
+		}
+		g, err := orm.Get[dupKid](ctx, s, 1)
+		if err != nil || g != one[0] || s.IsModified(g) {
+			t.Fatalf("Get kid 1 = %p, %v (modified %v); want the loaded %p, clean", g, err, s.IsModified(g), one[0])
+		}
+		if g, err := orm.Get[dupKid](ctx, s, 2); err != nil || g != two[0] {
+			t.Fatalf("Get kid 2 = %p, %v; want the loaded %p", g, err, two[0])
+		}
+	})
+}

@@ -449,6 +449,27 @@ func (im *identityMap) reserveKeys(m *schema.Model, n int) {
 	im.byID.reserve(m, n)
 }
 
+// keyNew keys a new entry e with the integer identity id, which the
+// caller has not looked up: when an entry has it already (the same row
+// read twice), that entry keeps it, e is dropped, and keyNew returns the
+// entry; otherwise it returns nil.
+func (im *identityMap) keyNew(e *entry, id identity) *entry {
+	if im.byID.add(id, e) {
+		e.id, e.keyed = id, true
+		return nil
+	}
+	for i := len(im.list) - 1; i >= 0; i-- {
+		if o := im.list[i]; o != e && o.tracked && o.keyed && o.id == id {
+			im.byID.set(id, o)
+			im.drop(e)
+			return o
+		}
+	}
+	// No tracked entry has it (cannot happen: it was in the map): e keeps it.
+	e.id, e.keyed = id, true
+	return nil
+}
+
 // setID (re)keys an entry.
 func (im *identityMap) setID(e *entry, id identity) {
 	if e.keyed {

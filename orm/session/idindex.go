@@ -61,6 +61,21 @@ func (x *idIndex) set(id identity, e *entry) {
 	x.other[id] = e
 }
 
+// add maps an integer identity to e and reports whether it was new; when
+// it was not, the entry it mapped to is lost, and the caller restores it.
+func (x *idIndex) add(id identity, e *entry) bool {
+	im := x.intsFor(id.model, 0)
+	n := len(im)
+	im[id.key.n] = e
+	return len(im) > n
+}
+
+// none reports whether no key of m is indexed, nor any key that is not an
+// integer.
+func (x *idIndex) none(m *schema.Model) bool {
+	return len(x.intsOf(m)) == 0 && len(x.other) == 0
+}
+
 // remove forgets id when it maps to e.
 func (x *idIndex) remove(id identity, e *entry) {
 	if id.key.kind == 1 {

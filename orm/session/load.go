@@ -201,7 +201,7 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	if slab != nil {
 		rows, snaps = slab.objects(), slab.snapshots()
 	}
-	if err := s.resolveRows(ctx, m, rows, snaps); err != nil {
+	if err := s.resolveRows(ctx, m, rows, snaps, len(extra) == 0); err != nil {
 		return nil, nil, err
 	}
 	return rows, keys, nil

@@ -94,15 +94,21 @@ func (a *objSlab) snapshots() []unsafe.Pointer {
 
 // resolveRows resolves the rows of a load, in order, through the identity
 // map (see resolveLoaded); snaps, when not nil, holds a snapshot of each
-// row, taken as it was read.
-func (s *Session) resolveRows(ctx context.Context, m *schema.Model, rows, snaps []unsafe.Pointer) error {
+// row, taken as it was read. distinct tells that the rows are distinct rows
+// of one table (a single-table SELECT): their keys differ.
+func (s *Session) resolveRows(ctx context.Context, m *schema.Model, rows, snaps []unsafe.Pointer, distinct bool) error {
 	s.im.reserveRows(m, len(rows))
+	// fresh: no key of m is tracked, and the keys of the rows differ, so
+	// that an integer key needs no lookup (a duplicate, which a table
+	// without a primary-key constraint can hold, is caught as it is keyed).
+	fresh := false
 	if !m.Hooks.Has(schema.HookAfterLoad) {
 		// No user code runs while the rows are resolved: their ownership
 		// claims are made together, after.
 		s.im.deferClaims = true
 		s.im.pending = slices.Grow(s.im.pending, len(rows))
 		defer s.im.claimPending()
+		fresh = distinct && s.im.byID.none(m)
 	}
 	var err error
 	for i, p := range rows {
@@ -116,7 +122,8 @@ func (s *Session) resolveRows(ctx context.Context, m *schema.Model, rows, snaps 
 		if err != nil {
 			return err
 		}
-		if keyed {
+		freshKey := keyed && fresh && id.key.kind == 1
+		if keyed && !freshKey {
 			if e := s.im.lookupID(id); e != nil {
 				if e.expired {
 					s.apply(e, p)
@@ -129,7 +136,13 @@ func (s *Session) resolveRows(ctx context.Context, m *schema.Model, rows, snaps 
 			}
 		}
 		e := s.im.track(m, p, StatePersistent)
-		if keyed {
+		switch {
+		case freshKey:
+			if first := s.im.keyNew(e, id); first != nil {
+				rows[i] = first.ptr()
+				continue
+			}
+		case keyed:
 			s.im.setID(e, id)
 		}
 		e.snapshot = snaps[i]
