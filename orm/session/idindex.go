@@ -5,25 +5,44 @@ import "github.com/sqlmodel-go/sqlmodel/orm/schema"
 // idIndex maps identities to entries. Integer keys, the common case, live
 // in one map of int64 per model, which hashes and compares fastest and
 // takes a third of the memory of the general map, which holds every other
-// key. The map of the model used last is kept at hand, as rows of one
-// model come in runs.
+// key. The first model's map is held inline (a session of one model makes
+// one map), and the map of the model used last is kept at hand, as rows of
+// one model come in runs.
 type idIndex struct {
-	ints  map[*schema.Model]map[int64]*entry
-	other map[identity]*entry
-	lastM *schema.Model
-	last  map[int64]*entry // ints[lastM], when not nil
+	firstM *schema.Model
+	first  map[int64]*entry
+	more   map[*schema.Model]map[int64]*entry // the other models'
+	other  map[identity]*entry
+	lastM  *schema.Model
+	last   map[int64]*entry // more[lastM], when not nil
 }
 
 // intsOf returns the integer-key map of m; nil when it has none.
 func (x *idIndex) intsOf(m *schema.Model) map[int64]*entry {
-	if m == x.lastM && x.last != nil {
+	switch {
+	case m == x.firstM:
+		return x.first
+	case m == x.lastM && x.last != nil:
 		return x.last
 	}
-	im := x.ints[m]
+	im := x.more[m]
 	if im != nil {
 		x.lastM, x.last = m, im
 	}
 	return im
+}
+
+// setInts makes im the integer-key map of m.
+func (x *idIndex) setInts(m *schema.Model, im map[int64]*entry) {
+	if x.first == nil || m == x.firstM {
+		x.firstM, x.first = m, im
+		return
+	}
+	if x.more == nil {
+		x.more = map[*schema.Model]map[int64]*entry{}
+	}
+	x.more[m] = im
+	x.lastM, x.last = m, im
 }
 
 // intsFor returns the integer-key map of m, made with room for n keys
@@ -32,12 +51,8 @@ func (x *idIndex) intsFor(m *schema.Model, n int) map[int64]*entry {
 	if im := x.intsOf(m); im != nil {
 		return im
 	}
-	if x.ints == nil {
-		x.ints = map[*schema.Model]map[int64]*entry{}
-	}
 	im := make(map[int64]*entry, n)
-	x.ints[m] = im
-	x.lastM, x.last = m, im
+	x.setInts(m, im)
 	return im
 }
 
@@ -101,9 +116,5 @@ func (x *idIndex) reserve(m *schema.Model, n int) {
 	for k, e := range im {
 		grown[k] = e
 	}
-	if x.ints == nil {
-		x.ints = map[*schema.Model]map[int64]*entry{}
-	}
-	x.ints[m] = grown
-	x.lastM, x.last = m, grown
+	x.setInts(m, grown)
 }
