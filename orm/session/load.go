@@ -153,6 +153,12 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 // extra columns.
 func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field) ([]unsafe.Pointer, []rowKey, error) {
 	c, inTx := s.readConn(ctx)
+	return s.loadRowsOn(ctx, c, inTx, m, q, args, extra, len(extra) == 0)
+}
+
+// loadRowsOn is loadRows on a connection already chosen; distinct tells
+// that the rows are distinct rows of one table (see resolveRows).
+func (s *Session) loadRowsOn(ctx context.Context, c conn, inTx bool, m *schema.Model, q string, args []any, extra []*schema.Field, distinct bool) ([]unsafe.Pointer, []rowKey, error) {
 	sc := s.db.getScanner(m)
 	defer s.db.putScanner(sc)
 	dest := sc.dest
@@ -201,7 +207,7 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	if slab != nil {
 		rows, snaps = slab.objects(), slab.snapshots()
 	}
-	if err := s.resolveRows(ctx, m, rows, snaps, len(extra) == 0); err != nil {
+	if err := s.resolveRows(ctx, m, rows, snaps, distinct); err != nil {
 		return nil, nil, err
 	}
 	return rows, keys, nil

@@ -153,3 +153,22 @@ func (s *Session) resolveRows(ctx context.Context, m *schema.Model, rows, snaps 
 	}
 	return nil
 }
+
+// allTracked is all in a session whose identity map holds its objects
+// strongly: the rows are read first, into object slabs, then resolved
+// together (see loadRows); the query may join, so their keys may repeat.
+func (q *Query[T]) allTracked(ctx context.Context, sqlText string, args []any) ([]*T, error) {
+	c, inTx, err := q.prepareRead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, _, err := q.s.loadRowsOn(ctx, c, inTx, q.sel.Model, sqlText, args, nil, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, len(rows))
+	for i, p := range rows {
+		out[i] = (*T)(p)
+	}
+	return out, nil
+}
