@@ -82,7 +82,7 @@ const (
 	// move) to another team while its old team is deleted, in the same
 	// flush, keeps the new relation (the delete's ON DELETE SET NULL
 	// bookkeeping must not clobber it). Off, such moves are not made.
-	gmLeaveDeletedParent = false
+	gmLeaveDeletedParent = true
 	// gmExpireUnloadsRelations: Expire, ExpireAll, Refresh and commit
 	// unload relations (semantics 4).
 	gmExpireUnloadsRelations = true

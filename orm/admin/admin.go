@@ -234,6 +234,8 @@ func (h *Handler) route(w http.ResponseWriter, r *http.Request, m *model, rest [
 		h.create(w, r, m)
 	case len(rest) == 1 && rest[0] == "export.csv" && get:
 		h.export(w, r, m)
+	case len(rest) == 1 && rest[0] == "lookup" && get:
+		h.lookup(w, r, m)
 	case len(rest) == 1 && rest[0] == "bulk" && post:
 		h.bulk(w, r, m)
 	case len(rest) == 1 && get:
@@ -314,8 +316,14 @@ type pageData struct {
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, name string, d pageData) {
 	d.Title = h.cfg.title
 	d.Base = basePath(r)
+	h.renderPart(w, status, name, d)
+}
+
+// renderPart executes a template into a buffer and sends it with the
+// pages' security headers: a whole page, or a fragment htmx swaps in.
+func (h *Handler) renderPart(w http.ResponseWriter, status int, name string, data any) {
 	var b strings.Builder
-	if err := h.tmpl.ExecuteTemplate(&b, name, d); err != nil {
+	if err := h.tmpl.ExecuteTemplate(&b, name, data); err != nil {
 		http.Error(w, "orm/admin: rendering failed", http.StatusInternalServerError)
 		h.db.Logger().Error("orm/admin: render", "template", name, "err", err)
 		return

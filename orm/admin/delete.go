@@ -3,12 +3,12 @@ package admin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
-	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
 // maxBulk bounds the rows of one bulk action.
@@ -19,20 +19,33 @@ type deletePage struct {
 	Rows    []string // display text of the rows to delete
 	Keys    []string // their encoded keys
 	Effects []effect
+	Deleted int64 // rows the delete removes besides Rows
 	Blocked bool
-	Error   string
-	Version string
-	Action  string // where the confirmation posts, relative to the model
+	// Truncated reports that the preview stopped after MaxRows rows, Deep
+	// that references go on below MaxDepth levels: the counts are lower
+	// bounds and the database may still refuse the delete.
+	Truncated, Deep   bool
+	MaxRows, MaxDepth int
+	Error             string
+	Version           string
+	Action            string // where the confirmation posts, relative to the model
 }
 
-// effect is what a delete does to the rows of another table that refer to
-// the deleted ones.
+// effect is one line of the preview: what a delete does to the rows of a
+// table that refer, through one foreign key, to rows deleted one level up.
 type effect struct {
-	Table  string
-	What   string // "deleted", "set to NULL", "unlinked", "blocks the delete"
+	Level  int    // 1 for rows referring to the chosen rows, 2 below them, ...
+	Table  string // the referring table
+	Via    string // its foreign key: "hero.team_id → team.id"
+	What   string // "deleted", "unlinked", "set to NULL", "set to its default", "blocks the delete"
+	By     string // "the session", "the database", "the database refuses"
+	Why    string // the rule: "cascade_delete on team.Heroes", "ON DELETE CASCADE", ...
 	Count  int64
-	Sample []string
+	Sample []string // up to previewSamples of the rows, when the admin shows the table
 }
+
+// More reports whether the line names fewer rows than it counts.
+func (e effect) More() bool { return int64(len(e.Sample)) < e.Count }
 
 // confirmDelete serves GET /{table}/{key}/delete: what the delete will do.
 func (h *Handler) confirmDelete(w http.ResponseWriter, r *http.Request, m *model, seg string) {
@@ -56,128 +69,97 @@ func (h *Handler) confirmDelete(w http.ResponseWriter, r *http.Request, m *model
 
 // showDelete computes the cascade preview and renders the confirmation.
 func (h *Handler) showDelete(ctx context.Context, w http.ResponseWriter, r *http.Request, m *model, objs []any, page *deletePage, status int) {
-	effects, err := h.cascade(ctx, m, objs)
-	if err != nil {
+	if err := h.cascade(ctx, r, m, objs, page); err != nil {
 		h.internal(w, r, "cascade preview", err)
 		return
-	}
-	page.Effects = effects
-	for _, e := range effects {
-		page.Blocked = page.Blocked || (e.What == whatBlocks && e.Count > 0)
 	}
 	h.render(w, r, status, "delete", pageData{Model: m, Page: page})
 }
 
-const whatBlocks = "blocks the delete"
+// cascade fills the page's preview of deleting objs: every row the delete
+// reaches, level by level through the foreign keys of the registered
+// models, with what the session and the database do to it
+// (docs/admin.md#deleting).
+func (h *Handler) cascade(ctx context.Context, r *http.Request, m *model, objs []any, page *deletePage) error {
+	page.MaxRows, page.MaxDepth = previewRows, previewDepth
+	if len(objs) == 0 {
+		return nil
+	}
+	p := newPreviewer(ctx, h)
+	if err := p.run(m.meta, objs); err != nil {
+		return err
+	}
+	page.Truncated, page.Deep = p.truncated, p.deep
+	var lines [][]*node
+	for _, g := range p.order {
+		rows := p.rows(g)
+		if len(rows) == 0 {
+			continue
+		}
+		e := effect{Level: g.level, Table: g.child.Table, What: g.act.what, By: g.act.who(), Why: g.act.why, Count: int64(len(rows)),
+			Via: g.child.Table + "." + strings.Join(g.fk.Columns, ", ") + " → " + g.fk.RefTable + "." + strings.Join(g.fk.RefColumns, ", ")}
+		page.Effects = append(page.Effects, e)
+		lines = append(lines, rows[:min(len(rows), previewSamples)])
+		if g.act.deletes() {
+			page.Deleted += e.Count
+		}
+		page.Blocked = page.Blocked || e.What == whatBlocks
+	}
+	return h.samples(ctx, r, page.Effects, lines)
+}
 
-// cascade lists, for every table with a foreign key to m, how many of its
-// rows refer to objs and what deleting objs does to them: the rules of the
-// session's delete cascade (docs/relationships.md#cascades) and of the
-// foreign key's ON DELETE.
-func (h *Handler) cascade(ctx context.Context, m *model, objs []any) ([]effect, error) {
-	var out []effect
-	for _, rm := range h.db.Registry().Models() {
-		for _, fk := range rm.ForeignKeys {
-			if fk.RefModel == nil || fk.RefModel.Table != m.meta.Table {
+// samples names the first rows of each line, with one query per table the
+// request may list.
+func (h *Handler) samples(ctx context.Context, r *http.Request, es []effect, lines [][]*node) error {
+	byTable := map[string][]*node{}
+	var tables []string
+	for _, rows := range lines {
+		for _, n := range rows {
+			t := n.model.Table
+			if cm := h.models[t]; cm == nil || !h.allowed(r, cm, ActionList) {
 				continue
 			}
-			what := deleteRule(m.meta, rm, fk)
-			n, sample, err := h.referring(ctx, m, rm, fk, objs)
-			if err != nil {
-				return nil, err
+			if byTable[t] == nil {
+				tables = append(tables, t)
 			}
-			if n > 0 {
-				out = append(out, effect{Table: rm.Table, What: what, Count: n, Sample: sample})
-			}
+			byTable[t] = append(byTable[t], n)
 		}
 	}
-	return out, nil
-}
-
-// deleteRule names what deleting a row of parent does to the rows of child
-// that refer to it through fk.
-func deleteRule(parent, child *schema.Model, fk *schema.ForeignKey) string {
-	if child.Link {
-		return "unlinked"
-	}
-	var rel *schema.Relation
-	for _, r := range parent.Relations {
-		if r.Target == child && (r.Kind == schema.OneToMany || r.Kind == schema.OneToOne) && schema.SameFields(r.RemoteFields, fk.Fields) {
-			rel = r
-		}
-	}
-	for _, r := range parent.Relations {
-		if r.Link != nil && r.Link.Model == child {
-			return "unlinked"
-		}
-	}
-	switch {
-	case rel != nil && rel.CascadeDelete:
-		return "deleted"
-	case fk.OnDelete == "CASCADE":
-		return "deleted"
-	case fk.OnDelete == "SET NULL":
-		return "set to NULL"
-	case rel != nil && fk.Nullable() && fk.OnDelete == "":
-		return "set to NULL"
-	}
-	return whatBlocks
-}
-
-// referring counts the rows of child whose fk refers to one of objs, and
-// names up to five of them when the admin shows child.
-func (h *Handler) referring(ctx context.Context, m *model, child *schema.Model, fk *schema.ForeignKey, objs []any) (int64, []string, error) {
-	d := h.db.Dialect()
-	var ors []string
-	var args []any
-	for _, o := range objs {
-		p := m.pointer(o)
-		var ands []string
-		for i, col := range fk.RefColumns {
-			f, _ := m.meta.FieldByColumn(col)
-			v, err := f.Value(p)
-			if err != nil {
-				return 0, nil, err
-			}
-			args = append(args, v)
-			ands = append(ands, d.Quote(fk.Columns[i])+" = "+d.Placeholder(len(args)))
-		}
-		ors = append(ors, "("+strings.Join(ands, " AND ")+")")
-	}
-	if len(ors) == 0 {
-		return 0, nil, nil
-	}
-	var n int64
-	q := "SELECT COUNT(*) FROM " + d.Quote(child.Table) + " WHERE " + strings.Join(ors, " OR ")
-	if err := h.db.SQL().QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, nil, err
-	}
-	cm := h.models[child.Table]
-	if cm == nil || n == 0 {
-		return n, nil, nil
-	}
-	var conds []orm.Expr
-	for _, o := range objs {
-		p := m.pointer(o)
-		var ands []orm.Expr
-		for i, col := range fk.RefColumns {
-			f, _ := m.meta.FieldByColumn(col)
-			v, _ := f.Value(p)
-			ands = append(ands, orm.Col(fk.Columns[i]).Eq(v))
-		}
-		conds = append(conds, orm.And(ands...))
-	}
+	names := map[string]map[string]string{}
 	s := orm.NewSession(h.db)
 	defer s.Close()
-	rows, err := cm.ops.find(ctx, s, []orm.Expr{orm.Or(conds...)}, nil, 5, 0)
-	if err != nil {
-		return 0, nil, err
+	for _, t := range tables {
+		cm := h.models[t]
+		var conds []orm.Expr
+		for _, n := range byTable[t] {
+			ands := make([]orm.Expr, len(cm.meta.PrimaryKey))
+			for i, f := range cm.meta.PrimaryKey {
+				ands[i] = orm.Col(f.Column).Eq(n.vals[i])
+			}
+			conds = append(conds, orm.And(ands...))
+		}
+		objs, err := cm.ops.find(ctx, s, []orm.Expr{orm.Or(conds...)}, nil, len(conds), 0)
+		if err != nil {
+			return fmt.Errorf("orm/admin: delete preview of %s: %w", t, err)
+		}
+		names[t] = map[string]string{}
+		for _, o := range objs {
+			p := cm.pointer(o)
+			vals := make([]any, len(cm.meta.PrimaryKey))
+			for i, f := range cm.meta.PrimaryKey {
+				vals[i], _ = f.Value(p)
+			}
+			names[t][keyOf(vals)] = cm.display(o)
+		}
 	}
-	sample := make([]string, len(rows))
-	for i, row := range rows {
-		sample[i] = cm.display(row)
+	for i, rows := range lines {
+		for _, n := range rows {
+			if name, ok := names[n.model.Table][n.key]; ok {
+				es[i].Sample = append(es[i].Sample, name)
+			}
+		}
 	}
-	return n, sample, nil
+	return nil
 }
 
 // delete serves POST /{table}/{key}/delete.
@@ -205,13 +187,9 @@ func (h *Handler) deleteRows(w http.ResponseWriter, r *http.Request, m *model, k
 		h.internal(w, r, "begin", err)
 		return
 	}
-	var objs []any
-	for _, k := range keys {
-		obj := h.load(ctx, w, r, s, m, k)
-		if obj == nil {
-			return
-		}
-		objs = append(objs, obj)
+	objs := h.loadAll(ctx, w, r, s, m, keys)
+	if objs == nil {
+		return
 	}
 	errs := map[string]string{}
 	if v := m.meta.Version; v != nil && version != "" {
@@ -338,14 +316,59 @@ func (h *Handler) confirmBulk(w http.ResponseWriter, r *http.Request, m *model, 
 	s := orm.NewSession(h.db)
 	defer s.Close()
 	page := &deletePage{Keys: keys, Action: "bulk"}
-	var objs []any
-	for _, k := range keys {
-		obj := h.load(ctx, w, r, s, m, k)
-		if obj == nil {
-			return
-		}
-		objs = append(objs, obj)
+	objs := h.loadAll(ctx, w, r, s, m, keys)
+	if objs == nil {
+		return
+	}
+	for _, obj := range objs {
 		page.Rows = append(page.Rows, m.display(obj))
 	}
 	h.showDelete(ctx, w, r, m, objs, page, http.StatusOK)
+}
+
+// loadAll loads the rows of keys, in order, with one query; a key that
+// query does not find (or whose value reads back in another form) is
+// loaded alone, as load does, which answers 404 when it does not exist.
+// It returns nil when it answered the request.
+func (h *Handler) loadAll(ctx context.Context, w http.ResponseWriter, r *http.Request, s *orm.Session, m *model, keys []string) []any {
+	pk := m.meta.PrimaryKey
+	var conds, single []orm.Expr
+	var firsts []any
+	for _, k := range keys {
+		vals, err := m.keyValues(k)
+		if err != nil {
+			h.fail(w, r, http.StatusBadRequest, err.Error())
+			return nil
+		}
+		ands := make([]orm.Expr, len(pk))
+		for i, f := range pk {
+			ands[i] = orm.Col(f.Column).Eq(vals[i])
+		}
+		conds = append(conds, orm.And(ands...))
+		firsts = append(firsts, vals[0])
+	}
+	single = []orm.Expr{orm.Or(conds...)}
+	if len(pk) == 1 {
+		single = []orm.Expr{orm.Col(pk[0].Column).In(firsts...)}
+	}
+	found, err := m.ops.find(ctx, s, single, nil, len(keys), 0)
+	if err != nil {
+		h.internal(w, r, "get", err)
+		return nil
+	}
+	byKey := make(map[string]any, len(found))
+	for _, o := range found {
+		byKey[m.keyOf(o)] = o
+	}
+	objs := make([]any, 0, len(keys))
+	for _, k := range keys {
+		obj := byKey[k]
+		if obj == nil {
+			if obj = h.load(ctx, w, r, s, m, k); obj == nil {
+				return nil
+			}
+		}
+		objs = append(objs, obj)
+	}
+	return objs
 }

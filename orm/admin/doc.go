@@ -13,8 +13,21 @@
 // /{table}/new, GET and POST /{table}/{key} (edit), GET and POST
 // /{table}/{key}/delete (a confirmation that lists what the delete cascades
 // to and sets NULL, then the delete), POST /{table}/bulk (delete or export
-// the selected rows) and GET /{table}/export.csv. A composite key is its
+// the selected rows), GET /{table}/export.csv and GET
+// /{table}/lookup?for=COLUMN&q=TEXT (the related rows a foreign key may point
+// to, authorized as list of the related model). A composite key is its
 // columns' text, query-escaped and joined by commas.
+//
+// Foreign keys to a table of more than 200 rows are edited and filtered
+// with a picker: the key as text, the chosen row's name, and a search that
+// lists matching related rows in place (htmx) or, without JavaScript, on
+// the lookup page, whose links open the form with the key filled in.
+//
+// Enum-like columns get a select, an equality filter and server-side
+// validation: those given admin.Choices, and those whose named type
+// declares its values with a method on the value type, Values() returning
+// a slice of the type itself ([]string also for string kinds). Integer
+// kinds store the integer and show the value's String() when it has one.
 //
 // Safety: nothing is served unless the Authorize function allows the model
 // and the action; POSTs from other origins are refused

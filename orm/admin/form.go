@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/sqlmodel-go/sqlmodel/orm"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
@@ -27,7 +28,7 @@ type formPage struct {
 // formField is one input of a form.
 type formField struct {
 	Col      *column
-	Input    string // "text", "number", "checkbox", "datetime-local", "textarea", "select", "nullbool"
+	Input    string // "text", "number", "checkbox", "datetime-local", "textarea", "select", "nullbool", "picker"
 	Value    string
 	Null     bool
 	Nullable bool
@@ -35,6 +36,7 @@ type formField struct {
 	ReadOnly bool
 	Step     string
 	Options  []option
+	Picker   *picker // the key input and search of a foreign key to a large table
 	Error    string
 }
 
@@ -111,7 +113,7 @@ func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj a
 		v := valueOf(c, obj, m)
 		ff := formField{Col: c, Input: in, Step: step, Value: formatValue(c.f, v), Null: v == nil && c.f.Nullable && !isNew,
 			Nullable: c.f.Nullable, NullBox: nullBox(c), ReadOnly: !editable(c, isNew), Error: errs[c.f.Column]}
-		if posted != nil && !ff.ReadOnly {
+		if posted != nil && !ff.ReadOnly && onForm(posted, c.f.Column) {
 			ff.Value = posted.Get("c." + c.f.Column)
 			ff.Null = posted.Get("null."+c.f.Column) == "on"
 		}
@@ -120,7 +122,14 @@ func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj a
 			return nil, err
 		}
 		if in == "select" && opts == nil && len(c.choices) == 0 {
-			ff.Input = "text" // too many related rows for a select: type the key
+			// Too many related rows for a select: the key, with a search.
+			ff.Input, ff.Picker = "picker", newPicker(m, c, ff.Value)
+			if !isNew {
+				ff.Picker.Row = page.Key
+			}
+			if err := ff.Picker.label(ctx, s, c); err != nil {
+				return nil, err
+			}
 		}
 		ff.Options = markSelected(opts, ff.Value)
 		page.Fields = append(page.Fields, ff)
@@ -137,15 +146,47 @@ func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj a
 	return page, nil
 }
 
+// onForm reports whether a posted (or prefilled) form holds the column:
+// its input, its checkbox marker or its NULL box.
+func onForm(form url.Values, col string) bool {
+	for _, prefix := range []string{"c.", "has.", "null."} {
+		if _, ok := form[prefix+col]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// prefill returns the c.COLUMN parameters of a form page's query string
+// (where choosing a row on the lookup page leads), nil when there are
+// none. They only fill inputs; nothing is written until the form is saved.
+func prefill(q url.Values) url.Values {
+	var out url.Values
+	for k, vs := range q {
+		if strings.HasPrefix(k, "c.") && len(vs) > 0 {
+			if out == nil {
+				out = url.Values{}
+			}
+			out.Set(k, vs[0])
+		}
+	}
+	return out
+}
+
+// setBase gives the form's pickers the admin's mount point.
+func (p *formPage) setBase(base string) {
+	for _, f := range p.Fields {
+		if f.Picker != nil {
+			f.Picker.Base = base
+		}
+	}
+}
+
 // selectOptions returns the choices of a select input: Choices values or
 // the related rows of a foreign key.
 func (h *Handler) selectOptions(ctx context.Context, s *orm.Session, c *column) ([]option, error) {
 	if len(c.choices) > 0 {
-		opts := make([]option, len(c.choices))
-		for i, ch := range c.choices {
-			opts[i] = option{Value: ch, Label: ch}
-		}
-		return opts, nil
+		return c.choiceOptions(), nil
 	}
 	return refOptions(ctx, s, c)
 }
@@ -161,7 +202,9 @@ func m2mInput(ctx context.Context, s *orm.Session, m *model, r *m2m, obj any, po
 		return mf, err
 	}
 	selected := map[string]bool{}
-	if posted != nil {
+	_, hasLinks := posted["m2m."+r.rel.Name]
+	_, hasMarker := posted["has.m2m."+r.rel.Name]
+	if hasLinks || hasMarker {
 		for _, k := range posted["m2m."+r.rel.Name] {
 			selected[k] = true
 		}
@@ -196,11 +239,20 @@ var errRequired = errors.New("required")
 // which one was meant is not guessed.
 var errValueAndNull = errors.New("clear the value or untick NULL, not both")
 
+// errNotChoice is the error of a value outside an enum-like column's
+// choices; nothing is sent to the database.
+func errNotChoice(text string) error {
+	if text == "" {
+		return errRequired
+	}
+	return fmt.Errorf("%q is not one of the choices", text)
+}
+
 // nullBox reports a column whose form has an explicit NULL checkbox: a
-// nullable text column, where an empty input is the empty string. For
+// nullable text column that is not enum-like (whose select offers NULL), where an empty input is the empty string. For
 // other nullable columns an empty input is NULL.
 func nullBox(c *column) bool {
-	return c.f.Nullable && c.ref == nil && (c.f.Kind == schema.KindString || c.f.Kind == schema.KindBytes || c.f.Kind == schema.KindJSON || c.f.JSON)
+	return c.f.Nullable && c.ref == nil && len(c.choices) == 0 && (c.f.Kind == schema.KindString || c.f.Kind == schema.KindBytes || c.f.Kind == schema.KindJSON || c.f.JSON)
 }
 
 // applyForm writes the posted values into obj and returns the errors per
@@ -233,7 +285,7 @@ func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string
 			v = nil
 		case checkbox:
 			v = present && text != "" && text != "false"
-		case text == "" && c.f.Nullable && (c.f.Kind != schema.KindString || c.ref != nil):
+		case text == "" && c.f.Nullable && (c.f.Kind != schema.KindString || c.ref != nil || len(c.choices) > 0):
 			v = nil
 		case text == "" && c.f.Kind != schema.KindString && c.f.Kind != schema.KindBytes:
 			if isNew && c.f.PrimaryKey && c.f.AutoIncrement {
@@ -242,8 +294,8 @@ func applyForm(m *model, obj any, form url.Values, isNew bool) map[string]string
 			err = errRequired
 		default:
 			v, err = parseValue(c.f, text)
-			if err == nil && len(c.choices) > 0 && text != "" && !containsString(c.choices, text) {
-				err = fmt.Errorf("%q is not one of the choices", text)
+			if err == nil && len(c.choices) > 0 && !c.allows(text) {
+				err = errNotChoice(text)
 			}
 		}
 		if err == nil {

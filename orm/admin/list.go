@@ -41,11 +41,12 @@ type listRow struct {
 // filterInput is one filter control of a list page.
 type filterInput struct {
 	Col     *column
-	Kind    string // "bool", "choice", "fk", "range"
+	Kind    string // "choice", "fk", "picker", "range"
 	Value   string
 	Min     string
 	Max     string
 	Options []option
+	Picker  *picker // Kind "picker": a foreign key to a table too large for a select
 }
 
 // option is one choice of a select.
@@ -79,6 +80,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, m *model) {
 	page.CanCreate = h.allowed(r, m, ActionCreate)
 	page.CanDelete = h.allowed(r, m, ActionDelete)
 	page.CanExport = h.allowed(r, m, ActionExport)
+	for _, f := range page.Filters {
+		if f.Picker != nil {
+			f.Picker.Base = basePath(r)
+		}
+	}
 	page.Saved = r.URL.Query().Get("saved")
 	page.Deleted = r.URL.Query().Get("deleted")
 	h.render(w, r, http.StatusOK, "list", pageData{Model: m, Page: page})
@@ -86,7 +92,8 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, m *model) {
 
 // loadList runs the statements of a list page: the count, the page, one
 // batch per foreign-key column shown (the related rows) and one per
-// foreign-key filter (its choices). Their number does not depend on the
+// foreign-key filter (its choices; a set picker filter adds one for the
+// chosen row's name). Their number does not depend on the
 // page size.
 func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *listParams) (*listPage, error) {
 	page := &listPage{Params: p, Columns: m.list, Headers: headers(m, p), Query: queryURL(p.values)}
@@ -186,6 +193,9 @@ func (m *model) row(obj any, cols []*column, refs refLabels) listRow {
 	for _, c := range cols {
 		v := valueOf(c, obj, m)
 		cl := cell{Text: formatValue(c.f, v), Null: v == nil}
+		if len(c.choices) > 0 && v != nil {
+			cl.Text = c.choiceLabel(cl.Text)
+		}
 		if c.ref != nil && v != nil {
 			if l, ok := refs[c][cl.Text]; ok {
 				cl.Text = l
@@ -202,7 +212,9 @@ func (m *model) row(obj any, cols []*column, refs refLabels) listRow {
 const maxOptions = 200
 
 // filterInputs builds the filter controls, loading the choices of
-// foreign-key filters (one statement per foreign-key column).
+// foreign-key filters (one statement per foreign-key column, and one more
+// for the chosen row's name when the related table is too large for a
+// select and the filter is set).
 func (h *Handler) filterInputs(ctx context.Context, s *orm.Session, m *model, p *listParams) ([]filterInput, error) {
 	set := map[string]string{}
 	for _, f := range p.Filters {
@@ -221,16 +233,20 @@ func (h *Handler) filterInputs(ctx context.Context, s *orm.Session, m *model, p 
 				in.Options = markSelected([]option{{Value: "true", Label: "yes"}, {Value: "false", Label: "no"}}, in.Value)
 			case len(c.choices) > 0:
 				in.Kind = "choice"
-				for _, ch := range c.choices {
-					in.Options = append(in.Options, option{Value: ch, Label: ch})
-				}
-				in.Options = markSelected(in.Options, in.Value)
+				in.Options = markSelected(c.choiceOptions(), in.Value)
 			default:
 				opts, err := refOptions(ctx, s, c)
 				if err != nil {
 					return nil, err
 				}
 				in.Kind, in.Options = "fk", markSelected(opts, in.Value)
+				if opts == nil && c.ref != nil {
+					in.Kind, in.Picker = "picker", newPicker(m, c, in.Value)
+					in.Picker.Name, in.Picker.List = "f."+c.f.Column, true
+					if err := in.Picker.label(ctx, s, c); err != nil {
+						return nil, err
+					}
+				}
 			}
 			out = append(out, in)
 		}

@@ -81,7 +81,9 @@ func Search(columns ...string) ModelOption {
 }
 
 // Choices makes a string column enum-like: its form input is a select of
-// these values and the list page filters on them.
+// these values, a posted value outside them is a field error, and the list
+// page filters on them. It overrides the values a named type declares with
+// a Values method (see the package documentation).
 func Choices(column string, values ...string) ModelOption {
 	return func(s *modelSpec) { s.choices[column] = append(s.choices[column], values...) }
 }
@@ -160,8 +162,8 @@ type column struct {
 	label    string
 	hidden   bool
 	readOnly bool
-	choices  []string
-	ref      *model // the admin model a foreign key column refers to, nil when none
+	choices  []choice // the values of an enum-like column
+	ref      *model   // the admin model a foreign key column refers to, nil when none
 	refField *schema.Field
 }
 
@@ -171,8 +173,15 @@ func (c *column) Name() string { return c.f.Column }
 // Label returns the column's label.
 func (c *column) Label() string { return c.label }
 
-// Choices returns the values of an enum-like column (nil for others).
-func (c *column) Choices() []string { return c.choices }
+// Choices returns the stored values of an enum-like column (nil for
+// others).
+func (c *column) Choices() []string {
+	out := make([]string, len(c.choices))
+	for i, ch := range c.choices {
+		out[i] = ch.Value
+	}
+	return out
+}
 
 // m2m is a many-to-many relation edited as a multi-select.
 type m2m struct {
@@ -193,11 +202,17 @@ func (spec modelSpec) build(db *orm.DB) (*model, error) {
 		meta, _ = db.Registry().Lookup(spec.typ)
 	}
 	m := &model{meta: meta, ops: spec.ops, label: spec.label, byColumn: map[string]*column{}}
+	var err error
 	if m.label == "" {
 		m.label = meta.Table
 	}
 	for _, f := range meta.Fields {
-		c := &column{f: f, label: strings.ReplaceAll(f.Column, "_", " "), choices: spec.choices[f.Column]}
+		c := &column{f: f, label: strings.ReplaceAll(f.Column, "_", " ")}
+		if vals, ok := spec.choices[f.Column]; ok {
+			c.choices = stringChoices(vals)
+		} else if c.choices, err = enumChoices(f); err != nil {
+			return nil, err
+		}
 		if l, ok := spec.labels[f.Column]; ok {
 			c.label = l
 		}

@@ -49,8 +49,8 @@ func sortable(c *column) bool {
 	return false
 }
 
-// filterKind returns how a column is filtered: "eq" (bool, choices,
-// foreign keys), "range" (numbers and times) or "" (not filterable).
+// filterKind returns how a column is filtered: "eq" (bool, enum-like
+// columns, foreign keys), "range" (numbers and times) or "" (not filterable).
 func filterKind(c *column) string {
 	if c.hidden || c.f.JSON || c.f.Version {
 		return ""
@@ -179,21 +179,12 @@ func (m *model) parseFilter(p *listParams, name, v string) error {
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBadParam, name, err)
 	}
-	if len(c.choices) > 0 && !containsString(c.choices, v) {
+	if len(c.choices) > 0 && !c.allows(v) {
 		return fmt.Errorf("%w: %s: %q is not one of the choices", ErrBadParam, name, v)
 	}
 	p.Filters = append(p.Filters, filter{Col: c, Op: op, Text: v, Value: val})
 	p.values.Set(name, v)
 	return nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // keyset reports whether the list can page by keyset: the sort column is

@@ -135,6 +135,7 @@ func (h *Handler) reshow(ctx context.Context, w http.ResponseWriter, r *http.Req
 			page.Conflict = append(page.Conflict, conflictValue{Label: c.label, Value: cur, Mine: mine})
 		}
 	}
+	page.setBase(basePath(r))
 	page.CanDelete = h.allowed(r, m, ActionDelete)
 	page.CanSave = h.allowed(r, m, ActionUpdate)
 	h.render(w, r, status, "form", pageData{Model: m, Page: page})

@@ -67,7 +67,7 @@ func (h *Handler) editForm(w http.ResponseWriter, r *http.Request, m *model, seg
 		h.internal(w, r, "preload", err)
 		return
 	}
-	h.showForm(ctx, w, r, s, m, obj, nil, false, nil, http.StatusOK)
+	h.showForm(ctx, w, r, s, m, obj, prefill(r.URL.Query()), false, nil, http.StatusOK)
 }
 
 // newForm serves GET /{table}/new.
@@ -77,7 +77,7 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request, m *model) {
 	}
 	s := orm.NewSession(h.db)
 	defer s.Close()
-	h.showForm(r.Context(), w, r, s, m, m.ops.newObject(), nil, true, nil, http.StatusOK)
+	h.showForm(r.Context(), w, r, s, m, m.ops.newObject(), prefill(r.URL.Query()), true, nil, http.StatusOK)
 }
 
 // showForm renders a form page.
@@ -87,6 +87,7 @@ func (h *Handler) showForm(ctx context.Context, w http.ResponseWriter, r *http.R
 		h.internal(w, r, "form", err)
 		return
 	}
+	page.setBase(basePath(r))
 	page.CanDelete = !isNew && h.allowed(r, m, ActionDelete)
 	page.CanSave = (isNew && h.allowed(r, m, ActionCreate)) || (!isNew && h.allowed(r, m, ActionUpdate))
 	h.render(w, r, status, "form", pageData{Model: m, Page: page})

@@ -13,6 +13,7 @@ const (
 	sqliteConstraintCheck      = 275
 	sqliteConstraintForeignKey = 787
 	sqliteConstraintNotNull    = 1299
+	sqliteConstraintTrigger    = 1811 // RAISE in a trigger, and ON DELETE/UPDATE RESTRICT
 	sqliteConstraintPrimaryKey = 1555
 	sqliteConstraintUnique     = 2067
 )
@@ -50,6 +51,14 @@ func ClassifySQLite(extendedCode int, message string, err error) (error, bool) {
 	case sqliteConstraintUnique, sqliteConstraintPrimaryKey:
 		kind, prefix = ErrUniqueViolation, "UNIQUE constraint failed: "
 	case sqliteConstraintForeignKey:
+		kind = ErrForeignKeyViolation
+	case sqliteConstraintTrigger:
+		// SQLite enforces ON DELETE/UPDATE RESTRICT with a RAISE of its
+		// own, whose message is the foreign key one; other RAISEs stay
+		// unclassified.
+		if message != "FOREIGN KEY constraint failed" {
+			return nil, false
+		}
 		kind = ErrForeignKeyViolation
 	case sqliteConstraintNotNull:
 		kind, prefix = ErrNotNullViolation, "NOT NULL constraint failed: "

@@ -5,7 +5,6 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -189,10 +188,13 @@ func DriverOfPool(drv driver.Driver) *Driver {
 }
 
 // registered returns the registered drivers, in the order of registration.
+// It runs on every classified error, so it does not copy: drivers.all is
+// only appended to, and the returned slice is capped at its length, so a
+// later registration never changes what a caller sees.
 func registered() []*Driver {
 	drivers.RLock()
 	defer drivers.RUnlock()
-	return slices.Clone(drivers.all)
+	return drivers.all[:len(drivers.all):len(drivers.all)]
 }
 
 // driverPackage is the package under orm/driver that registers name.

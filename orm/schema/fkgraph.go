@@ -42,8 +42,14 @@ func Closure(models []*Model) []*Model {
 // nullable and returns that key in deferred: such a key must be created (or
 // its value written) after both tables exist. A cycle made only of NOT NULL
 // foreign keys is a *CycleError (ErrCircularDependency). Among independent
-// tables the input order is kept.
+// tables the input order is kept. For a single model, ordered is models
+// itself (capacity 1, so an append to it copies).
 func DependencyOrder(models []*Model) (ordered []*Model, deferred []*ForeignKey, err error) {
+	if len(models) == 1 {
+		// One table: its self-references are ignored, so nothing to sort
+		// and no cycle to break (most flushes touch one table).
+		return models[:1:1], nil, nil
+	}
 	index := make(map[*Model]int, len(models))
 	for i, m := range models {
 		index[m] = i

@@ -43,7 +43,8 @@ func (s *Session) flush(ctx context.Context) error {
 	s.forWrite++
 	s.noAutoFlush++
 	defer func() { s.forWrite--; s.noAutoFlush-- }()
-	f := &flusher{s: s, d: s.db.dialect, pl: &plan{}}
+	f := &flusher{s: s, d: s.db.dialect}
+	f.pl = &f.own
 	pl, err := f.prepare(ctx)
 	if err != nil {
 		f.undoAll()

@@ -11,9 +11,14 @@ import (
 // flusher builds and executes one plan and remembers how to undo its changes to the
 // objects if the flush fails.
 type flusher struct {
-	s   *Session
-	d   dialect.Dialect
-	pre map[*entry]unsafe.Pointer // copies of objects the flush changes, taken before it changes them
+	s *Session
+	d dialect.Dialect
+	// pre holds copies of objects the flush changes, taken before it
+	// changes them; the first one is in preE/preP, so that a flush of one
+	// object makes no map.
+	pre  map[*entry]unsafe.Pointer
+	preE *entry
+	preP unsafe.Pointer
 	// firstPre and preSlabs hold the pre copies, per model.
 	firstPre *snapSlab
 	preSlabs map[*schema.Model]*snapSlab
@@ -21,7 +26,9 @@ type flusher struct {
 	// for a single statement: see singleStatement).
 	runner
 	// pl is the plan being built; the cascade and syncRelations add to it.
-	pl *plan
+	// It points to own, made with the flusher.
+	pl  *plan
+	own plan
 	// cascaded are the states the delete cascade changed, undone on failure.
 	cascaded []cascaded
 }
@@ -51,7 +58,13 @@ func (f *flusher) preSlab(m *schema.Model, n int) *snapSlab {
 
 // touchEntry is touch for an object that is not (yet) a row of the plan.
 func (f *flusher) touchEntry(e *entry, p unsafe.Pointer) {
-	if f.pre == nil {
+	switch {
+	case f.preE == nil:
+		f.preE, f.preP = e, f.preSlab(e.model, 1).take(p)
+		return
+	case f.preE == e:
+		return
+	case f.pre == nil:
 		f.pre = map[*entry]unsafe.Pointer{}
 	}
 	if _, ok := f.pre[e]; !ok {
@@ -59,17 +72,33 @@ func (f *flusher) touchEntry(e *entry, p unsafe.Pointer) {
 	}
 }
 
+// preOf returns the pre-flush copy of e (nil if the flush did not touch it).
+func (f *flusher) preOf(e *entry) unsafe.Pointer {
+	if e == f.preE {
+		return f.preP
+	}
+	return f.pre[e]
+}
+
 // undo restores every object the flush changed. It runs once: later calls
 // do nothing.
 func (f *flusher) undo() {
+	if f.preE != nil {
+		restorePre(f.preE, f.preP)
+	}
 	for e, pre := range f.pre {
-		if p := e.ptr(); p != nil {
-			for _, fl := range e.model.Fields {
-				fl.Copy(p, pre)
-			}
+		restorePre(e, pre)
+	}
+	f.pre, f.preE, f.preP = nil, nil, nil
+}
+
+// restorePre copies a pre-flush copy back into e's object.
+func restorePre(e *entry, pre unsafe.Pointer) {
+	if p := e.ptr(); p != nil {
+		for _, fl := range e.model.Fields {
+			fl.Copy(p, pre)
 		}
 	}
-	f.pre = nil
 }
 
 func keyString(m *schema.Model, p unsafe.Pointer) string {
@@ -285,7 +314,7 @@ func (s *Session) finalize(pl *plan, f *flusher) []*entry {
 			for _, r := range layer {
 				e := r.e
 				if tx != nil {
-					tx.record(e).inserted(r.generated, f.pre[e])
+					tx.record(e).inserted(r.generated, f.preOf(e))
 				}
 				if id, ok, err := keyOf(e.model, r.p); err == nil && ok {
 					s.im.setID(e, id)

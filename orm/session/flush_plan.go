@@ -211,18 +211,22 @@ func (s *Session) planRows(pl *plan) error {
 		entries = s.im.entries()
 	}
 	updates = mergeRelinked(updates, s.linkParents(inserts, entries))
-	tables, models := groupByModel(inserts, updates, deletes)
-	ordered, deferred, err := schema.DependencyOrder(models)
+	tables := groupByModel(inserts, updates, deletes)
+	ordered, deferred, err := schema.DependencyOrder(tables.models)
 	if err != nil {
 		return err
 	}
-	isDeferred := make(map[*schema.ForeignKey]bool, len(deferred))
-	for _, fk := range deferred {
-		isDeferred[fk] = true
+	var isDeferred map[*schema.ForeignKey]bool // read only: nil when empty
+	if len(deferred) > 0 {
+		isDeferred = make(map[*schema.ForeignKey]bool, len(deferred))
+		for _, fk := range deferred {
+			isDeferred[fk] = true
+		}
 	}
 	pl.post = parentKeysOfUpdates(updates, isDeferred)
+	pl.tables = make([]*tablePlan, 0, len(ordered))
 	for _, m := range ordered {
-		pl.tables = append(pl.tables, tables[m])
+		pl.tables = append(pl.tables, tables.of(m))
 	}
 	if err := pl.layerInserts(inserts, isDeferred); err != nil {
 		return err
@@ -293,31 +297,66 @@ func mergeRelinked(updates, relinked []*row) []*row {
 	return updates
 }
 
+// tableGroups are the tablePlans of a flush in first-seen order of their
+// models. Most flushes touch a few tables, which are found by a linear
+// scan; a map is made only past smallGroups of them.
+type tableGroups struct {
+	models  []*schema.Model
+	plans   []tablePlan
+	byModel map[*schema.Model]int
+}
+
+const smallGroups = 8
+
+// index returns the position of m's tablePlan, making it if needed.
+func (g *tableGroups) index(m *schema.Model) int {
+	if g.byModel != nil {
+		if i, ok := g.byModel[m]; ok {
+			return i
+		}
+	} else {
+		for i, have := range g.models {
+			if have == m {
+				return i
+			}
+		}
+	}
+	g.models = append(g.models, m)
+	g.plans = append(g.plans, tablePlan{model: m})
+	i := len(g.models) - 1
+	switch {
+	case g.byModel != nil:
+		g.byModel[m] = i
+	case len(g.models) > smallGroups:
+		g.byModel = make(map[*schema.Model]int, 2*len(g.models))
+		for k, have := range g.models {
+			g.byModel[have] = k
+		}
+	}
+	return i
+}
+
+// of returns m's tablePlan (m must have one). The plans' slice no longer
+// grows once grouping is done, so the pointer stays valid.
+func (g *tableGroups) of(m *schema.Model) *tablePlan {
+	return &g.plans[g.index(m)]
+}
+
 // groupByModel makes a tablePlan, with its updates, for every model that
 // has rows, listing the models in first-seen order.
-func groupByModel(inserts, updates, deletes []*row) (map[*schema.Model]*tablePlan, []*schema.Model) {
-	tables := map[*schema.Model]*tablePlan{}
-	var models []*schema.Model
-	get := func(m *schema.Model) *tablePlan {
-		t := tables[m]
-		if t == nil {
-			t = &tablePlan{model: m}
-			tables[m] = t
-			models = append(models, m)
-		}
-		return t
-	}
+func groupByModel(inserts, updates, deletes []*row) tableGroups {
+	var g tableGroups
 	for _, r := range updates {
-		t := get(r.e.model)
-		t.updates = append(t.updates, r)
+		i := g.index(r.e.model)
+		g.plans[i].updates = append(g.plans[i].updates, r)
 	}
 	for _, r := range inserts {
-		get(r.e.model)
+		g.index(r.e.model)
 	}
 	for _, r := range deletes {
-		get(r.e.model)
+		g.index(r.e.model)
 	}
-	return tables, models
+	return g
 }
 
 // parentKeysOfUpdates makes updated rows write the keys of their new

@@ -349,20 +349,8 @@ func (im *identityMap) reserveRows(m *schema.Model, n int) {
 		return
 	}
 	im.list = slices.Grow(im.list, n)
-	if im.byPtr == nil {
-		im.byPtr = make(map[uintptr]*entry, n)
-		im.byID.reserve(m, n)
-		return
-	}
 	im.reserveKeys(m, n)
-	if n < len(im.byPtr) {
-		return
-	}
-	grown := make(map[uintptr]*entry, len(im.byPtr)+n)
-	for k, e := range im.byPtr {
-		grown[k] = e
-	}
-	im.byPtr = grown
+	im.byPtr.Reserve(n)
 }
 
 // resolveLoaded is track for the rows of queries and loaders: a row whose

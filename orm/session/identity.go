@@ -13,6 +13,7 @@ import (
 	"unsafe"
 	"weak"
 
+	"github.com/sqlmodel-go/sqlmodel/internal/smallmap"
 	"github.com/sqlmodel-go/sqlmodel/orm/schema"
 )
 
@@ -203,8 +204,11 @@ func (e *entry) ptr() unsafe.Pointer {
 
 // identityMap indexes tracked objects by identity and by address.
 type identityMap struct {
+	// byPtr keeps its first entries inline (a session of a few objects
+	// makes no map for it); byID is an idIndex (idindex.go), which does
+	// the same.
 	byID  idIndex
-	byPtr map[uintptr]*entry
+	byPtr smallmap.Map[uintptr, *entry]
 	// list holds the entries in add order for fast sequential scans; it
 	// may still hold dropped entries (tracked false) until compaction.
 	list []*entry
@@ -271,12 +275,8 @@ func newIdentityMap(weakClean bool) identityMap {
 	return identityMap{weak: weakClean}
 }
 
-// ready makes the maps before the first write into them.
+// ready makes the owner tag before the first object is tracked.
 func (im *identityMap) ready() {
-	if im.byPtr == nil {
-		im.byPtr = map[uintptr]*entry{}
-		im.byID = idIndex{}
-	}
 	if im.tag == nil && !im.weak && im.session != nil {
 		im.tag = newOwnerTag(im.session)
 	}
@@ -292,7 +292,7 @@ func (im *identityMap) reset() {
 
 // lookupPtr returns the entry of the object at p.
 func (im *identityMap) lookupPtr(p unsafe.Pointer) *entry {
-	e := im.byPtr[uintptr(p)]
+	e := im.byPtr.Get(uintptr(p))
 	if e == nil {
 		return nil
 	}
@@ -321,7 +321,7 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 	e := im.newEntry() // zeroed: only the fields set here are written
 	e.model, e.strong, e.addr, e.state, e.seq = m, p, uintptr(p), state, im.seq
 	im.ready()
-	im.byPtr[e.addr] = e
+	im.byPtr.Set(e.addr, e)
 	if im.tag != nil {
 		if im.deferClaims {
 			im.pending = append(im.pending, e)
@@ -331,7 +331,7 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 	}
 	im.attach(e)
 	if im.collected != nil {
-		if n := im.collected.Load(); n >= 1024 && n >= int64(len(im.byPtr)/4) {
+		if n := im.collected.Load(); n >= 1024 && n >= int64(im.byPtr.Len()/4) {
 			im.sweep()
 		}
 	}
@@ -364,7 +364,7 @@ func (im *identityMap) claimPending() {
 // sweep drops the entries of objects the garbage collector reclaimed
 // (weak maps only), and sets the size of the next sweep.
 func (im *identityMap) sweep() {
-	for _, e := range im.byPtr {
+	for _, e := range im.byPtr.All() {
 		if e.strong == nil && e.weak.Value() == nil {
 			im.drop(e)
 		}
@@ -393,7 +393,7 @@ func (im *identityMap) attach(e *entry) {
 // retrack puts a dropped entry back (a rolled-back delete).
 func (im *identityMap) retrack(e *entry) {
 	im.ready()
-	im.byPtr[e.addr] = e
+	im.byPtr.Set(e.addr, e)
 	if im.tag != nil {
 		im.tag.claim(e.addr)
 	}
@@ -443,9 +443,6 @@ func (im *identityMap) compact() {
 // than growing the key map step by step while a large flush keys its
 // inserts.
 func (im *identityMap) reserveKeys(m *schema.Model, n int) {
-	if im.byPtr == nil {
-		return
-	}
 	im.byID.reserve(m, n)
 }
 
@@ -488,8 +485,8 @@ func (im *identityMap) drop(e *entry) {
 			im.withRel--
 		}
 	}
-	if im.byPtr[e.addr] == e {
-		delete(im.byPtr, e.addr)
+	if im.byPtr.Get(e.addr) == e {
+		im.byPtr.Delete(e.addr)
 		if im.tag != nil {
 			im.tag.release(e.addr)
 		}
@@ -525,7 +522,7 @@ func (im *identityMap) settle(e *entry, clean bool) {
 
 // entries returns live entries in add order.
 func (im *identityMap) entries() []*entry {
-	out := make([]*entry, 0, len(im.byPtr))
+	out := make([]*entry, 0, im.byPtr.Len())
 	im.live(func(e *entry, _ unsafe.Pointer) { out = append(out, e) })
 	sortEntries(out)
 	return out

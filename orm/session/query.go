@@ -580,7 +580,7 @@ func Scalars[V, T any](ctx context.Context, q *Query[T], col string) ([]V, error
 }
 
 func (s *Session) tracks(m *schema.Model) bool {
-	for _, e := range s.im.byPtr {
+	for _, e := range s.im.byPtr.All() {
 		if e.model == m {
 			return true
 		}

@@ -134,16 +134,7 @@ func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []Raw
 			if b, err = sel.db.bindingFor(m, cols, cfg.ignoreUnknown); err != nil {
 				return err
 			}
-			dest = make([]any, len(cols))
-			scanners = make([]*schema.ColumnScanner, len(cols))
-			for i, f := range b.fields {
-				if f == nil {
-					dest[i] = new(sql.RawBytes)
-					continue
-				}
-				scanners[i] = f.Scanner()
-				dest[i] = scanners[i]
-			}
+			dest, scanners = scanTargets(b)
 		}
 		_, p := m.New()
 		for _, sc := range scanners {
@@ -170,6 +161,23 @@ func rawWithOptions[T any](ctx context.Context, q Querier, op string, opts []Raw
 		return nil, err
 	}
 	return out, nil
+}
+
+// scanTargets makes the Scan destinations of a binding's columns: a
+// ColumnScanner per model field (bound to each row's object before its
+// Scan), and a discarded RawBytes for the columns no field takes.
+func scanTargets(b *binding) (dest []any, scanners []*schema.ColumnScanner) {
+	dest = make([]any, len(b.fields))
+	scanners = make([]*schema.ColumnScanner, len(b.fields))
+	for i, f := range b.fields {
+		if f == nil {
+			dest[i] = new(sql.RawBytes)
+			continue
+		}
+		scanners[i] = f.Scanner()
+		dest[i] = scanners[i]
+	}
+	return dest, scanners
 }
 
 // Exec runs a statement written by hand ('?' placeholders, rebound for the

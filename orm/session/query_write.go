@@ -35,7 +35,7 @@ func (q *Query[T]) Update(ctx context.Context, set map[string]any) (int64, error
 		for i, f := range fields {
 			cols[i] = f.Column
 		}
-		for _, e := range q.s.im.byPtr {
+		for _, e := range q.s.im.byPtr.All() {
 			if e.model == q.sel.Model && e.state == StatePersistent {
 				if q.s.tx != nil && e.snapshot != nil {
 					// Journal it, so that a rollback of a savepoint

@@ -211,7 +211,7 @@ func (s *Session) ExpireAll() {
 }
 
 func (s *Session) expireAll() {
-	for _, e := range s.im.byPtr {
+	for _, e := range s.im.byPtr.All() {
 		if e.state == StatePersistent {
 			s.expireEntry(e)
 		}

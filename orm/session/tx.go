@@ -352,7 +352,7 @@ func (s *Session) undoTx() {
 	t.release()
 	unwritten := s.unwrittenRelations()
 	s.undoJournal(t.levels[0], unwritten)
-	for _, e := range s.im.byPtr {
+	for _, e := range s.im.byPtr.All() {
 		if e.state == StatePersistent {
 			s.expireEntry(e)
 		}
