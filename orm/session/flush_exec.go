@@ -298,13 +298,13 @@ func (f *flusher) singleStatement(pl *plan) bool {
 // returns the objects deleted.
 func (s *Session) finalize(pl *plan, f *flusher) []*entry {
 	tx := s.tx
-	n := 0
 	for _, t := range pl.tables {
+		n := 0
 		for _, layer := range t.inserts {
 			n += len(layer)
 		}
+		s.im.reserveKeys(t.model, n)
 	}
-	s.im.reserveKeys(n)
 	for _, t := range pl.tables {
 		rows := len(t.updates)
 		for _, layer := range t.inserts {

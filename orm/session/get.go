@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"reflect"
+	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -72,7 +73,7 @@ func (s *Session) hit(t reflect.Type, pk any) unsafe.Pointer {
 	if err != nil {
 		return nil
 	}
-	e := s.im.byID.Get(identity{m, k})
+	e := s.im.byID.get(identity{m, k})
 	if e == nil || e.state == StateDeleted || e.expired {
 		return nil
 	}
@@ -343,11 +344,12 @@ func (s *Session) track(ctx context.Context, m *schema.Model, fresh unsafe.Point
 // keys and addresses), rather than growing both maps step by step while a
 // large load tracks them. Maps larger than n are left to grow as they do,
 // so that the copy costs at most the rows being added.
-func (im *identityMap) reserveRows(n int) {
+func (im *identityMap) reserveRows(m *schema.Model, n int) {
 	if n < 64 {
 		return
 	}
-	im.reserveKeys(n)
+	im.list = slices.Grow(im.list, n)
+	im.reserveKeys(m, n)
 	im.byPtr.Reserve(n)
 }
 

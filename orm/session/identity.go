@@ -153,7 +153,8 @@ func keyOfMode(m *schema.Model, p unsafe.Pointer, row bool) (identity, bool, err
 	return identity{m, idKey{kind: 3, s: b.String()}}, true, nil
 }
 
-// entry is one tracked object.
+// entry is one tracked object. The flags sit together, after state, so
+// that the struct has no padding between them (an entry per loaded row).
 type entry struct {
 	model *schema.Model
 	// strong keeps the object alive; nil when the object is held weakly
@@ -163,23 +164,23 @@ type entry struct {
 	addr   uintptr // address of the object, the byPtr key
 
 	state ObjectState // StateNew, StatePersistent or StateDeleted; StateExpired is the expired flag
-	id    identity
-	keyed bool // id is valid
-	// snapshot is a deep copy of the struct as last loaded or flushed; nil
-	// for StateNew objects, and for objects attached by MarkDirty without a load
-	// (then every column counts as changed).
-	snapshot unsafe.Pointer
+	keyed bool        // id is valid
 	// expired marks values to reload; expiredCols limits it to some
 	// columns (nil means all).
-	expired     bool
-	expiredCols map[string]bool
-	seq         uint64 // add order
+	expired bool
 	// tracked is true while the entry is in the map; inList while it sits
 	// in identityMap.list (which compaction catches up with lazily).
 	tracked, inList bool
 	// watched: a cleanup counts the collection of the weakly held object.
 	watched bool
-	lay     *schema.MemoryLayout // the model's memory layout, for fast comparison
+
+	id identity
+	// snapshot is a deep copy of the struct as last loaded or flushed; nil
+	// for StateNew objects, and for objects attached by MarkDirty without a load
+	// (then every column counts as changed).
+	snapshot    unsafe.Pointer
+	expiredCols map[string]bool
+	seq         uint64 // add order
 	// rels are the relation bases (relhistory.go), by position in
 	// model.Relations; nil when none was recorded.
 	rels []relBase
@@ -203,9 +204,10 @@ func (e *entry) ptr() unsafe.Pointer {
 
 // identityMap indexes tracked objects by identity and by address.
 type identityMap struct {
-	// byID and byPtr keep their first entries inline (a session of a
-	// few objects makes no map for them).
-	byID  smallmap.Map[identity, *entry]
+	// byPtr keeps its first entries inline (a session of a few objects
+	// makes no map for it); byID is an idIndex (idindex.go), which does
+	// the same.
+	byID  idIndex
 	byPtr smallmap.Map[uintptr, *entry]
 	// list holds the entries in add order for fast sequential scans; it
 	// may still hold dropped entries (tracked false) until compaction.
@@ -225,6 +227,11 @@ type identityMap struct {
 	// owners.go), made at the first object, nil for weak maps.
 	session *Session
 	tag     *ownerTag
+	// deferClaims holds back the ownership claims of the entries track
+	// makes, in pending, until claimPending makes them in one batch (a
+	// load that runs no user code in between).
+	deferClaims bool
+	pending     []*entry
 	// slab hands out entries (one allocation for many); snaps hands out
 	// the snapshots of rows of one model loaded one after the other
 	// (strong maps only: a slab stays allocated while any of its
@@ -234,7 +241,7 @@ type identityMap struct {
 	snaps *snapSlab     // slab of the model loaded in a row
 }
 
-// newEntry allocates an entry from the slab, which grows 4, 8, … 256.
+// newEntry allocates a zeroed entry from the slab, which grows 4, 8, … 256.
 func (im *identityMap) newEntry() *entry {
 	if len(im.slab) == cap(im.slab) {
 		im.slab = make([]entry, 0, min(256, max(4, 2*cap(im.slab))))
@@ -279,6 +286,7 @@ func (im *identityMap) ready() {
 func (im *identityMap) reset() {
 	if im.tag != nil {
 		im.tag.releaseAll()
+		im.tag = nil
 	}
 }
 
@@ -297,7 +305,7 @@ func (im *identityMap) lookupPtr(p unsafe.Pointer) *entry {
 
 // lookupID returns the live entry of an identity.
 func (im *identityMap) lookupID(id identity) *entry {
-	e := im.byID.Get(id)
+	e := im.byID.get(id)
 	if e == nil {
 		return nil
 	}
@@ -310,18 +318,15 @@ func (im *identityMap) lookupID(id identity) *entry {
 
 func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectState) *entry {
 	im.seq++
-	e := im.newEntry()
-	*e = entry{model: m, strong: p, addr: uintptr(p), state: state, seq: im.seq, lay: m.MemoryLayout()}
+	e := im.newEntry() // zeroed: only the fields set here are written
+	e.model, e.strong, e.addr, e.state, e.seq = m, p, uintptr(p), state, im.seq
 	im.ready()
 	im.byPtr.Set(e.addr, e)
 	if im.tag != nil {
-		im.tag.claim(e.addr)
-		if len(im.tag.keys) > 2*im.byPtr.Len()+1024 {
-			// Most claims were released since: keep the live ones.
-			im.tag.keys = im.tag.keys[:0]
-			for p := range im.byPtr.All() {
-				im.tag.keys = append(im.tag.keys, p)
-			}
+		if im.deferClaims {
+			im.pending = append(im.pending, e)
+		} else {
+			im.tag.claim(e.addr)
 		}
 	}
 	im.attach(e)
@@ -331,6 +336,29 @@ func (im *identityMap) track(m *schema.Model, p unsafe.Pointer, state ObjectStat
 		}
 	}
 	return e
+}
+
+// claimPending makes the claims deferClaims held back, of the entries still
+// tracked, and stops deferring.
+func (im *identityMap) claimPending() {
+	im.deferClaims = false
+	if len(im.pending) == 0 {
+		return
+	}
+	if im.tag != nil {
+		buf := getAddrs(len(im.pending))
+		ps := *buf
+		for _, e := range im.pending {
+			if e.tracked {
+				ps = append(ps, e.addr)
+			}
+		}
+		im.tag.claimAll(ps)
+		*buf = ps
+		putAddrs(buf)
+	}
+	clear(im.pending)
+	im.pending = im.pending[:0]
 }
 
 // sweep drops the entries of objects the garbage collector reclaimed
@@ -371,7 +399,7 @@ func (im *identityMap) retrack(e *entry) {
 	}
 	if e.keyed {
 		if other := im.lookupID(e.id); other == nil {
-			im.byID.Set(e.id, e)
+			im.byID.set(e.id, e)
 		}
 	}
 	im.attach(e)
@@ -411,23 +439,42 @@ func (im *identityMap) compact() {
 	im.list, im.dead = out, 0
 }
 
-// reserveKeys makes room for n more keyed entries at once, rather than
-// growing the key map step by step while a large flush keys its inserts.
-func (im *identityMap) reserveKeys(n int) {
-	if n < 64 {
-		return
+// reserveKeys makes room for n more keyed entries of m at once, rather
+// than growing the key map step by step while a large flush keys its
+// inserts.
+func (im *identityMap) reserveKeys(m *schema.Model, n int) {
+	im.byID.reserve(m, n)
+}
+
+// keyNew keys a new entry e with the integer identity id, which the
+// caller has not looked up: when an entry has it already (the same row
+// read twice), that entry keeps it, e is dropped, and keyNew returns the
+// entry; otherwise it returns nil.
+func (im *identityMap) keyNew(e *entry, id identity) *entry {
+	if im.byID.add(id, e) {
+		e.id, e.keyed = id, true
+		return nil
 	}
-	im.byID.Reserve(n)
+	for i := len(im.list) - 1; i >= 0; i-- {
+		if o := im.list[i]; o != e && o.tracked && o.keyed && o.id == id {
+			im.byID.set(id, o)
+			im.drop(e)
+			return o
+		}
+	}
+	// No tracked entry has it (cannot happen: it was in the map): e keeps it.
+	e.id, e.keyed = id, true
+	return nil
 }
 
 // setID (re)keys an entry.
 func (im *identityMap) setID(e *entry, id identity) {
-	if e.keyed && im.byID.Get(e.id) == e {
-		im.byID.Delete(e.id)
+	if e.keyed {
+		im.byID.remove(e.id, e)
 	}
 	e.id, e.keyed = id, true
 	im.ready()
-	im.byID.Set(id, e)
+	im.byID.set(id, e)
 }
 
 func (im *identityMap) drop(e *entry) {
@@ -444,8 +491,8 @@ func (im *identityMap) drop(e *entry) {
 			im.tag.release(e.addr)
 		}
 	}
-	if e.keyed && im.byID.Get(e.id) == e {
-		im.byID.Delete(e.id)
+	if e.keyed {
+		im.byID.remove(e.id, e)
 	}
 }
 

@@ -153,6 +153,12 @@ func (s *Session) loadManyToOne(ctx context.Context, rel *schema.Relation, paren
 // extra columns.
 func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args []any, extra []*schema.Field) ([]unsafe.Pointer, []rowKey, error) {
 	c, inTx := s.readConn(ctx)
+	return s.loadRowsOn(ctx, c, inTx, m, q, args, extra, len(extra) == 0)
+}
+
+// loadRowsOn is loadRows on a connection already chosen; distinct tells
+// that the rows are distinct rows of one table (see resolveRows).
+func (s *Session) loadRowsOn(ctx context.Context, c conn, inTx bool, m *schema.Model, q string, args []any, extra []*schema.Field, distinct bool) ([]unsafe.Pointer, []rowKey, error) {
 	sc := s.db.getScanner(m)
 	defer s.db.putScanner(sc)
 	dest := sc.dest
@@ -168,15 +174,26 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	}
 	var rows []unsafe.Pointer
 	var keys []rowKey
+	var slab *objSlab
+	if !s.im.weak {
+		slab = newObjSlab(m)
+	}
 	_, err := s.db.query(ctx, c, inTx, q, args, func(r *sql.Rows) error {
-		_, p := m.New()
+		var p unsafe.Pointer
+		if slab != nil {
+			p = slab.alloc()
+		} else {
+			_, p = m.New()
+		}
 		for _, col := range sc.scanners {
 			col.Bind(p)
 		}
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
-		rows = append(rows, p)
+		if slab == nil {
+			rows = append(rows, p)
+		}
 		if extraP != nil {
 			k, ok := keyOnly(extra, extraP)
 			keys = append(keys, rowKey{k, ok})
@@ -186,11 +203,12 @@ func (s *Session) loadRows(ctx context.Context, m *schema.Model, q string, args 
 	if err != nil {
 		return nil, nil, err
 	}
-	s.im.reserveRows(len(rows))
-	for i, p := range rows {
-		if rows[i], err = s.resolveLoaded(ctx, m, p); err != nil {
-			return nil, nil, err
-		}
+	var snaps []unsafe.Pointer
+	if slab != nil {
+		rows, snaps = slab.objects(), slab.snapshots()
+	}
+	if err := s.resolveRows(ctx, m, rows, snaps, distinct); err != nil {
+		return nil, nil, err
 	}
 	return rows, keys, nil
 }

@@ -345,7 +345,11 @@ func (q *Query[T]) all(ctx context.Context) ([]*T, error) {
 		return nil, err
 	}
 	var out []*T
-	err = q.run(ctx, s, args, func(t *T) error { out = append(out, t); return nil })
+	if q.s != nil && !q.s.im.weak {
+		out, err = q.allTracked(ctx, s, args)
+	} else {
+		err = q.run(ctx, s, args, func(t *T) error { out = append(out, t); return nil })
+	}
 	if err != nil {
 		return nil, err
 	}

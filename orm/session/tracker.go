@@ -84,7 +84,7 @@ func changedFields(e *entry, p unsafe.Pointer) []*schema.Field {
 		}
 		return out
 	}
-	l := e.lay
+	l := m.MemoryLayout()
 	if !l.Indirect && l.SameBytes(p, e.snapshot) {
 		return nil
 	}
@@ -114,7 +114,7 @@ func isDirty(e *entry, p unsafe.Pointer) bool {
 		return true
 	}
 	m := e.model
-	l := e.lay
+	l := m.MemoryLayout()
 	if !l.Indirect && l.SameBytes(p, e.snapshot) {
 		return false
 	}
