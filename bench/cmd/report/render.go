@@ -21,7 +21,9 @@ var (
 // are: figures of benchmarks this command does not run.
 var keptSections = []string{"Session core (issue 3)", "Relationships (issue 6)", "Session guard (issue 14)",
 	"Values and streaming (issue 15)", "Restructuring (issue 17): before vs after",
-	"Pipelined flush on pgx (issue 18)", "Preload (issue 18, item 3)"}
+	"Pipelined flush on pgx (issue 18)", "Preload (issue 18, item 3)",
+	"Preload and loaders, per-row costs (issue 18, item 1 on the load path)",
+	"Session fixed costs and the flush path (issue 18, item 1)"}
 
 // keep extracts keptSections (at heading level 2 or 3) from the old
 // document.
