@@ -499,3 +499,46 @@ func TestRollbackRelationsDeleted(t *testing.T) {
 		rrTeamIDIs(t, ctx, db, k.h, k.t1)
 	})
 }
+
+// A team deleted in the scope while one of its heroes moves to another
+// team, then rolled back: the flush took the moving hero out of the deleted
+// team's loaded Heroes (and the database set the other's team_id NULL).
+// After the rollback the team's Heroes must hold both heroes again, or be
+// not loaded, and the next commit must write nothing. Found by
+// TestGraphModel (seed 1796557110630689527, with gmLeaveDeletedParent on).
+func TestRollbackRelationsDeletedParentMovedChild(t *testing.T) {
+	rrEachScope(t, func(t *testing.T, db *orm.DB, nested bool) {
+		ctx := flCtx(t)
+		k := rrSetup(t, db, false)
+		seed := orm.NewSession(db)
+		h2 := &rrHero{Name: "h2", TeamID: &k.t1}
+		flOK(t, seed.Add(h2), "Add h2")
+		flOK(t, seed.Commit(ctx), "Commit h2")
+		flOK(t, seed.Close(), "Close")
+		rdb, rec := ormtest.Record(db)
+		s := orm.NewSession(rdb)
+		defer s.Close()
+		rollback := rrScope(t, ctx, s, nested)
+		t1 := rrGet[rrTeam](t, ctx, s, k.t1)
+		t2 := rrGet[rrTeam](t, ctx, s, k.t2)
+		h := rrGet[rrHero](t, ctx, s, k.h)
+		other := rrGet[rrHero](t, ctx, s, h2.ID)
+		_, err := orm.LoadOneToMany(ctx, s, []*rrTeam{t1, t2}, rrHeroesOf)
+		flOK(t, err, "LoadOneToMany")
+		_, err = orm.LoadLazy(ctx, s, &h.Team)
+		flOK(t, err, "LoadLazy")
+		flOK(t, s.Delete(t1), "Delete t1")
+		h.Team.Set(t2)
+		rrAutoflush(t, ctx, s, rec, "DELETE")
+		rollback()
+		if st, tracked := s.ObjectState(t1); !tracked {
+			t.Fatalf("t1 is %v after the rollback, want tracked again", st)
+		}
+		rrCollIs(t, "t1.Heroes", &t1.Heroes, h, other)
+		rrCollIs(t, "t2.Heroes", &t2.Heroes)
+		rrLazyIs(t, "h.Team", &h.Team, t1)
+		rrCommitWritesNothing(t, ctx, s, rec)
+		rrTeamIDIs(t, ctx, db, k.h, k.t1)
+		rrTeamIDIs(t, ctx, db, h2.ID, k.t1)
+	})
+}

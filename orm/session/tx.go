@@ -409,7 +409,15 @@ func (s *Session) undoJournal(l *level, unwritten map[*entry][]bool) []*entry {
 		}
 		e.snapshot = rec.before
 		if rec.relsSaved {
-			s.restoreRelations(e, p, rec.rels, unwritten[e])
+			uw := unwritten[e]
+			if rec.deleted {
+				// A deleted object's relation fields changed since only
+				// through the flush's own bookkeeping (its delete, and
+				// the other sides of moves away from it), all rolled
+				// back with the delete: they get their saved contents.
+				uw = allUnwritten(len(e.model.Relations))
+			}
+			s.restoreRelations(e, p, rec.rels, uw)
 		}
 		restored = append(restored, e)
 	}
@@ -417,6 +425,16 @@ func (s *Session) undoJournal(l *level, unwritten map[*entry][]bool) []*entry {
 		s.dropFromRelations(transient, false)
 	}
 	return restored
+}
+
+// allUnwritten marks every relation field of an object as holding no
+// change of the user's.
+func allUnwritten(n int) []bool {
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = true
+	}
+	return out
 }
 
 // restoreRelations puts back the relation fields of e and their bases as
