@@ -276,6 +276,14 @@ func (h *Handler) allowed(r *http.Request, m *model, a Action) bool {
 	return h.cfg.authorize != nil && h.cfg.authorize(r, m.meta.Table, a)
 }
 
+// listable returns whether the request may list a model. The rows of a
+// related model it may not list are not shown on its pages: no labels or
+// links in list cells, no options or search in foreign-key inputs and
+// filters (the key is typed), no many-to-many field.
+func (h *Handler) listable(r *http.Request) func(*model) bool {
+	return func(m *model) bool { return m != nil && h.allowed(r, m, ActionList) }
+}
+
 // authorize answers 403 and returns false when the action is refused.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request, m *model, a Action) bool {
 	if h.allowed(r, m, a) {

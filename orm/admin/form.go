@@ -93,9 +93,17 @@ func inputOf(c *column) (input, step string) {
 	return "text", ""
 }
 
+// keyInput is the input of a foreign key typed as its key.
+func keyInput(c *column) (input, step string) {
+	if k := c.refField.Kind; k == schema.KindInt || k == schema.KindUint {
+		return "number", "1"
+	}
+	return "text", ""
+}
+
 // buildForm fills the inputs from obj, or from the posted values when the
 // form comes back with errors.
-func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj any, posted url.Values, isNew bool, errs map[string]string) (*formPage, error) {
+func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj any, posted url.Values, isNew bool, errs map[string]string, may func(*model) bool) (*formPage, error) {
 	page := &formPage{}
 	if !isNew {
 		page.Key = m.keyOf(obj)
@@ -117,6 +125,12 @@ func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj a
 			ff.Value = posted.Get("c." + c.f.Column)
 			ff.Null = posted.Get("null."+c.f.Column) == "on"
 		}
+		if c.ref != nil && len(c.choices) == 0 && !may(c.ref) {
+			// The related rows are not the request's to see: the key.
+			ff.Input, ff.Step = keyInput(c)
+			page.Fields = append(page.Fields, ff)
+			continue
+		}
 		opts, err := h.selectOptions(ctx, s, c)
 		if err != nil {
 			return nil, err
@@ -135,6 +149,9 @@ func (h *Handler) buildForm(ctx context.Context, s *orm.Session, m *model, obj a
 		page.Fields = append(page.Fields, ff)
 	}
 	for _, r := range m.m2m {
+		if !may(r.target) {
+			continue // its rows are not the request's to see or choose
+		}
 		mf, err := m2mInput(ctx, s, m, r, obj, posted)
 		if err != nil {
 			return nil, err
@@ -323,7 +340,7 @@ func plainError(err error) string {
 // applyLinks sets the many-to-many relations of obj to the posted keys,
 // loading the targets in one statement per relation. It returns the keys
 // before and after per relation, for the audit log.
-func applyLinks(ctx context.Context, s *orm.Session, m *model, obj any, form url.Values, errs map[string]string) (map[string][2][]string, error) {
+func applyLinks(ctx context.Context, s *orm.Session, m *model, obj any, form url.Values, errs map[string]string, may func(*model) bool) (map[string][2][]string, error) {
 	changes := map[string][2][]string{}
 	p := m.pointer(obj)
 	for _, r := range m.m2m {
@@ -337,6 +354,12 @@ func applyLinks(ctx context.Context, s *orm.Session, m *model, obj any, form url
 		keys, present := form["m2m."+r.rel.Name]
 		if !present && form.Get("has.m2m."+r.rel.Name) == "" {
 			continue // not on the form that was posted: keep the links
+		}
+		if !may(t) {
+			// The form has no such field for this request: the error
+			// goes at its top.
+			errs[""] = fmt.Sprintf("%s: not allowed to list %s", r.rel.Name, t.label)
+			continue
 		}
 		vals := make([]any, 0, len(keys))
 		for _, k := range keys {

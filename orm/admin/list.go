@@ -68,7 +68,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, m *model) {
 	}
 	s := orm.NewSession(h.db)
 	defer s.Close()
-	page, err := h.loadList(r.Context(), s, m, p)
+	page, err := h.loadList(r.Context(), s, m, p, h.listable(r))
 	if errors.Is(err, ErrBadParam) {
 		h.fail(w, r, http.StatusBadRequest, err.Error())
 		return
@@ -95,7 +95,7 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, m *model) {
 // foreign-key filter (its choices; a set picker filter adds one for the
 // chosen row's name). Their number does not depend on the
 // page size.
-func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *listParams) (*listPage, error) {
+func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *listParams, may func(*model) bool) (*listPage, error) {
 	page := &listPage{Params: p, Columns: m.list, Headers: headers(m, p), Query: queryURL(p.values)}
 	n, err := m.ops.count(ctx, s, p.where, countCap+1)
 	if err != nil {
@@ -120,7 +120,7 @@ func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *lis
 	if more {
 		objs = objs[:p.Size]
 	}
-	refs, err := loadRefs(ctx, s, m.list, m, objs)
+	refs, err := loadRefs(ctx, s, m.list, m, objs, may)
 	if err != nil {
 		return nil, err
 	}
@@ -137,7 +137,7 @@ func (h *Handler) loadList(ctx context.Context, s *orm.Session, m *model, p *lis
 		}
 		page.Next = queryURL(next)
 	}
-	page.Filters, err = h.filterInputs(ctx, s, m, p)
+	page.Filters, err = h.filterInputs(ctx, s, m, p, may)
 	return page, err
 }
 
@@ -152,11 +152,11 @@ type refLabels map[*column]map[string]string
 
 // loadRefs loads the related rows of the foreign-key columns among cols for
 // objs: one SELECT ... WHERE key IN (...) per column, never one per row.
-func loadRefs(ctx context.Context, s *orm.Session, cols []*column, m *model, objs []any) (refLabels, error) {
+func loadRefs(ctx context.Context, s *orm.Session, cols []*column, m *model, objs []any, may func(*model) bool) (refLabels, error) {
 	out := refLabels{}
 	for _, c := range cols {
-		if c.ref == nil {
-			continue
+		if c.ref == nil || !may(c.ref) {
+			continue // no labels or links: the cell shows the key
 		}
 		seen := map[string]bool{}
 		var keys []any
@@ -196,8 +196,8 @@ func (m *model) row(obj any, cols []*column, refs refLabels) listRow {
 		if len(c.choices) > 0 && v != nil {
 			cl.Text = c.choiceLabel(cl.Text)
 		}
-		if c.ref != nil && v != nil {
-			if l, ok := refs[c][cl.Text]; ok {
+		if labels, ok := refs[c]; c.ref != nil && v != nil && ok {
+			if l, ok := labels[cl.Text]; ok {
 				cl.Text = l
 			}
 			cl.Href = c.ref.meta.Table + "/" + url.PathEscape(encodeKey([]string{formatValue(c.f, v)}))
@@ -215,7 +215,7 @@ const maxOptions = 200
 // foreign-key filters (one statement per foreign-key column, and one more
 // for the chosen row's name when the related table is too large for a
 // select and the filter is set).
-func (h *Handler) filterInputs(ctx context.Context, s *orm.Session, m *model, p *listParams) ([]filterInput, error) {
+func (h *Handler) filterInputs(ctx context.Context, s *orm.Session, m *model, p *listParams, may func(*model) bool) ([]filterInput, error) {
 	set := map[string]string{}
 	for _, f := range p.Filters {
 		set[f.Col.f.Column+"."+f.Op] = f.Text
@@ -234,6 +234,8 @@ func (h *Handler) filterInputs(ctx context.Context, s *orm.Session, m *model, p 
 			case len(c.choices) > 0:
 				in.Kind = "choice"
 				in.Options = markSelected(c.choiceOptions(), in.Value)
+			case c.ref != nil && !may(c.ref):
+				in.Kind = "fk" // the key, typed: no options or search
 			default:
 				opts, err := refOptions(ctx, s, c)
 				if err != nil {

@@ -68,7 +68,7 @@ func (h *Handler) applyUpdate(ctx context.Context, s *orm.Session, r *http.Reque
 	old := m.snapshot(obj)
 	var links map[string][2][]string
 	var err error
-	s.NoAutoFlush(func() { links, err = applyLinks(ctx, s, m, obj, form, errs) })
+	s.NoAutoFlush(func() { links, err = applyLinks(ctx, s, m, obj, form, errs, h.listable(r)) })
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func (h *Handler) reshow(ctx context.Context, w http.ResponseWriter, r *http.Req
 	}
 	conflict := errs["_conflict"] != ""
 	delete(errs, "_conflict")
-	page, err := h.buildForm(ctx, s, m, obj, form, false, errs)
+	page, err := h.buildForm(ctx, s, m, obj, form, false, errs, h.listable(r))
 	if err != nil {
 		h.internal(w, r, "form", err)
 		return

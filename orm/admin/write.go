@@ -82,7 +82,7 @@ func (h *Handler) newForm(w http.ResponseWriter, r *http.Request, m *model) {
 
 // showForm renders a form page.
 func (h *Handler) showForm(ctx context.Context, w http.ResponseWriter, r *http.Request, s *orm.Session, m *model, obj any, posted url.Values, isNew bool, errs map[string]string, status int) {
-	page, err := h.buildForm(ctx, s, m, obj, posted, isNew, errs)
+	page, err := h.buildForm(ctx, s, m, obj, posted, isNew, errs, h.listable(r))
 	if err != nil {
 		h.internal(w, r, "form", err)
 		return
@@ -111,7 +111,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, m *model) {
 	errs := map[string]string{}
 	var links map[string][2][]string
 	var err error
-	s.NoAutoFlush(func() { links, err = applyLinks(ctx, s, m, obj, form, errs) })
+	s.NoAutoFlush(func() { links, err = applyLinks(ctx, s, m, obj, form, errs, h.listable(r)) })
 	if err != nil {
 		h.internal(w, r, "create", err)
 		return
